@@ -1,0 +1,39 @@
+// application/x-www-form-urlencoded (WHATWG URL §5) for query strings and form bodies.
+#pragma once
+
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "common/result.h"
+
+namespace signet {
+
+using Params = std::map<std::string, std::string, std::less<>>;
+
+// Decodes `%XX` and `+`. Rejects a malformed escape and a parameter given twice
+// (RFC 6749 §3.1: "Request and response parameters MUST NOT be included more
+// than once"). Empty pairs ("a=1&&b=2") are skipped; a key without '=' has an
+// empty value.
+Result<Params> parse_form(std::string_view body);
+
+// Percent-decodes one component; `plus_is_space` for form encoding.
+std::optional<std::string> percent_decode(std::string_view in, bool plus_is_space = true);
+
+// Encodes one component: unreserved characters (RFC 3986 §2.3) kept, all else %XX.
+std::string url_encode(std::string_view in);
+
+// "a=1&b=2" from ordered pairs, each side url_encode()d.
+std::string encode_form(const std::vector<std::pair<std::string, std::string>>& pairs);
+
+// Appends a query string to a URI, with '?' or '&' as its existing query needs.
+std::string append_query(std::string_view uri,
+                         const std::vector<std::pair<std::string, std::string>>& pairs);
+
+// Returns the value of `key`, or nullptr when absent.
+const std::string* find_param(const Params& params, std::string_view key);
+
+}  // namespace signet

@@ -1,0 +1,42 @@
+// A bounded pool of worker threads. Blocking work (PostgreSQL, password hashing)
+// runs here, never on an HTTP I/O thread (one slow request must not stall the
+// other connections of that thread).
+#pragma once
+
+#include <condition_variable>
+#include <cstddef>
+#include <deque>
+#include <functional>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+namespace signet {
+
+class WorkerPool {
+ public:
+  WorkerPool(size_t threads, size_t max_queue);
+  ~WorkerPool();
+  WorkerPool(const WorkerPool&) = delete;
+  WorkerPool& operator=(const WorkerPool&) = delete;
+
+  // Queues a job; false when the queue is full (the caller answers 503).
+  bool submit(std::function<void()> job);
+
+  // Stops taking jobs, finishes those queued, joins the threads.
+  void shutdown();
+
+  size_t size() const { return threads_.size(); }
+
+ private:
+  void run();
+
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<std::function<void()>> queue_;
+  std::vector<std::thread> threads_;
+  size_t max_queue_;
+  bool stopping_ = false;
+};
+
+}  // namespace signet

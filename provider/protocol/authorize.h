@@ -1,0 +1,68 @@
+// The authorization endpoint's rules (RFC 6749 §4.1.1, RFC 7636, RFC 9207,
+// OAuth 2.1 / RFC 9700). Transport-free: http/ supplies the query parameters
+// and turns the outcome into a page or a redirect.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "common/clock.h"
+#include "common/form.h"
+#include "common/result.h"
+#include "protocol/error.h"
+#include "protocol/model.h"
+#include "protocol/stores.h"
+
+namespace signet::protocol {
+
+// A request that passed every check and may proceed to login and consent.
+struct AuthorizeRequest {
+  Client client;
+  std::string redirect_uri;
+  std::vector<std::string> scopes;  // requested, de-duplicated, in request order
+  std::string state;
+  std::string code_challenge;  // method is S256
+  std::string nonce;
+};
+
+// Why a request was refused. When error.redirectable is false the user agent
+// must NOT be redirected (unknown client, unregistered redirect URI): show a page.
+struct AuthorizeFailure {
+  OAuthError error;
+  std::string redirect_uri;  // set when redirectable
+  std::string state;
+};
+
+// Checks, in this order: client_id and redirect_uri first (exact match; never
+// redirect when either is wrong), then response_type=code, PKCE S256 with a
+// well-formed challenge (plain refused), scope within the client's allowed set
+// (empty scope is invalid_scope), and a client allowed the authorization_code
+// grant.
+Result<AuthorizeRequest, AuthorizeFailure> validate_authorize_request(const Params& query,
+                                                                      ClientStore& clients);
+
+// True when the user must be asked: some requested scope was never granted.
+bool consent_required(const std::vector<std::string>& requested,
+                      const std::vector<std::string>& granted);
+
+// Mints a code bound to the request's client, redirect URI and PKCE challenge,
+// stores only its digest, and returns the code itself.
+Result<std::string, OAuthError> issue_authorization_code(
+    const AuthorizeRequest& request, const std::string& subject, int64_t auth_time,
+    AuthorizationCodeStore& codes, const Clock& clock, int64_t code_lifetime_seconds);
+
+// The redirect URI carrying code, state and iss (RFC 6749 §4.1.2, RFC 9207).
+std::string success_redirect(const std::string& redirect_uri, const std::string& code,
+                             const std::string& state, const std::string& issuer);
+
+// The redirect URI carrying error, error_description, state and iss (§4.1.2.1).
+std::string error_redirect(const std::string& redirect_uri, const OAuthError& error,
+                           const std::string& state, const std::string& issuer);
+
+// Splits a space-delimited scope string (RFC 6749 §3.3); empty items dropped,
+// duplicates kept once, order kept. Fails on characters outside %x21 / %x23-5B / %x5D-7E.
+Result<std::vector<std::string>, OAuthError> parse_scope(const std::string& scope);
+std::string join_scope(const std::vector<std::string>& scopes);
+
+}  // namespace signet::protocol

@@ -1,0 +1,35 @@
+// The one error type of the protocol layer (RFC 6749 §4.1.2.1, §5.2). http/ turns
+// it into a JSON body, an error page or a redirect, in one place.
+#pragma once
+
+#include <string>
+
+namespace signet::protocol {
+
+struct OAuthError {
+  std::string code;           // RFC 6749 error code, e.g. "invalid_grant"
+  std::string description;    // public text: safe to send to the client
+  std::string detail;         // private text: for logs only, never sent
+  int status = 400;           // HTTP status when answered directly
+  bool redirectable = false;  // may be sent to the client's redirect URI
+
+  static OAuthError invalid_request(std::string description, std::string detail = {});
+  static OAuthError invalid_client(std::string description, std::string detail = {});  // 401
+  static OAuthError invalid_grant(std::string description, std::string detail = {});
+  static OAuthError unauthorized_client(std::string description, std::string detail = {});
+  static OAuthError unsupported_grant_type(std::string description, std::string detail = {});
+  static OAuthError unsupported_response_type(std::string description, std::string detail = {});
+  static OAuthError invalid_scope(std::string description, std::string detail = {});
+  static OAuthError access_denied(std::string description, std::string detail = {});
+  static OAuthError server_error(std::string detail);             // 500, generic text
+  static OAuthError temporarily_unavailable(std::string detail);  // 503, generic text
+
+  // The same error, marked as safe to deliver to the redirect URI.
+  OAuthError redirect() const {
+    OAuthError e = *this;
+    e.redirectable = true;
+    return e;
+  }
+};
+
+}  // namespace signet::protocol

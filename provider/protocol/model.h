@@ -1,0 +1,74 @@
+// What the protocol talks about: clients, users, scopes, authorization codes,
+// sessions, consents. Plain data; how it is stored is the store's business.
+#pragma once
+
+#include <algorithm>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace signet::protocol {
+
+// A registered client (RFC 6749 §2; metadata names from RFC 7591).
+struct Client {
+  std::string client_id;
+  std::string client_name;
+  bool is_public = false;     // token_endpoint_auth_method "none"
+  std::string secret_digest;  // sha256_b64url(client_secret); empty when public
+  std::vector<std::string> redirect_uris;
+  std::vector<std::string> scopes;       // what it may ask for
+  std::vector<std::string> grant_types;  // "authorization_code", "client_credentials"
+
+  bool allows_grant(std::string_view g) const {
+    return std::find(grant_types.begin(), grant_types.end(), g) != grant_types.end();
+  }
+  bool allows_scope(std::string_view s) const {
+    return std::find(scopes.begin(), scopes.end(), s) != scopes.end();
+  }
+  bool has_redirect_uri(std::string_view uri) const {
+    // RFC 9700 §4.1.3: exact string comparison, no pattern or prefix.
+    return std::find(redirect_uris.begin(), redirect_uris.end(), uri) != redirect_uris.end();
+  }
+};
+
+struct User {
+  std::string subject;  // stable, opaque id (uuid); the `sub` claim
+  std::string username;
+  std::string name;
+  std::string email;
+  std::string password_hash;  // PHC string, e.g. $argon2id$...
+};
+
+// A scope from the registry, with the sentence shown on the consent page.
+struct ScopeDescription {
+  std::string name;
+  std::string description;
+};
+
+// An authorization code as stored: only its digest, never the code itself.
+struct AuthorizationCode {
+  std::string code_digest;  // sha256_b64url(code)
+  std::string client_id;
+  std::string redirect_uri;
+  std::string subject;
+  std::vector<std::string> scopes;
+  std::string code_challenge;  // S256 only (RFC 7636 §4.2)
+  std::string nonce;
+  int64_t auth_time = 0;
+  int64_t issued_at = 0;
+  int64_t expires_at = 0;
+  std::optional<int64_t> used_at;  // set on redemption; a second use is a replay
+};
+
+// A browser login session, stored by the digest of its cookie value.
+struct Session {
+  std::string id_digest;
+  std::string subject;
+  std::string csrf_token;
+  int64_t auth_time = 0;
+  int64_t expires_at = 0;
+};
+
+}  // namespace signet::protocol

@@ -1,0 +1,89 @@
+#include <gtest/gtest.h>
+
+#include "common/base64url.h"
+#include "common/crypto.h"
+#include "common/form.h"
+
+namespace signet {
+namespace {
+
+TEST(Base64Url, RoundTripsEveryLength) {
+  std::string bytes;
+  for (int i = 0; i < 70; ++i) {
+    auto decoded = base64url_decode(base64url_encode(bytes));
+    ASSERT_TRUE(decoded.has_value()) << i;
+    EXPECT_EQ(*decoded, bytes);
+    bytes += static_cast<char>(i * 37);
+  }
+}
+
+TEST(Base64Url, MatchesRfc4648Vectors) {
+  EXPECT_EQ(base64url_encode("f"), "Zg");
+  EXPECT_EQ(base64url_encode("foob"), "Zm9vYg");
+  EXPECT_EQ(base64url_encode("\xfb\xff"), "-_8");
+}
+
+TEST(Base64Url, RejectsPaddingForeignAlphabetAndImpossibleLengths) {
+  EXPECT_FALSE(base64url_decode("Zg==").has_value());
+  EXPECT_FALSE(base64url_decode("+/8").has_value());
+  EXPECT_FALSE(base64url_decode("Zm9vY").has_value());         // len % 4 == 1
+  EXPECT_FALSE(base64url_decode("Zh").has_value());            // non-zero trailing bits
+  EXPECT_FALSE(base64url_decode("Zm9v\xc3\xa9").has_value());  // non-ASCII
+}
+
+TEST(Base64, DecodesBasicCredentials) {
+  auto d = base64_decode("YWxhZGRpbjpvcGVuc2VzYW1l");
+  ASSERT_TRUE(d.has_value());
+  EXPECT_EQ(*d, "aladdin:opensesame");
+  EXPECT_FALSE(base64_decode("YWxhZGRpbjpvcGVuc2VzYW1").has_value());
+}
+
+TEST(Crypto, Sha256MatchesKnownDigest) {
+  // RFC 7636 Appendix B: the S256 challenge of the example verifier.
+  EXPECT_EQ(sha256_b64url("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk"),
+            "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM");
+}
+
+TEST(Crypto, RandomTokensAre256BitsAndDistinct) {
+  auto a = random_token();
+  auto b = random_token();
+  EXPECT_EQ(a.size(), 43u);
+  EXPECT_NE(a, b);
+}
+
+TEST(Crypto, ConstantTimeEqualComparesContentAndLength) {
+  EXPECT_TRUE(constant_time_equal("abc", "abc"));
+  EXPECT_FALSE(constant_time_equal("abc", "abd"));
+  EXPECT_FALSE(constant_time_equal("abc", "abcd"));
+}
+
+TEST(Form, DecodesPercentAndPlus) {
+  auto p = parse_form("a=1+2&b=%2Fx%3D&c=&d");
+  ASSERT_TRUE(p.ok());
+  EXPECT_EQ(p->at("a"), "1 2");
+  EXPECT_EQ(p->at("b"), "/x=");
+  EXPECT_EQ(p->at("c"), "");
+  EXPECT_EQ(p->at("d"), "");
+}
+
+TEST(Form, RejectsDuplicatedParameter) {
+  // RFC 6749 §3.1: parameters must not be included more than once.
+  auto p = parse_form("scope=a&scope=b");
+  ASSERT_FALSE(p.ok());
+  EXPECT_EQ(p.error().code, "invalid_request");
+}
+
+TEST(Form, RejectsMalformedEscapes) {
+  EXPECT_FALSE(parse_form("a=%2").ok());
+  EXPECT_FALSE(parse_form("a=%zz").ok());
+  EXPECT_FALSE(parse_form("a=%").ok());
+}
+
+TEST(Form, EncodesReservedCharacters) {
+  EXPECT_EQ(url_encode("a b/c?d=e&f"), "a%20b%2Fc%3Fd%3De%26f");
+  EXPECT_EQ(append_query("https://x/cb?k=1", {{"code", "a+b"}}), "https://x/cb?k=1&code=a%2Bb");
+  EXPECT_EQ(append_query("https://x/cb", {{"state", "s"}}), "https://x/cb?state=s");
+}
+
+}  // namespace
+}  // namespace signet
