@@ -1,0 +1,48 @@
+// Signet's settings: read once at start from the environment (SIGNET_*) and,
+// optionally, a JSON file (SIGNET_CONFIG, schemas/config.schema.json); the
+// environment wins. A bad setting fails with one line that names it.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+
+#include "common/result.h"
+
+namespace signet::config {
+
+struct Config {
+  std::string database_url;
+  std::string issuer = "http://127.0.0.1:8080";
+  std::string listen_host = "127.0.0.1";
+  uint16_t listen_port = 8080;
+  std::string master_key;  // 32 raw bytes; empty when not given
+  int64_t access_token_ttl = 600;
+  int64_t code_ttl = 60;
+  int64_t session_ttl = 8 * 3600;
+  std::string audience = "bank-api";
+  std::string signing_alg = "ES256";
+  int http_threads = 2;
+  int workers = 8;
+  int64_t max_request_bytes = 64 * 1024;
+
+  // Cookies get the Secure attribute when the issuer is https.
+  bool secure_cookies() const { return issuer.rfind("https://", 0) == 0; }
+};
+
+using Getenv = std::function<const char*(const char*)>;
+
+// Reads the file named by SIGNET_CONFIG (if any), then the environment.
+Result<Config> load_config(const Getenv& getenv);
+
+// Checks what `signet serve` needs beyond load_config: a master key.
+Result<Ok> require_serving_settings(const Config& config);
+
+// True for 127.0.0.0/8, ::1 and "localhost": where plain http is tolerated.
+bool is_loopback_host(const std::string& host);
+
+// Splits "http(s)://host[:port]/path" into host; nullopt when not an absolute http(s) URL.
+std::optional<std::string> url_host(const std::string& url);
+
+}  // namespace signet::config

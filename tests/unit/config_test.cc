@@ -1,0 +1,103 @@
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <map>
+#include <string>
+
+#include "config/config.h"
+
+namespace signet::config {
+namespace {
+
+Result<Config> load(std::map<std::string, std::string> env) {
+  return load_config([env = std::move(env)](const char* name) -> const char* {
+    static thread_local std::string value;
+    auto it = env.find(name);
+    if (it == env.end()) return nullptr;
+    value = it->second;
+    return value.c_str();
+  });
+}
+
+const std::string kDb = "host=/tmp dbname=signet";
+
+TEST(Config, DefaultsNeedOnlyADatabase) {
+  auto c = load({{"SIGNET_DATABASE_URL", kDb}});
+  ASSERT_TRUE(c.ok()) << c.error().message;
+  EXPECT_EQ(c->issuer, "http://127.0.0.1:8080");
+  EXPECT_EQ(c->access_token_ttl, 600);
+  EXPECT_EQ(c->code_ttl, 60);
+}
+
+TEST(Config, MissingDatabaseIsNamed) {
+  auto c = load({});
+  ASSERT_FALSE(c.ok());
+  EXPECT_NE(c.error().message.find("SIGNET_DATABASE_URL"), std::string::npos);
+}
+
+TEST(Config, PlainHttpIssuerOnlyOnLoopback) {
+  auto c = load({{"SIGNET_DATABASE_URL", kDb}, {"SIGNET_ISSUER", "http://bank.example"}});
+  ASSERT_FALSE(c.ok());
+  EXPECT_NE(c.error().message.find("SIGNET_ISSUER"), std::string::npos);
+  EXPECT_TRUE(load({{"SIGNET_DATABASE_URL", kDb}, {"SIGNET_ISSUER", "https://bank.example"}}).ok());
+  EXPECT_TRUE(load({{"SIGNET_DATABASE_URL", kDb}, {"SIGNET_ISSUER", "http://localhost:9"}}).ok());
+  // A host that merely starts with a loopback address is not loopback.
+  EXPECT_FALSE(
+      load({{"SIGNET_DATABASE_URL", kDb}, {"SIGNET_ISSUER", "http://127.0.0.1.evil.com"}}).ok());
+}
+
+TEST(Config, IssuerWithUserinfoOrQueryIsRefused) {
+  EXPECT_FALSE(
+      load({{"SIGNET_DATABASE_URL", kDb}, {"SIGNET_ISSUER", "http://127.0.0.1@evil.com"}}).ok());
+  EXPECT_FALSE(
+      load({{"SIGNET_DATABASE_URL", kDb}, {"SIGNET_ISSUER", "https://bank.example?x=1"}}).ok());
+}
+
+TEST(Config, CodeLifetimeCannotExceedSixtySeconds) {
+  auto c = load({{"SIGNET_DATABASE_URL", kDb}, {"SIGNET_CODE_TTL", "600"}});
+  ASSERT_FALSE(c.ok());
+  EXPECT_NE(c.error().message.find("SIGNET_CODE_TTL"), std::string::npos);
+}
+
+TEST(Config, NonNumericLifetimeIsNamed) {
+  auto c = load({{"SIGNET_DATABASE_URL", kDb}, {"SIGNET_ACCESS_TOKEN_TTL", "10m"}});
+  ASSERT_FALSE(c.ok());
+  EXPECT_NE(c.error().message.find("SIGNET_ACCESS_TOKEN_TTL"), std::string::npos);
+}
+
+TEST(Config, MasterKeyMustBe32HexBytes) {
+  auto bad = load({{"SIGNET_DATABASE_URL", kDb}, {"SIGNET_MASTER_KEY", "abcd"}});
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.error().message.find("SIGNET_MASTER_KEY"), std::string::npos);
+  auto good = load({{"SIGNET_DATABASE_URL", kDb}, {"SIGNET_MASTER_KEY", std::string(64, 'a')}});
+  ASSERT_TRUE(good.ok());
+  EXPECT_EQ(good->master_key, std::string(32, '\xaa'));
+  EXPECT_TRUE(require_serving_settings(*good).ok());
+  auto none = load({{"SIGNET_DATABASE_URL", kDb}});
+  EXPECT_FALSE(require_serving_settings(*none).ok());
+}
+
+TEST(Config, FileSettingsAreOverriddenByEnvironmentAndUnknownKeysNamed) {
+  char path[] = "/tmp/signet-config-XXXXXX";
+  int fd = mkstemp(path);
+  ASSERT_GE(fd, 0);
+  std::string body = R"({"issuer": "https://file.example", "access_token_ttl": 300})";
+  ASSERT_EQ(write(fd, body.data(), body.size()), static_cast<ssize_t>(body.size()));
+  close(fd);
+  auto c = load(
+      {{"SIGNET_DATABASE_URL", kDb}, {"SIGNET_CONFIG", path}, {"SIGNET_ACCESS_TOKEN_TTL", "120"}});
+  ASSERT_TRUE(c.ok()) << c.error().message;
+  EXPECT_EQ(c->issuer, "https://file.example");
+  EXPECT_EQ(c->access_token_ttl, 120);
+
+  FILE* f = fopen(path, "w");
+  fputs(R"({"isuer": "https://typo.example"})", f);
+  fclose(f);
+  auto typo = load({{"SIGNET_DATABASE_URL", kDb}, {"SIGNET_CONFIG", path}});
+  ASSERT_FALSE(typo.ok());
+  EXPECT_NE(typo.error().message.find("isuer"), std::string::npos);
+  unlink(path);
+}
+
+}  // namespace
+}  // namespace signet::config
