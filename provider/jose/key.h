@@ -44,6 +44,7 @@ class PrivateKey {
   std::string sign(std::string_view signing_input) const;
 
  private:
+  friend class PublicKey;  // from_private shares the parsed EVP_PKEY
   PrivateKey(Alg alg, PkeyPtr key);
   Alg alg_;
   PkeyPtr key_;

@@ -46,7 +46,10 @@ struct AuthError {
   AuthErrorKind kind = AuthErrorKind::kInvalidToken;
   std::string description;     // short, safe to send
   std::string required_scope;  // with kInsufficientScope
-  int status() const;          // 400, 401 or 403
+  // No bearer credentials at all (no header, another scheme): RFC 6750 §3.1 says the
+  // challenge then carries no error code. Still a 401.
+  bool credentials_missing = false;
+  int status() const;  // 400, 401 or 403
   // The WWW-Authenticate value, e.g. `Bearer error="insufficient_scope", scope="write:payments"`.
   std::string www_authenticate() const;
   nlohmann::json body() const;  // {"error": ..., "error_description": ...}

@@ -1,0 +1,412 @@
+#include "app/cli/cli_commands.h"
+
+#include <algorithm>
+#include <cctype>
+#include <iostream>
+#include <iterator>
+#include <optional>
+#include <sstream>
+
+#include <nlohmann/json.hpp>
+
+#include "common/crypto.h"
+#include "interaction/password.h"
+#include "store/migrations.h"
+#include "store/postgres_stores.h"
+
+namespace signet::cli {
+namespace {
+
+constexpr int kUsage = 2;
+constexpr int kFailure = 1;
+
+// One line, whatever the message holds (libpq messages end with newlines).
+std::string one_line(std::string s) {
+  for (char& c : s) {
+    if (c == '\n' || c == '\r' || c == '\t') c = ' ';
+  }
+  while (!s.empty() && s.back() == ' ') s.pop_back();
+  return s;
+}
+
+int error(std::ostream& err, int code, const std::string& message) {
+  err << "error: " << one_line(message) << '\n';
+  return code;
+}
+
+int store_error(std::ostream& err, const protocol::OAuthError& e) {
+  if (e.detail.find("SQLSTATE 42P01") != std::string::npos) {
+    return error(err, kFailure, "the database schema is missing; run `signet migrate` first");
+  }
+  if (e.status >= 500) return error(err, kFailure, e.description + " (" + e.detail + ")");
+  return error(err, kFailure, e.description);
+}
+
+bool missing_db(const std::string& db_url, std::ostream& err) {
+  if (!db_url.empty()) return false;
+  error(err, kUsage, "no database: set SIGNET_DATABASE_URL");
+  return true;
+}
+
+// A tiny option parser: "--opt value", "--opt=value" and flags.
+class Args {
+ public:
+  explicit Args(const std::vector<std::string>& args) : args_(args) {}
+  bool done() const { return i_ >= args_.size(); }
+  const std::string& peek() const { return args_[i_]; }
+  // If the next word is option `name`, consumes it and its value.
+  // Sets `error` when the value is missing.
+  bool option(const std::string& name, std::string& value, std::string& error) {
+    const std::string& a = args_[i_];
+    if (a == name) {
+      if (i_ + 1 >= args_.size()) {
+        error = "missing value for " + name;
+        ++i_;
+        return true;
+      }
+      value = args_[i_ + 1];
+      i_ += 2;
+      return true;
+    }
+    if (a.rfind(name + "=", 0) == 0) {
+      value = a.substr(name.size() + 1);
+      ++i_;
+      return true;
+    }
+    return false;
+  }
+  bool flag(const std::string& name) {
+    if (args_[i_] == name) {
+      ++i_;
+      return true;
+    }
+    return false;
+  }
+  std::string next() { return args_[i_++]; }
+
+ private:
+  const std::vector<std::string>& args_;
+  size_t i_ = 0;
+};
+
+template <class T>
+void push_unique(std::vector<T>& v, const T& x) {
+  if (std::find(v.begin(), v.end(), x) == v.end()) v.push_back(x);
+}
+
+std::vector<std::string> split_spaces(const std::string& s) {
+  std::vector<std::string> out;
+  std::istringstream in(s);
+  for (std::string w; in >> w;) out.push_back(w);
+  return out;
+}
+
+std::string join(const std::vector<std::string>& v, const char* sep) {
+  std::string out;
+  for (size_t i = 0; i < v.size(); ++i) {
+    if (i) out += sep;
+    out += v[i];
+  }
+  return out;
+}
+
+bool printable_no_space(const std::string& s) {
+  return std::all_of(s.begin(), s.end(), [](unsigned char c) { return c > 0x20 && c != 0x7f; });
+}
+
+nlohmann::json client_json(const protocol::Client& c) {
+  nlohmann::json j;
+  j["client_id"] = c.client_id;
+  j["client_name"] = c.client_name;
+  j["redirect_uris"] = c.redirect_uris;
+  j["scope"] = join(c.scopes, " ");
+  j["grant_types"] = c.grant_types;
+  j["token_endpoint_auth_method"] = c.is_public ? "none" : "client_secret_basic";
+  return j;
+}
+
+std::string lower(std::string s) {
+  std::transform(s.begin(), s.end(), s.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return s;
+}
+
+}  // namespace
+
+std::string check_redirect_uri(const std::string& uri) {
+  if (uri.empty()) return "is empty";
+  if (uri.size() > 2000) return "is too long";
+  for (unsigned char c : uri) {
+    if (c <= 0x20 || c >= 0x7f) return "contains a space, control or non-ASCII character";
+  }
+  if (uri.find('#') != std::string::npos) return "must not contain a fragment (#)";
+  const size_t sep = uri.find("://");
+  if (sep == std::string::npos) return "must be an absolute URI (scheme://host/path)";
+  const std::string scheme = lower(uri.substr(0, sep));
+  if (scheme != "https" && scheme != "http") return "must use https (or http on loopback)";
+  const size_t auth_begin = sep + 3;
+  const size_t auth_end = uri.find_first_of("/?", auth_begin);
+  const std::string authority = uri.substr(
+      auth_begin, auth_end == std::string::npos ? std::string::npos : auth_end - auth_begin);
+  if (authority.empty()) return "has no host";
+  if (authority.find('@') != std::string::npos) return "must not contain userinfo (@)";
+  std::string host;
+  std::string port;
+  if (authority[0] == '[') {
+    const size_t close = authority.find(']');
+    if (close == std::string::npos) return "has an invalid IPv6 host";
+    host = authority.substr(0, close + 1);
+    const std::string rest = authority.substr(close + 1);
+    if (!rest.empty()) {
+      if (rest[0] != ':') return "has an invalid port";
+      port = rest.substr(1);
+    }
+  } else {
+    const size_t colon = authority.find(':');
+    host = authority.substr(0, colon);
+    if (colon != std::string::npos) port = authority.substr(colon + 1);
+  }
+  if (host.empty()) return "has no host";
+  if (authority.find(':') != std::string::npos && authority.back() == ':') {
+    return "has an empty port";
+  }
+  if (!port.empty()) {
+    if (port.size() > 5 || !std::all_of(port.begin(), port.end(), ::isdigit) ||
+        std::stoi(port) > 65535 || std::stoi(port) == 0) {
+      return "has an invalid port";
+    }
+  }
+  if (host.find('*') != std::string::npos) return "must not contain wildcards";
+  const std::string h = lower(host);
+  const bool loopback = h == "127.0.0.1" || h == "localhost" || h == "[::1]";
+  if (scheme == "http" && !loopback) {
+    return "must use https (http is allowed only for 127.0.0.1, localhost and [::1])";
+  }
+  return {};
+}
+
+// --- migrate --------------------------------------------------------------------
+
+int cmd_migrate(const std::string& db_url, std::ostream& out, std::ostream& err) {
+  if (missing_db(db_url, err)) return kUsage;
+  auto applied = store::migrate(db_url);
+  if (!applied.ok()) return error(err, kFailure, applied.error().message);
+  nlohmann::json j;
+  j["applied"] = applied.value();
+  j["latest"] = store::embedded_migrations().back().name;
+  out << j.dump(2) << '\n';
+  return 0;
+}
+
+// --- user add ------------------------------------------------------------------
+
+int cmd_user_add(const std::string& db_url, const std::vector<std::string>& argv, std::istream& in,
+                 std::ostream& out, std::ostream& err) {
+  const char* usage = " (usage: signet user add USERNAME --password-stdin [--name N] [--email E])";
+  std::optional<std::string> username;
+  std::optional<std::string> name;
+  std::optional<std::string> email;
+  bool password_stdin = false;
+  Args args(argv);
+  while (!args.done()) {
+    std::string value;
+    std::string problem;
+    const std::string word = args.peek();
+    if (args.flag("--password-stdin")) {
+      password_stdin = true;
+    } else if (args.option("--name", value, problem)) {
+      if (!problem.empty()) return error(err, kUsage, problem + usage);
+      if (name) return error(err, kUsage, "--name given twice");
+      name = value;
+    } else if (args.option("--email", value, problem)) {
+      if (!problem.empty()) return error(err, kUsage, problem + usage);
+      if (email) return error(err, kUsage, "--email given twice");
+      email = value;
+    } else if (word.rfind("-", 0) == 0) {
+      return error(err, kUsage, "unknown argument: " + word + usage);
+    } else {
+      if (username) return error(err, kUsage, "unexpected argument: " + word + usage);
+      username = args.next();
+    }
+  }
+  if (!username) return error(err, kUsage, std::string("missing USERNAME") + usage);
+  if (username->size() > 128 || !printable_no_space(*username)) {
+    return error(err, kUsage, "invalid USERNAME: use 1-128 printable characters without spaces");
+  }
+  if (!password_stdin) {
+    return error(err, kUsage, std::string("missing --password-stdin") + usage);
+  }
+  if (name && name->size() > 200) return error(err, kUsage, "invalid --name: too long");
+  if (email &&
+      (email->size() > 254 || !printable_no_space(*email) ||
+       email->find('@') == std::string::npos || email->front() == '@' || email->back() == '@')) {
+    return error(err, kUsage, "invalid --email: " + *email);
+  }
+  if (missing_db(db_url, err)) return kUsage;
+
+  std::string password((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  if (!password.empty() && password.back() == '\n') password.pop_back();
+  if (!password.empty() && password.back() == '\r') password.pop_back();
+  if (password.empty()) return error(err, kUsage, "empty password on stdin (--password-stdin)");
+  if (password.find('\n') != std::string::npos) {
+    return error(err, kUsage, "the password on stdin must be a single line (--password-stdin)");
+  }
+  if (password.size() > 1024) return error(err, kUsage, "password too long (--password-stdin)");
+
+  store::PostgresStore store(db_url, 1);
+  // Fail fast (before the slow hash) when the user exists or the database is down.
+  auto existing = store.find_user_by_username(*username);
+  if (!existing.ok()) return store_error(err, existing.error());
+  if (existing.value()) return error(err, kFailure, "user already exists: " + *username);
+
+  const std::string hash = interaction::hash_password(password);
+  std::fill(password.begin(), password.end(), '\0');
+  auto user = store.create_user(*username, hash, name.value_or(""), email.value_or(""));
+  if (!user.ok()) {
+    if (user.error().status == 409)
+      return error(err, kFailure, "user already exists: " + *username);
+    return store_error(err, user.error());
+  }
+  nlohmann::json j;
+  j["subject"] = user->subject;
+  j["username"] = user->username;
+  out << j.dump(2) << '\n';
+  return 0;
+}
+
+// --- client add ----------------------------------------------------------------
+
+int cmd_client_add(const std::string& db_url, const std::vector<std::string>& argv,
+                   std::ostream& out, std::ostream& err) {
+  const char* usage =
+      " (usage: signet client add --name NAME --redirect-uri URI... --scope \"a b\" [--public] "
+      "[--grant authorization_code|client_credentials]...)";
+  std::optional<std::string> name;
+  std::vector<std::string> redirect_uris;
+  std::vector<std::string> scopes;
+  std::vector<std::string> grants;
+  bool scope_given = false;
+  bool is_public = false;
+  Args args(argv);
+  while (!args.done()) {
+    std::string value;
+    std::string problem;
+    const std::string word = args.peek();
+    if (args.flag("--public")) {
+      is_public = true;
+    } else if (args.option("--name", value, problem)) {
+      if (!problem.empty()) return error(err, kUsage, problem + usage);
+      if (name) return error(err, kUsage, "--name given twice");
+      name = value;
+    } else if (args.option("--redirect-uri", value, problem)) {
+      if (!problem.empty()) return error(err, kUsage, problem + usage);
+      if (std::string why = check_redirect_uri(value); !why.empty()) {
+        return error(err, kUsage, "invalid --redirect-uri " + value + ": " + why);
+      }
+      push_unique(redirect_uris, value);
+    } else if (args.option("--scope", value, problem)) {
+      if (!problem.empty()) return error(err, kUsage, problem + usage);
+      scope_given = true;
+      for (const auto& s : split_spaces(value)) push_unique(scopes, s);
+    } else if (args.option("--grant", value, problem)) {
+      if (!problem.empty()) return error(err, kUsage, problem + usage);
+      if (value != "authorization_code" && value != "client_credentials") {
+        return error(
+            err, kUsage,
+            "invalid --grant " + value + ": must be authorization_code or client_credentials");
+      }
+      push_unique(grants, value);
+    } else {
+      return error(err, kUsage, "unknown argument: " + word + usage);
+    }
+  }
+  if (!name) return error(err, kUsage, std::string("missing --name") + usage);
+  if (name->empty() || name->size() > 200 ||
+      std::any_of(name->begin(), name->end(),
+                  [](unsigned char c) { return c < 0x20 || c == 0x7f; })) {
+    return error(err, kUsage, "invalid --name: use 1-200 characters, no control characters");
+  }
+  if (grants.empty()) grants.push_back("authorization_code");
+  const bool code_grant =
+      std::find(grants.begin(), grants.end(), "authorization_code") != grants.end();
+  const bool cc_grant =
+      std::find(grants.begin(), grants.end(), "client_credentials") != grants.end();
+  if (is_public && cc_grant) {
+    return error(err, kUsage,
+                 "--public cannot be used with --grant client_credentials (it needs a secret)");
+  }
+  if (code_grant && redirect_uris.empty()) {
+    return error(err, kUsage, "missing --redirect-uri (required for authorization_code)");
+  }
+  if (!code_grant && !redirect_uris.empty()) {
+    return error(err, kUsage, "--redirect-uri is only used with --grant authorization_code");
+  }
+  if (!scope_given || scopes.empty()) {
+    return error(err, kUsage, std::string("missing --scope") + usage);
+  }
+  for (const auto& s : scopes) {
+    if (!printable_no_space(s) || s.find('"') != std::string::npos ||
+        s.find('\\') != std::string::npos) {
+      return error(err, kUsage, "invalid --scope value: " + s);
+    }
+  }
+  if (missing_db(db_url, err)) return kUsage;
+
+  store::PostgresStore store(db_url, 1);
+  auto known = store.describe_scopes(scopes);
+  if (!known.ok()) return store_error(err, known.error());
+  for (const auto& s : scopes) {
+    const bool found =
+        std::any_of(known->begin(), known->end(),
+                    [&](const protocol::ScopeDescription& d) { return d.name == s; });
+    if (!found) return error(err, kUsage, "invalid --scope: unknown scope " + s);
+  }
+
+  protocol::Client client;
+  client.client_id = random_token(16);
+  client.client_name = *name;
+  client.is_public = is_public;
+  std::string secret;
+  if (!is_public) {
+    secret = random_token(32);
+    client.secret_digest = sha256_b64url(secret);
+  }
+  client.redirect_uris = redirect_uris;
+  client.scopes = scopes;
+  client.grant_types = grants;
+  auto created = store.create_client(client);
+  if (!created.ok()) return store_error(err, created.error());
+
+  nlohmann::json j = client_json(client);
+  if (!is_public) j["client_secret"] = secret;  // shown once; only its digest is stored
+  out << j.dump(2) << '\n';
+  return 0;
+}
+
+// --- client list ----------------------------------------------------------------
+
+int cmd_client_list(const std::string& db_url, std::ostream& out, std::ostream& err) {
+  if (missing_db(db_url, err)) return kUsage;
+  store::PostgresStore store(db_url, 1);
+  auto clients = store.list_clients();
+  if (!clients.ok()) return store_error(err, clients.error());
+  nlohmann::json j = nlohmann::json::array();
+  for (const auto& c : clients.value()) j.push_back(client_json(c));
+  out << j.dump(2) << '\n';
+  return 0;
+}
+
+// --- default streams ----------------------------------------------------------------
+
+int cmd_migrate(const std::string& db_url) { return cmd_migrate(db_url, std::cout, std::cerr); }
+int cmd_user_add(const std::string& db_url, const std::vector<std::string>& args) {
+  return cmd_user_add(db_url, args, std::cin, std::cout, std::cerr);
+}
+int cmd_client_add(const std::string& db_url, const std::vector<std::string>& args) {
+  return cmd_client_add(db_url, args, std::cout, std::cerr);
+}
+int cmd_client_list(const std::string& db_url) {
+  return cmd_client_list(db_url, std::cout, std::cerr);
+}
+
+}  // namespace signet::cli

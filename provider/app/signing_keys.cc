@@ -1,0 +1,67 @@
+#include "app/signing_keys.h"
+
+#include "jose/seal.h"
+
+namespace signet::app {
+namespace {
+
+std::optional<jose::KeyState> state_from(const std::string& s) {
+  if (s == "next") return jose::KeyState::kNext;
+  if (s == "active") return jose::KeyState::kActive;
+  if (s == "retired") return jose::KeyState::kRetired;
+  return std::nullopt;
+}
+
+}  // namespace
+
+Result<jose::KeyRing> load_signing_keys(store::PostgresStore& store, const std::string& master_key,
+                                        jose::Alg alg, int64_t now) {
+  auto rows = store.list_signing_keys();
+  if (!rows) return fail("database", "cannot read signing keys: " + rows.error().detail);
+  bool have_active = false;
+  for (const auto& row : *rows) {
+    if (row.state == "active" && row.alg == jose::alg_name(alg)) have_active = true;
+  }
+  if (!have_active) {
+    // First start (or a new algorithm): generate a key; if another replica wins
+    // the race, its key is the one returned and used.
+    auto key = jose::PrivateKey::generate(alg);
+    if (!key) return fail(key.error());
+    auto sealed = jose::seal(master_key, key->to_pem(), key->kid());
+    if (!sealed) return fail(sealed.error());
+    store::StoredSigningKey row;
+    row.kid = key->kid();
+    row.alg = std::string(jose::alg_name(alg));
+    row.state = "active";
+    row.public_jwk = key->public_jwk().dump();
+    row.sealed_private = *sealed;
+    row.created_at = now;
+    auto inserted = store.insert_active_key_if_none(row);
+    if (!inserted) return fail("database", "cannot store signing key: " + inserted.error().detail);
+    rows = store.list_signing_keys();
+    if (!rows) return fail("database", "cannot read signing keys: " + rows.error().detail);
+  }
+
+  jose::KeyRing ring;
+  for (const auto& row : *rows) {
+    auto state = state_from(row.state);
+    auto row_alg = jose::alg_from_name(row.alg);
+    if (!state || !row_alg)
+      return fail("keys", "signing key " + row.kid + " has an unknown state or alg");
+    auto pem = jose::unseal(master_key, row.sealed_private, row.kid);
+    if (!pem) {
+      return fail("SIGNET_MASTER_KEY",
+                  "cannot unseal signing key " + row.kid +
+                      ": the master key differs from the one the keys were sealed with");
+    }
+    auto key = jose::PrivateKey::from_pem(*row_alg, *pem);
+    if (!key) return fail("keys", "signing key " + row.kid + " is unreadable");
+    if (key->kid() != row.kid)
+      return fail("keys", "signing key " + row.kid + " does not match its kid");
+    ring.add(std::move(*key), *state);
+  }
+  if (!ring.active(alg)) return fail("keys", "no active signing key");
+  return ring;
+}
+
+}  // namespace signet::app

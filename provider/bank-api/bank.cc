@@ -1,0 +1,104 @@
+#include "bank-api/bank.h"
+
+#include <cstdint>
+
+#include "bank-api/validation.h"
+#include "common/crypto.h"
+
+namespace signet::bank {
+
+std::string random_demo_iban() {
+  std::string bytes = random_bytes(8);
+  uint64_t n = 0;
+  for (char c : bytes) n = (n << 8) | static_cast<unsigned char>(c);
+  std::string account = std::to_string(n % 10'000'000'000ULL);
+  account.insert(0, 10 - account.size(), '0');
+  std::string bban = "99990000" + account;  // 8-digit (fictional) bank code + account
+  return "DE" + iban_check_digits("DE", bban) + bban;
+}
+
+void ensure_customer(pqxx::connection& conn, const std::string& subject) {
+  {
+    pqxx::nontransaction q(conn);
+    if (q.exec_prepared1("has_demo_account", subject)[0].as<bool>()) return;
+  }
+  // A fresh random IBAN may (very rarely) collide with an existing one: retry.
+  for (int attempt = 0;; ++attempt) {
+    try {
+      pqxx::work tx(conn);
+      pqxx::result r = tx.exec_prepared("insert_demo_account", subject, random_demo_iban());
+      if (!r.empty()) {
+        std::string id = r[0][0].as<std::string>();
+        tx.exec_prepared("insert_demo_transactions", id);
+        tx.exec_prepared("set_demo_balance", id);
+      }
+      tx.commit();
+      return;
+    } catch (const pqxx::unique_violation&) {
+      if (attempt >= 3) throw;
+    }
+  }
+}
+
+nlohmann::json list_accounts(pqxx::connection& conn, const std::string& subject) {
+  pqxx::read_transaction tx(conn);
+  pqxx::result r = tx.exec_prepared("list_accounts", subject);
+  nlohmann::json accounts = nlohmann::json::array();
+  for (const auto& row : r) {
+    accounts.push_back({{"id", row[0].as<std::string>()},
+                        {"name", row[1].as<std::string>()},
+                        {"iban", row[2].as<std::string>()},
+                        {"currency", row[3].as<std::string>()},
+                        {"balance", row[4].as<std::string>()}});
+  }
+  return {{"accounts", std::move(accounts)}};
+}
+
+nlohmann::json list_transactions(pqxx::connection& conn, const std::string& subject,
+                                 const std::string& from, const std::string& to) {
+  pqxx::read_transaction tx(conn);
+  pqxx::result r = tx.exec_prepared("list_transactions", subject, from, to);
+  nlohmann::json list = nlohmann::json::array();
+  for (const auto& row : r) {
+    list.push_back({{"id", row[0].as<std::string>()},
+                    {"account_id", row[1].as<std::string>()},
+                    {"booked_at", row[2].as<std::string>()},
+                    {"description", row[3].as<std::string>()},
+                    {"amount", row[4].as<std::string>()},
+                    {"currency", row[5].as<std::string>()}});
+  }
+  return {{"transactions", std::move(list)}};
+}
+
+PaymentResult create_payment(pqxx::connection& conn, const std::string& subject,
+                             const std::string& client_id, const PaymentRequest& req) {
+  pqxx::work tx(conn);
+  pqxx::result acct = tx.exec_prepared("lock_account", req.from_account, subject, req.amount);
+  if (acct.empty()) return {PaymentOutcome::kAccountNotFound, {}};
+  if (acct[0][0].as<std::string>() == req.to_iban) return {PaymentOutcome::kSameAccount, {}};
+  if (acct[0][1].as<std::string>() != req.currency) return {PaymentOutcome::kCurrencyMismatch, {}};
+  if (!acct[0][2].as<bool>()) return {PaymentOutcome::kInsufficientFunds, {}};
+
+  pqxx::row balance = tx.exec_prepared1("debit_account", req.from_account, req.amount);
+  pqxx::row pay = tx.exec_prepared1("insert_payment", req.from_account, req.to_iban, req.amount,
+                                    req.currency, req.reference, client_id);
+  std::string description = "Payment to " + req.to_iban;
+  if (!req.reference.empty()) description += ": " + req.reference;
+  tx.exec_prepared("insert_payment_transaction", req.from_account, description, req.amount,
+                   req.currency);
+  tx.commit();
+
+  PaymentResult out;
+  out.payment = {{"id", pay[0].as<std::string>()},
+                 {"from_account", req.from_account},
+                 {"to_iban", req.to_iban},
+                 {"amount", pay[2].as<std::string>()},
+                 {"currency", req.currency},
+                 {"reference", req.reference},
+                 {"created_at", pay[1].as<std::string>()},
+                 {"status", "booked"},
+                 {"balance_after", balance[0].as<std::string>()}};
+  return out;
+}
+
+}  // namespace signet::bank

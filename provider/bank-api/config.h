@@ -1,0 +1,36 @@
+// bank-api configuration, read once from the environment at start.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+
+#include "common/result.h"
+
+namespace signet::bank {
+
+struct Config {
+  std::string database_url;               // BANK_API_DATABASE_URL (required)
+  std::string issuer;                     // BANK_API_ISSUER (required)
+  std::string listen_host = "127.0.0.1";  // BANK_API_LISTEN host part
+  uint16_t listen_port = 8081;            // BANK_API_LISTEN port part
+  std::string audience = "bank-api";      // BANK_API_AUDIENCE
+  std::string jwks_uri;                   // BANK_API_JWKS_URI (optional)
+  int threads = 2;                        // BANK_API_THREADS: Pistache I/O threads
+  int workers = 4;                        // BANK_API_WORKERS: database workers = pool size
+
+  std::string listen_address() const;  // "host:port" as Pistache takes it
+};
+
+// Reads the settings through `getenv` (std::getenv by default). On a bad
+// setting, Error::code is the variable's name and Error::message says why.
+using EnvLookup = std::function<std::optional<std::string>(const char* name)>;
+Result<Config> load_config(const EnvLookup& getenv = {});
+
+// An http(s) URL for an issuer or JWKS: https, or http only with a loopback
+// host (127.0.0.0/8, ::1, localhost). No userinfo, query or fragment.
+bool is_acceptable_url(const std::string& url, std::string* why);
+
+}  // namespace signet::bank

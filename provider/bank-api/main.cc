@@ -1,0 +1,99 @@
+// bank-api: the demo bank resource server. Accounts, transactions and payments
+// of the customer named by the access token's `sub`, guarded by Signet scopes.
+#include <pthread.h>
+#include <signal.h>
+
+#include <chrono>
+#include <cstdio>
+#include <exception>
+#include <string>
+#include <thread>
+
+#include "bank-api/config.h"
+#include "bank-api/db.h"
+#include "bank-api/server.h"
+#include "common/worker_pool.h"
+#include "resource/resource_server.h"
+
+namespace {
+
+// Opens one connection and creates the schema, waiting up to ~15 s for a
+// database that is still starting.
+void prepare_database(const std::string& conninfo) {
+  for (int attempt = 0;; ++attempt) {
+    try {
+      pqxx::connection conn(conninfo);
+      signet::bank::ensure_schema(conn);
+      signet::bank::prepare_connection(conn);  // checks every statement once
+      return;
+    } catch (const pqxx::broken_connection& e) {
+      if (attempt >= 15) throw;
+      signet::bank::log_line("bank-api: waiting for the database: " + std::string(e.what()));
+      std::this_thread::sleep_for(std::chrono::seconds(1));
+    }
+  }
+}
+
+}  // namespace
+
+int main() {
+  auto config = signet::bank::load_config();
+  if (!config.ok()) {
+    std::fprintf(stderr, "bank-api: %s %s\n", config.error().code.c_str(),
+                 config.error().message.c_str());
+    return 2;
+  }
+  const signet::bank::Config& cfg = config.value();
+
+  // Block the stop signals in every thread (they inherit this mask); the main
+  // thread waits for them with sigwait. SIGPIPE is ignored: a vanished peer is
+  // an error on a write, not a reason to die.
+  sigset_t stop;
+  sigemptyset(&stop);
+  sigaddset(&stop, SIGTERM);
+  sigaddset(&stop, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &stop, nullptr);
+  signal(SIGPIPE, SIG_IGN);
+
+  try {
+    prepare_database(cfg.database_url);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "bank-api: database setup failed: %s\n", e.what());
+    return 1;
+  }
+
+  signet::resource::VerifierOptions vopts;
+  vopts.issuer = cfg.issuer;
+  vopts.audience = cfg.audience;
+  vopts.jwks_uri = cfg.jwks_uri;
+  signet::resource::TokenVerifier verifier(vopts);
+  if (!verifier.refresh_keys()) {
+    signet::bank::log_line(
+        "bank-api: warning: the issuer's keys could not be loaded yet; retrying on demand");
+  }
+
+  signet::WorkerPool workers(static_cast<size_t>(cfg.workers),
+                             static_cast<size_t>(cfg.workers) * 64);
+  signet::bank::ConnectionPool pool(cfg.database_url, static_cast<size_t>(cfg.workers),
+                                    signet::bank::prepare_connection);
+  signet::bank::Server server(cfg, verifier, pool, workers);
+  try {
+    server.start();
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "bank-api: cannot listen on %s: %s\n", cfg.listen_address().c_str(),
+                 e.what());
+    workers.shutdown();
+    return 1;
+  }
+  signet::bank::log_line("bank-api: listening on " + cfg.listen_address() + ", issuer " +
+                         cfg.issuer + ", audience " + cfg.audience);
+
+  int sig = 0;
+  sigwait(&stop, &sig);
+  signet::bank::log_line("bank-api: signal " + std::to_string(sig) + ", shutting down");
+  // Finish the queued database work first (its answers still need the
+  // endpoint), then stop the listener and the I/O threads.
+  workers.shutdown();
+  server.shutdown();
+  return 0;
+}

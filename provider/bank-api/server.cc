@@ -1,0 +1,428 @@
+#include "bank-api/server.h"
+
+#include <cstdio>
+#include <exception>
+#include <optional>
+#include <string_view>
+#include <utility>
+
+#include "bank-api/bank.h"
+#include "bank-api/validation.h"
+#include "common/form.h"
+#include "resource/pistache_guard.h"
+
+namespace signet::bank {
+
+using Pistache::Http::Code;
+using Pistache::Http::Method;
+using Pistache::Http::ResponseWriter;
+using Pistache::Rest::Request;
+namespace Header = Pistache::Http::Header;
+
+namespace {
+
+// Pistache may drop headers added with addRaw() (#967): one typed class per name.
+class RetryAfter : public Header::Header {
+ public:
+  NAME("Retry-After")
+  RetryAfter() = default;
+  explicit RetryAfter(std::string v) : value_(std::move(v)) {}
+  void parse(const std::string& data) override { value_ = data; }
+  void write(std::ostream& os) const override { os << value_; }
+
+ private:
+  std::string value_;
+};
+
+class ContentTypeOptions : public Header::Header {
+ public:
+  NAME("X-Content-Type-Options")
+  ContentTypeOptions() = default;
+  explicit ContentTypeOptions(std::string v) : value_(std::move(v)) {}
+  void parse(const std::string& data) override { value_ = data; }
+  void write(std::ostream& os) const override { os << value_; }
+
+ private:
+  std::string value_;
+};
+
+constexpr const char* kReadAccounts = "read:accounts";
+constexpr const char* kReadTransactions = "read:transactions";
+constexpr const char* kWritePayments = "write:payments";
+
+nlohmann::json error_body(std::string_view code, std::string_view description = {}) {
+  nlohmann::json body = {{"error", code}};
+  if (!description.empty()) body["error_description"] = description;
+  return body;
+}
+
+Reply error_reply(Code code, std::string_view error, std::string_view description = {}) {
+  return {code, error_body(error, description)};
+}
+
+Reply unavailable() {
+  return error_reply(Code::Service_Unavailable, "temporarily_unavailable",
+                     "The service is busy or its database is unreachable; retry shortly.");
+}
+
+Reply server_error() {
+  return error_reply(Code::Internal_Server_Error, "server_error", "An internal error occurred.");
+}
+
+// Every HTTP method Pistache parses: each gets a route at start so that the
+// router never inserts into its method table while serving (PR #1239 race).
+constexpr Method kAllMethods[] = {Method::Options, Method::Get,   Method::Post,
+                                  Method::Head,    Method::Put,   Method::Patch,
+                                  Method::Delete,  Method::Trace, Method::Connect};
+
+// The last resort at the edge: never throws.
+void send_server_error(ResponseWriter& res) noexcept {
+  try {
+    Reply r = server_error();
+    send_json(res, r.code, r.body);
+  } catch (...) {
+  }
+}
+
+}  // namespace
+
+void log_line(const std::string& line) {
+  std::string out = line;
+  out.push_back('\n');
+  std::fwrite(out.data(), 1, out.size(), stderr);
+  std::fflush(stderr);
+}
+
+void send_json(ResponseWriter& res, Code code, const nlohmann::json& body) {
+  res.headers().add<Header::CacheControl>(Pistache::Http::CacheDirective::NoStore);
+  res.headers().add<ContentTypeOptions>("nosniff");
+  if (code == Code::Service_Unavailable) res.headers().add<RetryAfter>("1");
+  res.send(code, body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace),
+           MIME(Application, Json));
+}
+
+Server::Server(const Config& config, resource::TokenVerifier& verifier, ConnectionPool& pool,
+               WorkerPool& workers)
+    : config_(config),
+      verifier_(verifier),
+      pool_(pool),
+      workers_(workers),
+      router_(std::make_shared<Pistache::Rest::Router>()) {
+  routes();
+}
+
+Server::~Server() = default;
+
+void Server::routes() {
+  using Handler = std::function<void(const Request&, ResponseWriter&)>;
+  // The handler edge: nothing thrown here may reach Pistache, whose default
+  // answer would be a 500 carrying e.what().
+  auto guarded = [](Handler h) {
+    return [h = std::move(h)](const Request req, ResponseWriter res) {
+      try {
+        h(req, res);
+      } catch (const std::exception& e) {
+        log_line(std::string("bank-api: handler error: ") + e.what());
+        send_server_error(res);
+      } catch (...) {
+        log_line("bank-api: handler error (unknown exception)");
+        send_server_error(res);
+      }
+      return Pistache::Rest::Route::Result::Ok;
+    };
+  };
+
+  struct Path {
+    const char* path;
+    Method method;
+    Handler handler;
+  };
+  std::vector<Path> paths = {
+      {"/accounts", Method::Get,
+       [this](const Request& q, ResponseWriter& r) { get_accounts(q, r); }},
+      {"/transactions", Method::Get,
+       [this](const Request& q, ResponseWriter& r) { get_transactions(q, r); }},
+      {"/payments", Method::Post,
+       [this](const Request& q, ResponseWriter& r) { post_payments(q, r); }},
+      {"/healthz", Method::Get,
+       [](const Request&, ResponseWriter& r) {
+         send_json(r, Code::Ok, {{"status", "ok"}});
+       }},
+  };
+
+  for (auto& p : paths) {
+    for (Method m : kAllMethods) {
+      if (m == p.method) {
+        router_->addRoute(m, p.path, guarded(p.handler));
+        continue;
+      }
+      Method allowed = p.method;
+      router_->addRoute(m, p.path, guarded([allowed](const Request&, ResponseWriter& r) {
+                          r.headers().add<Header::Allow>(allowed);
+                          send_json(r, Code::Method_Not_Allowed, error_body("method_not_allowed"));
+                        }));
+    }
+  }
+  router_->addNotFoundHandler(guarded([](const Request&, ResponseWriter& r) {
+    send_json(r, Code::Not_Found, error_body("not_found"));
+  }));
+}
+
+void Server::start() {
+  Pistache::Address addr(config_.listen_address());
+  endpoint_ = std::make_unique<Pistache::Http::Endpoint>(addr);
+  auto opts = Pistache::Http::Endpoint::options()
+                  .threads(config_.threads)
+                  .threadsName("bank-io")
+                  .flags(Pistache::Tcp::Options::ReuseAddr)
+                  .maxRequestSize(64 * 1024)
+                  .maxResponseSize(1024 * 1024)
+                  .headerTimeout(std::chrono::seconds(10))
+                  .bodyTimeout(std::chrono::seconds(10))
+                  .keepaliveTimeout(std::chrono::seconds(60));
+  endpoint_->init(opts);
+  endpoint_->setHandler(router_->handler());
+  endpoint_->serveThreaded();
+}
+
+void Server::shutdown() {
+  if (endpoint_) endpoint_->shutdown();
+}
+
+std::optional<resource::AccessToken> Server::authorize(const Request& req, ResponseWriter& res,
+                                                       const char* scope) {
+  auto result = resource::authorize_request(verifier_, req, scope);
+  if (!result.ok()) {
+    resource::send_auth_error(res, result.error());
+    return std::nullopt;
+  }
+  return std::move(result).value();
+}
+
+void Server::dispatch(ResponseWriter& res, bool idempotent, Work work) {
+  // From here on the writer lives in a shared_ptr; no exception leaves this
+  // function, so the edge never answers twice.
+  auto writer = std::make_shared<ResponseWriter>(std::move(res));
+  try {
+    bool queued = workers_.submit([this, writer, idempotent, work = std::move(work)] {
+      try {
+        Reply r = run_db(work, idempotent);
+        send_json(*writer, r.code, r.body);
+      } catch (const std::exception& e) {
+        log_line(std::string("bank-api: worker error: ") + e.what());
+      } catch (...) {
+        log_line("bank-api: worker error (unknown exception)");
+      }
+    });
+    if (!queued) {
+      Reply r = unavailable();
+      send_json(*writer, r.code, r.body);
+    }
+  } catch (const std::exception& e) {
+    log_line(std::string("bank-api: dispatch error: ") + e.what());
+    Reply r = server_error();
+    send_json(*writer, r.code, r.body);
+  }
+}
+
+Reply Server::run_db(const Work& work, bool idempotent) {
+  for (int attempt = 0;; ++attempt) {
+    try {
+      auto conn = pool_.acquire();
+      try {
+        return work(*conn);
+      } catch (const pqxx::broken_connection&) {
+        conn.discard();
+        throw;
+      } catch (const pqxx::in_doubt_error&) {
+        conn.discard();
+        throw;
+      }
+    } catch (const pqxx::broken_connection& e) {
+      // The connection was dropped (server restart, network): the next
+      // connection is a fresh one. Reads are retried once; writes are not.
+      if (idempotent && attempt == 0) continue;
+      log_line(std::string("bank-api: database unavailable: ") + e.what());
+      return unavailable();
+    } catch (const pqxx::in_doubt_error& e) {
+      log_line(std::string("bank-api: commit in doubt: ") + e.what());
+      return error_reply(Code::Service_Unavailable, "temporarily_unavailable",
+                         "The outcome is unknown; check the transactions before retrying.");
+    } catch (const pqxx::sql_error& e) {
+      log_line("bank-api: database error (" + e.sqlstate() + "): " + e.what());
+      if (e.sqlstate() == "57014" || e.sqlstate() == "55P03" || e.sqlstate() == "40001" ||
+          e.sqlstate() == "40P01" || e.sqlstate().starts_with("08") ||
+          e.sqlstate().starts_with("57P")) {
+        return unavailable();
+      }
+      return server_error();
+    } catch (const std::runtime_error& e) {
+      log_line(std::string("bank-api: ") + e.what());
+      return unavailable();  // pool wait timed out
+    } catch (const std::exception& e) {
+      log_line(std::string("bank-api: error: ") + e.what());
+      return server_error();
+    }
+  }
+}
+
+void Server::get_accounts(const Request& req, ResponseWriter& res) {
+  auto token = authorize(req, res, kReadAccounts);
+  if (!token) return;
+  std::string subject = token->subject;
+  dispatch(res, true, [subject](pqxx::connection& conn) {
+    ensure_customer(conn, subject);
+    return Reply{Code::Ok, list_accounts(conn, subject)};
+  });
+}
+
+void Server::get_transactions(const Request& req, ResponseWriter& res) {
+  auto token = authorize(req, res, kReadTransactions);
+  if (!token) return;
+  // Pistache does not decode query values and keeps only the first of a
+  // repeated key: decode here, accept only `from` and `to`, once each.
+  std::optional<std::string> from, to;
+  const auto& query = req.query();
+  for (auto it = query.parameters_begin(); it != query.parameters_end(); ++it) {
+    auto key = percent_decode(it->first);
+    auto value = percent_decode(it->second);
+    if (!key || !value) {
+      send_json(res, Code::Bad_Request, error_body("invalid_request", "malformed query string"));
+      return;
+    }
+    std::optional<std::string>* slot = nullptr;
+    if (*key == "from") {
+      slot = &from;
+    } else if (*key == "to") {
+      slot = &to;
+    } else {
+      send_json(res, Code::Bad_Request,
+                error_body("invalid_request", "unknown query parameter (allowed: from, to)"));
+      return;
+    }
+    if (slot->has_value()) {
+      send_json(res, Code::Bad_Request,
+                error_body("invalid_request", "query parameter " + *key + " given twice"));
+      return;
+    }
+    if (!is_iso_date(*value)) {
+      send_json(res, Code::Bad_Request,
+                error_body("invalid_request", *key + " must be a date in the form YYYY-MM-DD"));
+      return;
+    }
+    *slot = std::move(*value);
+  }
+  if (from && to && *from > *to) {
+    send_json(res, Code::Bad_Request, error_body("invalid_request", "from must not be after to"));
+    return;
+  }
+  std::string subject = token->subject;
+  std::string lo = from.value_or("0001-01-01");
+  std::string hi = to.value_or("9999-12-31");
+  dispatch(res, true, [subject, lo, hi](pqxx::connection& conn) {
+    ensure_customer(conn, subject);
+    return Reply{Code::Ok, list_transactions(conn, subject, lo, hi)};
+  });
+}
+
+namespace {
+
+// Validates the POST /payments body; on failure returns the 400/415 reply.
+std::optional<Reply> parse_payment(const Request& req, PaymentRequest* out) {
+  auto ct = req.headers().tryGet<Header::ContentType>();
+  if (!ct || ct->mime() != MIME(Application, Json)) {
+    return error_reply(Code::Unsupported_Media_Type, "unsupported_media_type",
+                       "the body must be application/json");
+  }
+  nlohmann::json body = nlohmann::json::parse(req.body(), nullptr, false);
+  if (body.is_discarded() || !body.is_object()) {
+    return error_reply(Code::Bad_Request, "invalid_request", "the body must be a JSON object");
+  }
+  static const char* const kFields[] = {"from_account", "to_iban", "amount", "currency",
+                                        "reference"};
+  for (auto it = body.begin(); it != body.end(); ++it) {
+    bool known = false;
+    for (const char* f : kFields) known = known || it.key() == f;
+    if (!known) {
+      return error_reply(Code::Bad_Request, "invalid_request", "unknown field " + it.key());
+    }
+    if (!it.value().is_string()) {
+      return error_reply(Code::Bad_Request, "invalid_request", it.key() + " must be a string");
+    }
+  }
+  auto field = [&](const char* name) -> const std::string* {
+    auto it = body.find(name);
+    return it == body.end() ? nullptr : it->get_ptr<const std::string*>();
+  };
+  const std::string* from = field("from_account");
+  if (!from || !is_uuid(*from)) {
+    return error_reply(Code::Bad_Request, "invalid_request",
+                       "from_account must be the id of one of your accounts");
+  }
+  const std::string* to_iban = field("to_iban");
+  std::optional<std::string> iban = to_iban ? normalize_iban(*to_iban) : std::nullopt;
+  if (!iban) {
+    return error_reply(Code::Bad_Request, "invalid_request", "to_iban must be a valid IBAN");
+  }
+  const std::string* amount = field("amount");
+  if (!amount || !is_positive_amount(*amount)) {
+    return error_reply(Code::Bad_Request, "invalid_request",
+                       "amount must be a decimal string greater than 0 with at most 2 decimals");
+  }
+  const std::string* currency = field("currency");
+  if (!currency || !is_currency_code(*currency)) {
+    return error_reply(Code::Bad_Request, "invalid_request",
+                       "currency must be a three-letter ISO 4217 code");
+  }
+  const std::string* reference = field("reference");
+  if (reference && !is_printable_text(*reference, 140)) {
+    return error_reply(Code::Bad_Request, "invalid_request",
+                       "reference must be at most 140 characters without control characters");
+  }
+  out->from_account = *from;
+  for (char& c : out->from_account) {
+    if (c >= 'A' && c <= 'F') c = static_cast<char>(c - 'A' + 'a');
+  }
+  out->to_iban = *iban;
+  out->amount = *amount;
+  out->currency = *currency;
+  out->reference = reference ? *reference : std::string();
+  return std::nullopt;
+}
+
+}  // namespace
+
+void Server::post_payments(const Request& req, ResponseWriter& res) {
+  auto token = authorize(req, res, kWritePayments);
+  if (!token) return;
+  PaymentRequest payment;
+  if (auto bad = parse_payment(req, &payment)) {
+    send_json(res, bad->code, bad->body);
+    return;
+  }
+  std::string subject = token->subject;
+  std::string client_id = token->client_id;
+  dispatch(res, false, [subject, client_id, payment](pqxx::connection& conn) {
+    ensure_customer(conn, subject);
+    PaymentResult r = create_payment(conn, subject, client_id, payment);
+    switch (r.outcome) {
+      case PaymentOutcome::kCreated:
+        return Reply{Code::Created, {{"payment", std::move(r.payment)}}};
+      case PaymentOutcome::kAccountNotFound:
+        return error_reply(Code::Not_Found, "account_not_found",
+                           "from_account is not one of your accounts");
+      case PaymentOutcome::kCurrencyMismatch:
+        return error_reply(Code::Unprocessable_Entity, "currency_mismatch",
+                           "currency differs from the account's currency");
+      case PaymentOutcome::kInsufficientFunds:
+        return error_reply(Code::Unprocessable_Entity, "insufficient_funds",
+                           "the account balance does not cover the amount");
+      case PaymentOutcome::kSameAccount:
+        return error_reply(Code::Bad_Request, "invalid_request",
+                           "to_iban is the IBAN of the paying account");
+    }
+    return server_error();
+  });
+}
+
+}  // namespace signet::bank

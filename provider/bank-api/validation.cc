@@ -1,0 +1,130 @@
+#include "bank-api/validation.h"
+
+#include <cstdint>
+
+namespace signet::bank {
+namespace {
+
+bool is_digit(char c) { return c >= '0' && c <= '9'; }
+bool is_upper(char c) { return c >= 'A' && c <= 'Z'; }
+bool is_hex(char c) { return is_digit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'); }
+
+int digits_value(std::string_view s) {
+  int v = 0;
+  for (char c : s) v = v * 10 + (c - '0');
+  return v;
+}
+
+// Remainder mod 97 of the IBAN digit string, letters expanded to 10..35.
+int mod97(std::string_view rearranged) {
+  int rem = 0;
+  for (char c : rearranged) {
+    if (is_digit(c)) {
+      rem = (rem * 10 + (c - '0')) % 97;
+    } else {
+      int v = c - 'A' + 10;
+      rem = (rem * 100 + v) % 97;
+    }
+  }
+  return rem;
+}
+
+}  // namespace
+
+bool is_iso_date(std::string_view s) {
+  if (s.size() != 10 || s[4] != '-' || s[7] != '-') return false;
+  for (size_t i : {0, 1, 2, 3, 5, 6, 8, 9}) {
+    if (!is_digit(s[i])) return false;
+  }
+  int year = digits_value(s.substr(0, 4));
+  int month = digits_value(s.substr(5, 2));
+  int day = digits_value(s.substr(8, 2));
+  if (year < 1 || month < 1 || month > 12 || day < 1) return false;
+  static constexpr int kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  int max_day = kDays[month - 1];
+  bool leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+  if (month == 2 && leap) max_day = 29;
+  return day <= max_day;
+}
+
+bool is_positive_amount(std::string_view s) {
+  size_t dot = s.find('.');
+  std::string_view whole = s.substr(0, dot);
+  std::string_view frac = dot == std::string_view::npos ? std::string_view{} : s.substr(dot + 1);
+  if (whole.empty() || whole.size() > 12) return false;
+  if (whole.size() > 1 && whole[0] == '0') return false;
+  for (char c : whole) {
+    if (!is_digit(c)) return false;
+  }
+  if (dot != std::string_view::npos) {
+    if (frac.empty() || frac.size() > 2) return false;
+    for (char c : frac) {
+      if (!is_digit(c)) return false;
+    }
+  }
+  bool nonzero = false;
+  for (char c : s) {
+    if (c >= '1' && c <= '9') nonzero = true;
+  }
+  return nonzero;
+}
+
+bool is_currency_code(std::string_view s) {
+  return s.size() == 3 && is_upper(s[0]) && is_upper(s[1]) && is_upper(s[2]);
+}
+
+bool is_uuid(std::string_view s) {
+  if (s.size() != 36) return false;
+  for (size_t i = 0; i < s.size(); ++i) {
+    if (i == 8 || i == 13 || i == 18 || i == 23) {
+      if (s[i] != '-') return false;
+    } else if (!is_hex(s[i])) {
+      return false;
+    }
+  }
+  return true;
+}
+
+std::optional<std::string> normalize_iban(std::string_view s) {
+  if (s.size() > 64) return std::nullopt;
+  std::string iban;
+  for (char c : s) {
+    if (c != ' ') iban.push_back(c);
+  }
+  if (iban.size() < 15 || iban.size() > 34) return std::nullopt;
+  if (!is_upper(iban[0]) || !is_upper(iban[1]) || !is_digit(iban[2]) || !is_digit(iban[3])) {
+    return std::nullopt;
+  }
+  for (char c : iban) {
+    if (!is_upper(c) && !is_digit(c)) return std::nullopt;
+  }
+  std::string rearranged = iban.substr(4) + iban.substr(0, 4);
+  if (mod97(rearranged) != 1) return std::nullopt;
+  return iban;
+}
+
+std::string iban_check_digits(std::string_view country, std::string_view bban) {
+  std::string rearranged = std::string(bban) + std::string(country) + "00";
+  int check = 98 - mod97(rearranged);
+  std::string out;
+  out.push_back(static_cast<char>('0' + check / 10));
+  out.push_back(static_cast<char>('0' + check % 10));
+  return out;
+}
+
+bool is_printable_text(std::string_view s, size_t max_chars) {
+  size_t chars = 0;
+  for (size_t i = 0; i < s.size(); ++i) {
+    auto c = static_cast<unsigned char>(s[i]);
+    if ((c & 0xC0) == 0x80) continue;  // continuation byte
+    ++chars;
+    if (c < 0x20 || c == 0x7F) return false;
+    if (c == 0xC2 && i + 1 < s.size()) {
+      auto d = static_cast<unsigned char>(s[i + 1]);
+      if (d >= 0x80 && d <= 0x9F) return false;  // C1 controls
+    }
+  }
+  return chars <= max_chars;
+}
+
+}  // namespace signet::bank

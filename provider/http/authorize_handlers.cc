@@ -1,0 +1,231 @@
+// The browser-facing steps of the code flow: /authorize, /login, /consent.
+#include <string>
+#include <vector>
+
+#include "common/crypto.h"
+#include "common/form.h"
+#include "http/handlers.h"
+#include "interaction/pages.h"
+#include "interaction/password.h"
+#include "protocol/authorize.h"
+
+namespace signet::http {
+namespace {
+
+using protocol::AuthorizeRequest;
+using protocol::OAuthError;
+using protocol::Session;
+
+const char* const kInvalidLogin = "Invalid username or password";
+
+// The authorization request's own parameters, carried through login and consent.
+std::vector<std::pair<std::string, std::string>> request_fields(const AuthorizeRequest& r) {
+  std::vector<std::pair<std::string, std::string>> f = {
+      {"response_type", "code"},
+      {"client_id", r.client.client_id},
+      {"redirect_uri", r.redirect_uri},
+      {"scope", protocol::join_scope(r.scopes)},
+      {"code_challenge", r.code_challenge},
+      {"code_challenge_method", "S256"},
+  };
+  if (!r.state.empty()) f.emplace_back("state", r.state);
+  if (!r.nonce.empty()) f.emplace_back("nonce", r.nonce);
+  return f;
+}
+
+// The origin of a redirect URI, for the consent page's CSP form-action: the
+// browser follows the 303 from /consent there.
+std::string origin_of(const std::string& uri) {
+  auto scheme_end = uri.find("://");
+  if (scheme_end == std::string::npos) return {};
+  auto path = uri.find_first_of("/?#", scheme_end + 3);
+  return uri.substr(0, path);
+}
+
+std::optional<Session> current_session(Services& s, const Incoming& in,
+                                       std::optional<OAuthError>& error) {
+  const std::string* id = in.cookie(kSessionCookie);
+  if (!id || id->empty() || id->size() > 128) return std::nullopt;
+  auto found = s.sessions.find_session(sha256_b64url(*id), s.clock.now());
+  if (!found) {
+    error = found.error();
+    return std::nullopt;
+  }
+  return *found;
+}
+
+Answer redirect_with_error(Services& s, const std::string& redirect_uri, const OAuthError& e,
+                           const std::string& state) {
+  return redirect_answer(protocol::error_redirect(redirect_uri, e, state, s.config.issuer));
+}
+
+Answer issue_code_and_redirect(Services& s, const AuthorizeRequest& r, const Session& session) {
+  auto code = protocol::issue_authorization_code(r, session.subject, session.auth_time, s.codes,
+                                                 s.clock, s.config.code_ttl);
+  if (!code) return error_page(code.error());
+  return redirect_answer(
+      protocol::success_redirect(r.redirect_uri, *code, r.state, s.config.issuer));
+}
+
+Answer login_page(Services& s, const Incoming& in, const std::string& return_to,
+                  const std::string& client_name, int status, const std::string& error,
+                  const std::string& username) {
+  // Login CSRF (RFC 6749 §10.12): double-submit token, kept while the cookie lives.
+  const std::string* existing = in.cookie(kLoginCsrfCookie);
+  std::string csrf = existing && existing->size() == 43 ? *existing : random_token();
+  interaction::LoginView view{return_to, csrf, username, error, client_name};
+  Answer a = page_answer(status, interaction::render_login(view));
+  a.cookies.push_back({kLoginCsrfCookie, csrf, s.config.secure_cookies(), false});
+  return a;
+}
+
+// Runs the checks of §4.1.1 and answers with the failure, if any.
+std::optional<Answer> refuse(
+    Services& s, const Result<AuthorizeRequest, protocol::AuthorizeFailure>& validated) {
+  if (validated.ok()) return std::nullopt;
+  const auto& f = validated.error();
+  if (f.error.status >= 500) return error_page(f.error);
+  if (!f.error.redirectable) return error_page(f.error);
+  return redirect_with_error(s, f.redirect_uri, f.error, f.state);
+}
+
+}  // namespace
+
+Answer handle_authorize(Services& s, const Incoming& in) {
+  auto params = parse_form(in.query);
+  if (!params) {
+    return error_page(400, "This request cannot be completed",
+                      "The authorization request is malformed: " + params.error().message + ".");
+  }
+  auto validated = protocol::validate_authorize_request(*params, s.clients);
+  if (auto refused = refuse(s, validated)) return *refused;
+  const AuthorizeRequest& r = *validated;
+
+  std::optional<OAuthError> store_error;
+  auto session = current_session(s, in, store_error);
+  if (store_error) return error_page(*store_error);
+  if (!session) {
+    return login_page(s, in, encode_form(request_fields(r)), r.client.client_name, 200, "", "");
+  }
+
+  auto granted = s.consents.granted_scopes(session->subject, r.client.client_id);
+  if (!granted) return error_page(granted.error());
+  if (!protocol::consent_required(r.scopes, *granted)) {
+    return issue_code_and_redirect(s, r, *session);
+  }
+
+  auto descriptions = s.scopes.describe_scopes(r.scopes);
+  if (!descriptions) return error_page(descriptions.error());
+  auto user = s.users.find_user_by_subject(session->subject);
+  if (!user) return error_page(user.error());
+  interaction::ConsentView view;
+  view.client_name = r.client.client_name;
+  view.username = *user ? (*user)->username : std::string();
+  view.scopes = *descriptions;
+  view.csrf_token = session->csrf_token;
+  view.hidden = request_fields(r);
+  Answer a = page_answer(200, interaction::render_consent(view));
+  a.form_action = origin_of(r.redirect_uri);
+  return a;
+}
+
+Answer handle_login(Services& s, const Incoming& in) {
+  if (!in.is_form()) {
+    return error_page(415, "Unsupported request", "The sign-in form must be sent as a form.");
+  }
+  auto form = parse_form(in.body);
+  if (!form) return error_page(400, "This request cannot be completed", "The form is malformed.");
+  const std::string* username = find_param(*form, "username");
+  const std::string* password = find_param(*form, "password");
+  const std::string* csrf = find_param(*form, "csrf_token");
+  const std::string* return_to = find_param(*form, "return_to");
+  const std::string* csrf_cookie = in.cookie(kLoginCsrfCookie);
+  if (!csrf || !csrf_cookie || csrf->empty() || !constant_time_equal(*csrf, *csrf_cookie)) {
+    return error_page(403, "Your sign-in form has expired",
+                      "For your security, please go back to the app and start again.");
+  }
+  if (!username || !password || !return_to) {
+    return error_page(400, "This request cannot be completed", "The form is incomplete.");
+  }
+  // return_to is the authorization request's query: re-validate it so that the
+  // redirect after login can only lead back to /authorize (no open redirector).
+  auto params = parse_form(*return_to);
+  if (!params) return error_page(400, "This request cannot be completed", "The form is malformed.");
+  auto validated = protocol::validate_authorize_request(*params, s.clients);
+  if (!validated.ok() && !validated.error().error.redirectable) {
+    return error_page(validated.error().error);
+  }
+  std::string client_name = validated.ok() ? validated->client.client_name : std::string();
+
+  auto user = s.users.find_user_by_username(*username);
+  if (!user) return error_page(user.error());
+  bool valid = false;
+  if (*user && !password->empty()) {
+    valid = interaction::verify_password(*password, (*user)->password_hash);
+  } else {
+    // Same cost for an unknown user: timing must not reveal who has an account.
+    interaction::burn_password_verification(*password);
+  }
+  if (!valid) {
+    return login_page(s, in, *return_to, client_name, 401, kInvalidLogin, *username);
+  }
+
+  // A new session id at every login (session fixation, RFC 6819 §4.2.5? /
+  // OWASP); the old session, if any, is ended.
+  if (const std::string* old = in.cookie(kSessionCookie); old && !old->empty()) {
+    (void)s.sessions.delete_session(sha256_b64url(*old));
+  }
+  std::string session_id = random_token();
+  Session session{sha256_b64url(session_id), (*user)->subject, random_token(), s.clock.now(),
+                  s.clock.now() + s.config.session_ttl};
+  auto created = s.sessions.create_session(session);
+  if (!created) return error_page(created.error());
+
+  Answer a = redirect_answer(s.config.issuer + "/authorize?" + *return_to);
+  a.cookies.push_back({kSessionCookie, session_id, s.config.secure_cookies(), false});
+  a.cookies.push_back({kLoginCsrfCookie, "", s.config.secure_cookies(), true});
+  return a;
+}
+
+Answer handle_consent(Services& s, const Incoming& in) {
+  if (!in.is_form()) {
+    return error_page(415, "Unsupported request", "The consent form must be sent as a form.");
+  }
+  auto form = parse_form(in.body);
+  if (!form) return error_page(400, "This request cannot be completed", "The form is malformed.");
+  std::optional<OAuthError> store_error;
+  auto session = current_session(s, in, store_error);
+  if (store_error) return error_page(*store_error);
+  if (!session) {
+    return error_page(401, "Your session has ended",
+                      "Please go back to the app and start again to sign in.");
+  }
+  const std::string* csrf = find_param(*form, "csrf_token");
+  if (!csrf || !constant_time_equal(*csrf, session->csrf_token)) {
+    return error_page(403, "This form has expired",
+                      "For your security, please go back to the app and start again.");
+  }
+  std::string decision;
+  if (const std::string* d = find_param(*form, "decision")) decision = *d;
+  form->erase("csrf_token");
+  form->erase("decision");
+
+  auto validated = protocol::validate_authorize_request(*form, s.clients);
+  if (auto refused = refuse(s, validated)) return *refused;
+  const AuthorizeRequest& r = *validated;
+
+  if (decision == "deny") {
+    return redirect_with_error(s, r.redirect_uri,
+                               OAuthError::access_denied("The user denied the request.").redirect(),
+                               r.state);
+  }
+  if (decision != "allow") {
+    return error_page(400, "This request cannot be completed", "Choose Allow or Deny.");
+  }
+  auto granted =
+      s.consents.grant_consent(session->subject, r.client.client_id, r.scopes, s.clock.now());
+  if (!granted) return error_page(granted.error());
+  return issue_code_and_redirect(s, r, *session);
+}
+
+}  // namespace signet::http

@@ -1,0 +1,26 @@
+// Endpoint handlers: each turns an Incoming request into an Answer. They run on
+// a worker thread (they may wait on PostgreSQL or a password hash).
+#pragma once
+
+#include "http/incoming.h"
+#include "http/respond.h"
+#include "http/services.h"
+
+namespace signet::http {
+
+// GET /authorize (RFC 6749 §4.1.1): login page, consent page, or redirect.
+Answer handle_authorize(Services& s, const Incoming& in);
+// POST /login: the login form.
+Answer handle_login(Services& s, const Incoming& in);
+// POST /consent: Allow or Deny.
+Answer handle_consent(Services& s, const Incoming& in);
+// POST /token (RFC 6749 §3.2).
+Answer handle_token(Services& s, const Incoming& in);
+
+// Built once at start: GET /.well-known/oauth-authorization-server (RFC 8414).
+nlohmann::json authorization_server_metadata(const config::Config& config);
+
+constexpr const char* kSessionCookie = "signet_session";
+constexpr const char* kLoginCsrfCookie = "signet_login_csrf";
+
+}  // namespace signet::http

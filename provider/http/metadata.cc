@@ -1,0 +1,23 @@
+#include "http/handlers.h"
+
+namespace signet::http {
+
+// RFC 8414 §2: only what the server really supports.
+nlohmann::json authorization_server_metadata(const config::Config& c) {
+  return {
+      {"issuer", c.issuer},
+      {"authorization_endpoint", c.issuer + "/authorize"},
+      {"token_endpoint", c.issuer + "/token"},
+      {"jwks_uri", c.issuer + "/jwks"},
+      {"response_types_supported", {"code"}},
+      {"response_modes_supported", {"query"}},
+      {"grant_types_supported", {"authorization_code", "client_credentials"}},
+      {"token_endpoint_auth_methods_supported",
+       {"client_secret_basic", "client_secret_post", "none"}},
+      {"code_challenge_methods_supported", {"S256"}},
+      {"authorization_response_iss_parameter_supported", true},
+      {"access_token_signing_alg_values_supported", {c.signing_alg}},
+  };
+}
+
+}  // namespace signet::http

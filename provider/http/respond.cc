@@ -1,0 +1,129 @@
+#include "http/respond.h"
+
+#include <iostream>
+
+#include "interaction/pages.h"
+
+namespace signet::http {
+namespace {
+
+// Pistache drops some headers added with addRaw() (upstream #967); a small
+// header class per name is kept instead.
+class NamedHeader : public Pistache::Http::Header::Header {
+ public:
+  NamedHeader(std::string name, std::string value)
+      : name_(std::move(name)), value_(std::move(value)) {}
+  const char* name() const override { return name_.c_str(); }
+  void write(std::ostream& os) const override { os << value_; }
+  uint64_t hash() const override { return 0; }
+
+ private:
+  std::string name_;
+  std::string value_;
+};
+
+void add(Pistache::Http::ResponseWriter& w, std::string name, std::string value) {
+  w.headers().add(std::make_shared<NamedHeader>(std::move(name), std::move(value)));
+}
+
+}  // namespace
+
+Answer json_answer(int status, const nlohmann::json& body) {
+  Answer a;
+  a.status = status;
+  a.body = body.dump();
+  return a;
+}
+
+Answer page_answer(int status, std::string html) {
+  Answer a;
+  a.status = status;
+  a.body = std::move(html);
+  a.content_type = "text/html; charset=utf-8";
+  a.page = true;
+  return a;
+}
+
+Answer redirect_answer(std::string location) {
+  Answer a;
+  a.status = 303;  // See Other: the browser follows with GET (RFC 9110 §15.4.4)
+  a.location = std::move(location);
+  a.content_type = "text/plain; charset=utf-8";
+  return a;
+}
+
+Answer oauth_error_json(const protocol::OAuthError& error, bool basic_challenge) {
+  nlohmann::json body = {{"error", error.code}};
+  if (!error.description.empty()) body["error_description"] = error.description;
+  Answer a = json_answer(error.status, body);
+  if (error.status == 401 && basic_challenge) a.www_authenticate = "Basic realm=\"signet\"";
+  if (!error.detail.empty() || error.status >= 500) log_error("json", error);
+  return a;
+}
+
+Answer error_page(int status, const std::string& title, const std::string& message) {
+  return page_answer(status, interaction::render_error({title, message}));
+}
+
+Answer error_page(const protocol::OAuthError& error) {
+  if (!error.detail.empty() || error.status >= 500) log_error("page", error);
+  if (error.status == 503) {
+    return error_page(503, "Temporarily unavailable",
+                      "The bank's sign-in service is temporarily unavailable. Please try again "
+                      "in a moment.");
+  }
+  if (error.status >= 500) {
+    return error_page(error.status, "Something went wrong",
+                      "The request could not be completed. Please try again.");
+  }
+  return error_page(error.status, "This request cannot be completed", error.description);
+}
+
+void send(Pistache::Http::ResponseWriter& w, const Answer& a) {
+  using namespace Pistache;
+  try {
+    if (!a.cache_control.empty()) {
+      add(w, "Cache-Control", a.cache_control);
+    } else if (a.no_store) {
+      // RFC 6749 §5.1: token responses must not be cached; pages carry CSRF tokens.
+      add(w, "Cache-Control", "no-store");
+      add(w, "Pragma", "no-cache");
+    }
+    add(w, "X-Content-Type-Options", "nosniff");
+    if (a.page) {
+      std::string form_action = "'self'";
+      if (!a.form_action.empty()) form_action += " " + a.form_action;
+      add(w, "Content-Security-Policy",
+          "default-src 'none'; style-src 'self'; img-src 'self'; form-action " + form_action +
+              "; frame-ancestors 'none'; base-uri 'none'");
+      add(w, "X-Frame-Options", "DENY");
+      add(w, "Referrer-Policy", "no-referrer");
+    }
+    if (!a.location.empty()) w.headers().add<Http::Header::Location>(a.location);
+    if (!a.www_authenticate.empty()) add(w, "WWW-Authenticate", a.www_authenticate);
+    for (const auto& c : a.cookies) {
+      Http::Cookie cookie(c.name, c.clear ? "" : c.value);
+      cookie.path = "/";
+      cookie.httpOnly = true;
+      cookie.secure = c.secure;
+      cookie.ext["SameSite"] = "Lax";
+      if (c.clear) cookie.maxAge = 0;
+      w.cookies().add(cookie);
+    }
+    w.headers().add<Http::Header::ContentType>(Http::Mime::MediaType(a.content_type));
+    w.send(static_cast<Http::Code>(a.status), a.body);
+  } catch (const std::exception& e) {
+    std::cerr << R"({"level":"error","event":"response_failed","detail":")" << e.what() << "\"}\n";
+  }
+}
+
+void log_error(const std::string& where, const protocol::OAuthError& error) {
+  nlohmann::json line = {{"level", error.status >= 500 ? "error" : "info"},
+                         {"event", "request_error"},
+                         {"where", where},
+                         {"error", error.code},
+                         {"detail", error.detail}};
+  std::cerr << line.dump() << "\n";
+}
+
+}  // namespace signet::http

@@ -1,0 +1,54 @@
+// The one place where results and errors become HTTP answers: JSON bodies
+// (RFC 6749 §5.2), HTML pages with their security headers, and redirects.
+#pragma once
+
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <pistache/http.h>
+#include <nlohmann/json.hpp>
+
+#include "protocol/error.h"
+
+namespace signet::http {
+
+struct SetCookie {
+  std::string name;
+  std::string value;
+  bool secure = false;
+  bool clear = false;  // Max-Age=0
+};
+
+// An answer built by a handler, written by send().
+struct Answer {
+  int status = 200;
+  std::string body;
+  std::string content_type = "application/json";
+  std::string location;  // for redirects
+  std::vector<SetCookie> cookies;
+  bool page = false;          // HTML: add CSP, frame and referrer headers
+  bool no_store = true;       // Cache-Control: no-store (tokens, pages with CSRF tokens)
+  std::string cache_control;  // overrides no_store when set
+  std::string www_authenticate;
+  std::string form_action;  // extra CSP form-action source (the consent redirect target)
+};
+
+Answer json_answer(int status, const nlohmann::json& body);
+Answer page_answer(int status, std::string html);
+Answer redirect_answer(std::string location);
+
+// RFC 6749 §5.2 JSON error; invalid_client via Basic gets a WWW-Authenticate challenge.
+Answer oauth_error_json(const protocol::OAuthError& error, bool basic_challenge = false);
+
+// An error page for the browser; never a redirect (used when the redirect URI
+// cannot be trusted, RFC 6749 §4.1.2.1).
+Answer error_page(int status, const std::string& title, const std::string& message);
+Answer error_page(const protocol::OAuthError& error);
+
+void send(Pistache::Http::ResponseWriter& writer, const Answer& answer);
+
+// Logs an error's private detail (never sent to a client).
+void log_error(const std::string& where, const protocol::OAuthError& error);
+
+}  // namespace signet::http

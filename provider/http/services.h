@@ -1,0 +1,29 @@
+// What the HTTP layer needs from the rest of the server, wired by app/.
+#pragma once
+
+#include <string>
+
+#include "common/clock.h"
+#include "common/worker_pool.h"
+#include "config/config.h"
+#include "jose/key_ring.h"
+#include "protocol/stores.h"
+#include "protocol/token_endpoint.h"
+
+namespace signet::http {
+
+struct Services {
+  const config::Config& config;
+  protocol::ClientStore& clients;
+  protocol::UserStore& users;
+  protocol::ScopeStore& scopes;
+  protocol::AuthorizationCodeStore& codes;
+  protocol::ConsentStore& consents;
+  protocol::SessionStore& sessions;
+  const jose::KeyRing& keys;
+  const Clock& clock;
+  WorkerPool& workers;
+  protocol::TokenEndpoint& token_endpoint;
+};
+
+}  // namespace signet::http

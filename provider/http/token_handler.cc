@@ -1,0 +1,25 @@
+#include "http/handlers.h"
+
+namespace signet::http {
+
+Answer handle_token(Services& s, const Incoming& in) {
+  using protocol::OAuthError;
+  // RFC 6749 §3.2: parameters are sent as application/x-www-form-urlencoded.
+  if (!in.is_form()) {
+    return oauth_error_json(
+        OAuthError::invalid_request("Content-Type must be application/x-www-form-urlencoded."));
+  }
+  auto form = parse_form(in.body);
+  if (!form) {
+    return oauth_error_json(
+        OAuthError::invalid_request(form.error().message == "parameter included more than once"
+                                        ? "A parameter was included more than once."
+                                        : "The request body is malformed."));
+  }
+  protocol::TokenRequest request{std::move(*form), in.authorization};
+  auto result = s.token_endpoint.handle(request);
+  if (!result) return oauth_error_json(result.error(), in.authorization.has_value());
+  return json_answer(200, result->to_json());
+}
+
+}  // namespace signet::http

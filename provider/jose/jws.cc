@@ -1,0 +1,96 @@
+#include "jose/jws.h"
+
+#include "common/base64url.h"
+
+namespace signet::jose {
+namespace {
+
+using nlohmann::json;
+
+// Our own claims are trusted data, but a stray invalid UTF-8 byte must not throw
+// from the token endpoint: replace it instead.
+std::string dump(const json& j) { return j.dump(-1, ' ', false, json::error_handler_t::replace); }
+
+bool is_b64url_or_dot(char c) {
+  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
+         c == '_' || c == '.';
+}
+
+// Non-throwing parse; anything but a JSON object is refused.
+std::optional<json> parse_object(const std::string& text) {
+  json j = json::parse(text, nullptr, /*allow_exceptions=*/false);
+  if (j.is_discarded() || !j.is_object()) return std::nullopt;
+  return j;
+}
+
+Unexpected<Error> malformed(const char* why) { return fail("malformed", why); }
+
+}  // namespace
+
+std::string sign_compact(const PrivateKey& key, const json& header, const json& payload) {
+  json h = header.is_object() ? header : json::object();
+  h["alg"] = alg_name(key.alg());
+  h["kid"] = key.kid();
+  std::string input = base64url_encode(dump(h));
+  input += '.';
+  input += base64url_encode(dump(payload));
+  std::string sig = key.sign(input);
+  input += '.';
+  input += base64url_encode(sig);
+  return input;
+}
+
+Result<VerifiedJws> verify_compact(std::string_view token, const KeyLookup& find_key,
+                                   size_t max_size) {
+  // Size first, then the alphabet: nothing below ever sees a non-ASCII byte or a
+  // huge input (RFC 7515 §7.1 compact form is base64url parts joined by dots).
+  if (token.empty() || token.size() > max_size) return malformed("token size");
+  size_t dots = 0;
+  for (char c : token) {
+    if (!is_b64url_or_dot(c)) return malformed("character outside base64url");
+    if (c == '.') ++dots;
+  }
+  if (dots != 2) return malformed("not three parts");
+  size_t d1 = token.find('.');
+  size_t d2 = token.find('.', d1 + 1);
+  std::string_view h64 = token.substr(0, d1);
+  std::string_view p64 = token.substr(d1 + 1, d2 - d1 - 1);
+  std::string_view s64 = token.substr(d2 + 1);
+  if (h64.empty() || p64.empty() || s64.empty()) return malformed("empty part");
+
+  // Strict decoding: any trailing garbage after the signature fails here or in the
+  // exact-length signature check, never silently ignored.
+  auto header_text = base64url_decode(h64);
+  auto payload_text = base64url_decode(p64);
+  auto signature = base64url_decode(s64);
+  if (!header_text || !payload_text || !signature) return malformed("bad base64url");
+
+  auto header = parse_object(*header_text);
+  if (!header) return malformed("header is not a JSON object");
+  // RFC 7515 §4.1.11: we understand no extension, so any "crit" must be refused.
+  if (header->contains("crit")) return malformed("crit header");
+  auto payload = parse_object(*payload_text);
+  if (!payload) return malformed("payload is not a JSON object");
+
+  // RFC 8725 §3.1: the algorithm comes from an allow-list, never from the token alone.
+  auto alg_it = header->find("alg");
+  if (alg_it == header->end() || !alg_it->is_string()) {
+    return fail("unsupported_alg", "alg missing");
+  }
+  auto alg = alg_from_name(alg_it->get_ref<const std::string&>());
+  if (!alg) return fail("unsupported_alg", "alg not allowed");
+
+  auto kid_it = header->find("kid");
+  if (kid_it == header->end() || !kid_it->is_string()) return fail("unknown_key", "kid missing");
+  const PublicKey* key = find_key ? find_key(kid_it->get_ref<const std::string&>()) : nullptr;
+  if (!key) return fail("unknown_key", "kid not found");
+  // The key is pinned to one algorithm; the header cannot choose another (no confusion).
+  if (key->alg() != *alg) return fail("alg_mismatch", "alg differs from the key's");
+
+  if (!key->verify(token.substr(0, d2), *signature)) {
+    return fail("bad_signature", "signature does not verify");
+  }
+  return VerifiedJws{std::move(*header), std::move(*payload)};
+}
+
+}  // namespace signet::jose

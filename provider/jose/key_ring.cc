@@ -1,0 +1,39 @@
+#include "jose/key_ring.h"
+
+namespace signet::jose {
+
+void KeyRing::add(PrivateKey key, KeyState state) {
+  PublicKey pub = PublicKey::from_private(key);
+  entries_.push_back(Entry{std::move(key), std::move(pub), state});
+}
+
+const PrivateKey* KeyRing::active() const {
+  for (const auto& e : entries_) {
+    if (e.state == KeyState::kActive) return &e.key;
+  }
+  return nullptr;
+}
+
+const PrivateKey* KeyRing::active(Alg alg) const {
+  for (const auto& e : entries_) {
+    if (e.state == KeyState::kActive && e.key.alg() == alg) return &e.key;
+  }
+  return nullptr;
+}
+
+nlohmann::json KeyRing::jwks() const {
+  // next and retired keys are published too, so a cache already knows the next kid
+  // and still knows the kid of tokens signed before a rotation.
+  nlohmann::json keys = nlohmann::json::array();
+  for (const auto& e : entries_) keys.push_back(e.key.public_jwk());
+  return {{"keys", std::move(keys)}};
+}
+
+const PublicKey* KeyRing::find_public(std::string_view kid) const {
+  for (const auto& e : entries_) {
+    if (e.pub.kid() == kid) return &e.pub;
+  }
+  return nullptr;
+}
+
+}  // namespace signet::jose

@@ -1,0 +1,171 @@
+// The authorization endpoint's checks, in the order the header promises: the
+// checks that decide whether we may redirect at all come first.
+#include "protocol/authorize.h"
+
+#include <algorithm>
+#include <utility>
+
+#include "common/crypto.h"
+#include "protocol/pkce.h"
+
+namespace signet::protocol {
+namespace {
+
+// RFC 9700 §4.1.1 and §2.1.1: codes live at most 60 seconds.
+constexpr int64_t kMaxCodeLifetime = 60;
+
+std::string param(const Params& query, std::string_view key) {
+  const std::string* v = find_param(query, key);
+  return v ? *v : std::string{};
+}
+
+// A failure that must not reach the redirect URI (RFC 6749 §4.1.2.1, first paragraph).
+Unexpected<AuthorizeFailure> refuse_without_redirect(OAuthError error) {
+  error.redirectable = false;
+  return fail(AuthorizeFailure{std::move(error), {}, {}});
+}
+
+}  // namespace
+
+Result<AuthorizeRequest, AuthorizeFailure> validate_authorize_request(const Params& query,
+                                                                      ClientStore& clients) {
+  // 1. The client and its redirect URI: until both are proven, nothing may be
+  // sent to the redirect URI (no open redirector, RFC 9700 §4.11).
+  const std::string* client_id = find_param(query, "client_id");
+  if (!client_id || client_id->empty()) {
+    return refuse_without_redirect(
+        OAuthError::invalid_request("The client_id parameter is missing."));
+  }
+  auto found = clients.find_client(*client_id);
+  if (!found) return refuse_without_redirect(std::move(found.error()));
+  if (!found->has_value()) {
+    return refuse_without_redirect(
+        OAuthError::invalid_request("The client is not known.", "unknown client_id " + *client_id));
+  }
+  Client client = std::move(**found);
+
+  // OAuth 2.1 §4.1.1: redirect_uri is required, even with a single registered URI,
+  // and compared by exact string match (RFC 9700 §4.1.3).
+  const std::string* redirect_uri = find_param(query, "redirect_uri");
+  if (!redirect_uri || redirect_uri->empty()) {
+    return refuse_without_redirect(
+        OAuthError::invalid_request("The redirect_uri parameter is missing."));
+  }
+  if (!client.has_redirect_uri(*redirect_uri)) {
+    return refuse_without_redirect(OAuthError::invalid_request(
+        "The redirect_uri is not registered for this client.",
+        "unregistered redirect_uri for client " + client.client_id + ": " + *redirect_uri));
+  }
+
+  // From here on, errors go back to the client's redirect URI with its state.
+  const std::string state = param(query, "state");
+  auto refuse = [&](OAuthError error) {
+    return fail(AuthorizeFailure{error.redirect(), *redirect_uri, state});
+  };
+
+  // 2. Request objects are not supported (OpenID Connect Core §6.3 error codes).
+  if (find_param(query, "request")) {
+    return refuse(OAuthError{"request_not_supported", "Request objects are not supported.",
+                             "request parameter present", 400, true});
+  }
+  if (find_param(query, "request_uri")) {
+    return refuse(OAuthError{"request_uri_not_supported",
+                             "The request_uri parameter is not supported.",
+                             "request_uri parameter present", 400, true});
+  }
+
+  // 3. Only the code flow (OAuth 2.1 drops implicit and hybrid responses).
+  const std::string* response_type = find_param(query, "response_type");
+  if (!response_type || response_type->empty()) {
+    return refuse(OAuthError::invalid_request("The response_type parameter is missing."));
+  }
+  if (*response_type != "code") {
+    return refuse(OAuthError::unsupported_response_type("Only response_type=code is supported.",
+                                                        "response_type " + *response_type));
+  }
+  if (!client.allows_grant("authorization_code")) {
+    return refuse(OAuthError::unauthorized_client(
+        "The client may not use the authorization code flow.",
+        "client " + client.client_id + " lacks the authorization_code grant"));
+  }
+
+  // 4. PKCE with S256, for every client (RFC 9700 §2.1.1; plain is refused).
+  const std::string* challenge = find_param(query, "code_challenge");
+  if (!challenge || challenge->empty()) {
+    return refuse(OAuthError::invalid_request("code_challenge required"));
+  }
+  const std::string* method = find_param(query, "code_challenge_method");
+  if (!method || *method != "S256") {
+    return refuse(OAuthError::invalid_request(
+        "code_challenge_method must be S256.",
+        method ? "code_challenge_method " + *method : "code_challenge_method missing"));
+  }
+  if (!is_valid_s256_challenge(*challenge)) {
+    return refuse(OAuthError::invalid_request("The code_challenge is malformed."));
+  }
+
+  // 5. Scope: well formed, non-empty, each one registered for the client.
+  auto scopes = parse_scope(param(query, "scope"));
+  if (!scopes) return refuse(std::move(scopes.error()));
+  if (scopes->empty()) {
+    return refuse(OAuthError::invalid_scope("The scope parameter is missing."));
+  }
+  for (const auto& s : *scopes) {
+    if (!client.allows_scope(s)) {
+      return refuse(OAuthError::invalid_scope("The requested scope is not allowed for this client.",
+                                              "client " + client.client_id + " asked for " + s));
+    }
+  }
+
+  AuthorizeRequest request;
+  request.client = std::move(client);
+  request.redirect_uri = *redirect_uri;
+  request.scopes = std::move(*scopes);
+  request.state = state;
+  request.code_challenge = *challenge;
+  request.nonce = param(query, "nonce");
+  return request;
+}
+
+Result<std::string, OAuthError> issue_authorization_code(
+    const AuthorizeRequest& request, const std::string& subject, int64_t auth_time,
+    AuthorizationCodeStore& codes, const Clock& clock, int64_t code_lifetime_seconds) {
+  const int64_t lifetime = std::clamp<int64_t>(code_lifetime_seconds, 1, kMaxCodeLifetime);
+  const int64_t now = clock.now();
+  std::string code = random_token(32);
+
+  AuthorizationCode row;
+  row.code_digest = sha256_b64url(code);
+  row.client_id = request.client.client_id;
+  row.redirect_uri = request.redirect_uri;
+  row.subject = subject;
+  row.scopes = request.scopes;
+  row.code_challenge = request.code_challenge;
+  row.nonce = request.nonce;
+  row.auth_time = auth_time;
+  row.issued_at = now;
+  row.expires_at = now + lifetime;
+
+  auto saved = codes.save_code(row);
+  if (!saved) return fail(std::move(saved.error()));
+  return code;
+}
+
+std::string success_redirect(const std::string& redirect_uri, const std::string& code,
+                             const std::string& state, const std::string& issuer) {
+  std::vector<std::pair<std::string, std::string>> pairs{{"code", code}};
+  if (!state.empty()) pairs.emplace_back("state", state);
+  pairs.emplace_back("iss", issuer);
+  return append_query(redirect_uri, pairs);
+}
+
+std::string error_redirect(const std::string& redirect_uri, const OAuthError& error,
+                           const std::string& state, const std::string& issuer) {
+  std::vector<std::pair<std::string, std::string>> pairs{{"error", error.code}};
+  if (!error.description.empty()) pairs.emplace_back("error_description", error.description);
+  if (!state.empty()) pairs.emplace_back("state", state);
+  pairs.emplace_back("iss", issuer);
+  return append_query(redirect_uri, pairs);
+}
+
+}  // namespace signet::protocol

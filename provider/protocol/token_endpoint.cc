@@ -1,0 +1,145 @@
+// The token endpoint's grants (RFC 6749 §4.1.3, §4.4) in the order of their checks.
+#include "protocol/token_endpoint.h"
+
+#include <utility>
+
+#include "common/crypto.h"
+#include "protocol/authorize.h"
+
+namespace signet::protocol {
+namespace {
+
+// Every failure about the code itself gets the same public text: the client
+// learns nothing about why (unknown, used, expired, not its own, wrong verifier).
+constexpr const char* kBadCode = "The authorization code is invalid or expired.";
+
+const std::string* required(const Params& form, std::string_view key) {
+  const std::string* v = find_param(form, key);
+  return v && !v->empty() ? v : nullptr;
+}
+
+OAuthError missing(std::string_view key) {
+  return OAuthError::invalid_request("The " + std::string(key) + " parameter is missing.");
+}
+
+}  // namespace
+
+Result<TokenResponse, OAuthError> TokenEndpoint::handle(const TokenRequest& request) {
+  const std::string* grant_type = required(request.form, "grant_type");
+  if (!grant_type) return fail(missing("grant_type"));
+  if (*grant_type != "authorization_code" && *grant_type != "client_credentials") {
+    return fail(OAuthError::unsupported_grant_type("The grant_type is not supported.",
+                                                   "grant_type " + *grant_type));
+  }
+
+  auto client = authenticate_client(request, clients_);
+  if (!client) return fail(std::move(client.error()));
+
+  if (*grant_type == "authorization_code") return authorization_code_grant(*client, request.form);
+  return client_credentials_grant(*client, request.form);
+}
+
+Result<TokenResponse, OAuthError> TokenEndpoint::authorization_code_grant(const Client& client,
+                                                                          const Params& form) {
+  if (!client.allows_grant("authorization_code")) {
+    return fail(OAuthError::unauthorized_client(
+        "The client may not use the authorization_code grant.",
+        "client " + client.client_id + " lacks the authorization_code grant"));
+  }
+  const std::string* code = required(form, "code");
+  if (!code) return fail(missing("code"));
+  const std::string* redirect_uri = required(form, "redirect_uri");
+  if (!redirect_uri) return fail(missing("redirect_uri"));
+  const std::string* verifier = required(form, "code_verifier");
+  if (!verifier) return fail(missing("code_verifier"));
+
+  const std::string digest = sha256_b64url(*code);
+  const int64_t now = clock_.now();
+
+  auto found = codes_.find_code(digest);
+  if (!found) return fail(std::move(found.error()));
+  if (!found->has_value()) return fail(OAuthError::invalid_grant(kBadCode, "unknown code"));
+  const AuthorizationCode& row = **found;
+
+  // RFC 6749 §4.1.2 / RFC 9700 §4.5.3: a second use revokes what the first issued.
+  if (row.used_at) {
+    auto revoked = codes_.revoke_code_tokens(digest, now);
+    if (!revoked) return fail(std::move(revoked.error()));
+    return fail(OAuthError::invalid_grant(kBadCode, "code replayed; issued tokens revoked"));
+  }
+  if (now >= row.expires_at) return fail(OAuthError::invalid_grant(kBadCode, "code expired"));
+  if (row.client_id != client.client_id) {
+    return fail(OAuthError::invalid_grant(
+        kBadCode, "code of client " + row.client_id + " presented by " + client.client_id));
+  }
+  // RFC 6749 §4.1.3: identical to the redirect_uri of the authorization request.
+  if (row.redirect_uri != *redirect_uri) {
+    return fail(OAuthError::invalid_grant(kBadCode, "redirect_uri differs from the request's"));
+  }
+  if (!verify_pkce_s256(*verifier, row.code_challenge)) {
+    return fail(OAuthError::invalid_grant(kBadCode, "PKCE verifier does not match"));
+  }
+
+  auto issued =
+      issue_access_token(keys_, settings_, row.subject, client.client_id, row.scopes, now);
+  if (!issued) return fail(std::move(issued.error()));
+
+  // The store decides atomically: two concurrent redemptions cannot both win.
+  auto redeemed = codes_.redeem_code(digest, now, issued->jti, issued->expires_at);
+  if (!redeemed) return fail(std::move(redeemed.error()));
+  switch (*redeemed) {
+    case Redemption::kRedeemed:
+      break;
+    case Redemption::kReplayed:
+      return fail(OAuthError::invalid_grant(kBadCode, "code replayed during redemption"));
+    case Redemption::kUnknown:
+      return fail(OAuthError::invalid_grant(kBadCode, "code vanished during redemption"));
+  }
+
+  TokenResponse response;
+  response.access_token = std::move(issued->token);
+  response.expires_in = issued->expires_at - now;
+  response.scope = join_scope(row.scopes);
+  return response;
+}
+
+Result<TokenResponse, OAuthError> TokenEndpoint::client_credentials_grant(const Client& client,
+                                                                          const Params& form) {
+  // RFC 6749 §4.4: only a confidential client may act on its own behalf.
+  if (client.is_public || !client.allows_grant("client_credentials")) {
+    return fail(OAuthError::unauthorized_client(
+        "The client may not use the client_credentials grant.",
+        "client " + client.client_id + " is public or lacks the client_credentials grant"));
+  }
+
+  std::vector<std::string> scopes;
+  const std::string* scope = find_param(form, "scope");
+  if (scope) {
+    auto parsed = parse_scope(*scope);
+    if (!parsed) return fail(std::move(parsed.error()));
+    scopes = std::move(*parsed);
+  }
+  if (scopes.empty()) {
+    scopes = client.scopes;  // RFC 6749 §3.3: a pre-defined default
+  } else {
+    for (const auto& s : scopes) {
+      if (!client.allows_scope(s)) {
+        return fail(OAuthError::invalid_scope("The requested scope is not allowed for this client.",
+                                              "client " + client.client_id + " asked for " + s));
+      }
+    }
+  }
+
+  const int64_t now = clock_.now();
+  auto issued =
+      issue_access_token(keys_, settings_, client.client_id, client.client_id, scopes, now);
+  if (!issued) return fail(std::move(issued.error()));
+
+  TokenResponse response;
+  response.access_token = std::move(issued->token);
+  response.expires_in = issued->expires_at - now;
+  response.scope = join_scope(scopes);
+  return response;
+}
+
+}  // namespace signet::protocol

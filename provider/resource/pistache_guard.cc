@@ -1,0 +1,36 @@
+#include "resource/pistache_guard.h"
+
+namespace signet::resource {
+
+namespace Http = Pistache::Http;
+
+std::optional<std::string> authorization_header(const Http::Request& request) {
+  // Pistache parses Authorization into its typed header; fall back to the raw form
+  // in case a build registers it differently.
+  if (auto typed = request.headers().tryGet<Http::Header::Authorization>()) {
+    return typed->value();
+  }
+  if (auto raw = request.headers().tryGetRaw(Http::Header::Authorization::Name)) {
+    return raw->value();
+  }
+  return std::nullopt;
+}
+
+Result<AccessToken, AuthError> authorize_request(TokenVerifier& verifier,
+                                                 const Http::Request& request,
+                                                 std::string_view required_scope) {
+  auto header = authorization_header(request);
+  if (!header) return verifier.authorize(std::nullopt, required_scope);
+  return verifier.authorize(std::string_view(*header), required_scope);
+}
+
+void send_auth_error(Http::ResponseWriter& writer, const AuthError& error) {
+  writer.headers().add<WwwAuthenticate>(error.www_authenticate());
+  // Error responses about credentials must not be cached by intermediaries.
+  writer.headers().add<Http::Header::CacheControl>(Http::CacheDirective::NoStore);
+  writer.headers().add<Http::Header::ContentType>(MIME(Application, Json));
+  writer.send(static_cast<Http::Code>(error.status()),
+              error.body().dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+}
+
+}  // namespace signet::resource

@@ -1,0 +1,44 @@
+// Thin Pistache adapter for signet::resource: reads the Authorization header and
+// writes RFC 6750 §3 error responses. Everything else lives in resource_server.h.
+#pragma once
+
+#include <pistache/http.h>
+#include <pistache/http_header.h>
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "resource/resource_server.h"
+
+namespace signet::resource {
+
+// WWW-Authenticate as a typed header: Pistache 0.0.5 may drop headers added with
+// addRaw() (upstream #967), and it has no class of its own for this one.
+class WwwAuthenticate : public Pistache::Http::Header::Header {
+ public:
+  NAME("WWW-Authenticate")
+
+  WwwAuthenticate() = default;
+  explicit WwwAuthenticate(std::string value) : value_(std::move(value)) {}
+
+  void parse(const std::string& data) override { value_ = data; }
+  void write(std::ostream& os) const override { os << value_; }
+  const std::string& value() const { return value_; }
+
+ private:
+  std::string value_;
+};
+
+// The Authorization header's raw value, if the request has one.
+std::optional<std::string> authorization_header(const Pistache::Http::Request& request);
+
+// Reads the bearer token from `request`, verifies it and checks `required_scope`.
+Result<AccessToken, AuthError> authorize_request(TokenVerifier& verifier,
+                                                 const Pistache::Http::Request& request,
+                                                 std::string_view required_scope);
+
+// Status (400/401/403), WWW-Authenticate, Cache-Control: no-store and the JSON body.
+void send_auth_error(Pistache::Http::ResponseWriter& writer, const AuthError& error);
+
+}  // namespace signet::resource

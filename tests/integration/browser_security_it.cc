@@ -1,0 +1,366 @@
+// What protects the person at the browser: anti-framing headers, CSRF on login
+// and consent, a fresh session id at login, robust parsing, and truthful metadata.
+#include <openssl/evp.h>
+
+#include "harness.h"
+
+namespace signet::it {
+namespace {
+
+const std::string kRedirect = "https://finance.example.com/callback";
+const std::string kPassword = "correct horse battery staple";
+
+class BrowserSecurityTest : public IntegrationTest {
+ protected:
+  AuthorizeRequest request(const Client& c) {
+    return AuthorizeRequest{c.client_id, kRedirect, "read:transactions", random_hex(12),
+                            random_hex(32), {}};
+  }
+  Client finance() {
+    return w().add_client(w().unique("FinanceApp"), {kRedirect}, "read:accounts read:transactions");
+  }
+  // Logs `browser` in and returns the consent page.
+  HttpResponse consent_page(HttpClient& browser, const Client& client, const User& user) {
+    HttpResponse login = browser.get(w().authorize_url(request(client)));
+    auto fields = form_fields(login.body, "/login");
+    for (auto& [k, v] : fields) {
+      if (k == "username") v = user.username;
+      if (k == "password") v = user.password;
+    }
+    HttpResponse after = browser.post_form(w().signet.base_url + "/login", fields);
+    EXPECT_EQ(after.status, 303) << after.body;
+    return browser.get(w().signet.base_url + after.location());
+  }
+};
+
+void expect_anti_framing(const HttpResponse& r, const std::string& what) {
+  EXPECT_EQ(lower(r.header("x-frame-options")), "deny") << what;
+  std::string csp = r.header("content-security-policy");
+  EXPECT_NE(csp.find("frame-ancestors 'none'"), std::string::npos) << what << ": " << csp;
+  EXPECT_NE(csp.find("default-src 'none'"), std::string::npos) << what << ": " << csp;
+  EXPECT_NE(csp.find("form-action"), std::string::npos) << what << ": " << csp;
+  EXPECT_NE(lower(r.header("content-type")).find("text/html"), std::string::npos) << what;
+}
+
+TEST_F(BrowserSecurityTest, LoginPageHasAntiFramingHeaders) {
+  Client client = finance();
+  User user = w().add_user(w().unique("alice"), kPassword);
+  HttpClient browser;
+  HttpResponse login = browser.get(w().authorize_url(request(client)));
+  ASSERT_EQ(login.status, 200) << login.body;
+  expect_anti_framing(login, "login page");
+  EXPECT_EQ(login.body.find("<script"), std::string::npos) << "no inline script";
+
+  HttpResponse consent = consent_page(browser, client, user);
+  ASSERT_EQ(consent.status, 200) << consent.body;
+  expect_anti_framing(consent, "consent page");
+  // The consent form posts to Signet; its CSP must allow the redirect target.
+  EXPECT_NE(consent.header("content-security-policy").find("'self'"), std::string::npos);
+
+  AuthorizeRequest bad = request(client);
+  bad.redirect_uri = "https://evil.example/cb";
+  HttpResponse error = browser.get(w().authorize_url(bad));
+  EXPECT_EQ(error.status, 400);
+  expect_anti_framing(error, "error page");
+
+  HttpResponse failed = browser.post_form(
+      w().signet.base_url + "/login",
+      {{"username", user.username}, {"password", "nope"}, {"csrf_token", "x"}, {"return_to", "/"}});
+  if (failed.body.find("<html") != std::string::npos || failed.body.find("<!DOCTYPE") == 0) {
+    expect_anti_framing(failed, "login failure page");
+  }
+}
+
+TEST_F(BrowserSecurityTest, LoginWithoutCsrfRefused) {
+  Client client = finance();
+  User user = w().add_user(w().unique("alice"), kPassword);
+
+  auto attempt = [&](const std::string& what, bool drop_field, bool drop_cookie,
+                     bool tamper) -> void {
+    HttpClient browser;
+    HttpResponse login = browser.get(w().authorize_url(request(client)));
+    ASSERT_EQ(login.status, 200);
+    auto fields = form_fields(login.body, "/login");
+    std::vector<std::pair<std::string, std::string>> sent;
+    for (auto [k, v] : fields) {
+      if (k == "username") v = user.username;
+      if (k == "password") v = user.password;
+      if (k == "csrf_token") {
+        if (drop_field) continue;
+        if (tamper) v = random_hex(32);
+      }
+      sent.emplace_back(k, v);
+    }
+    if (drop_cookie) browser.clear_cookies();
+    HttpResponse r = browser.post_form(w().signet.base_url + "/login", sent);
+    EXPECT_GE(r.status, 400) << what << ": " << r.status << " " << r.location();
+    EXPECT_LT(r.status, 500) << what;
+    EXPECT_FALSE(r.has_header("location")) << what << ": " << r.location();
+    EXPECT_EQ(browser.cookie("signet_session"), "") << what << ": a session was created";
+  };
+  attempt("no csrf_token field", true, false, false);
+  attempt("no csrf cookie", false, true, false);
+  attempt("csrf_token not matching the cookie", false, false, true);
+
+  // Control: the same steps with the token intact log in.
+  HttpClient browser;
+  HttpResponse login = browser.get(w().authorize_url(request(client)));
+  auto fields = form_fields(login.body, "/login");
+  for (auto& [k, v] : fields) {
+    if (k == "username") v = user.username;
+    if (k == "password") v = user.password;
+  }
+  HttpResponse ok = browser.post_form(w().signet.base_url + "/login", fields);
+  EXPECT_EQ(ok.status, 303) << ok.body;
+}
+
+TEST_F(BrowserSecurityTest, ConsentWithoutCsrfRefused) {
+  Client client = finance();
+  User user = w().add_user(w().unique("alice"), kPassword);
+  User mallory = w().add_user(w().unique("mallory"), kPassword);
+  HttpClient browser;
+  HttpResponse consent = consent_page(browser, client, user);
+  ASSERT_EQ(consent.status, 200) << consent.body;
+  auto fields = form_fields(consent.body, "/consent");
+
+  auto without_csrf = fields;
+  std::erase_if(without_csrf, [](auto& kv) { return kv.first == "csrf_token"; });
+  without_csrf.emplace_back("decision", "allow");
+  HttpResponse r1 = browser.post_form(w().signet.base_url + "/consent", without_csrf);
+  EXPECT_GE(r1.status, 400) << r1.status << " " << r1.location();
+  EXPECT_EQ(query_params(r1.location()).count("code"), 0u) << r1.location();
+
+  // Another session's token (the attacker's own consent page) does not work either.
+  HttpClient attacker;
+  HttpResponse theirs = consent_page(attacker, client, mallory);
+  std::string their_csrf = form_value(theirs.body, "csrf_token");
+  ASSERT_FALSE(their_csrf.empty());
+  auto forged = fields;
+  for (auto& [k, v] : forged) {
+    if (k == "csrf_token") v = their_csrf;
+  }
+  forged.emplace_back("decision", "allow");
+  HttpResponse r2 = browser.post_form(w().signet.base_url + "/consent", forged);
+  EXPECT_GE(r2.status, 400) << r2.status << " " << r2.location();
+  EXPECT_EQ(query_params(r2.location()).count("code"), 0u) << r2.location();
+
+  // Without a session at all.
+  HttpClient anonymous;
+  auto allowed = fields;
+  allowed.emplace_back("decision", "allow");
+  HttpResponse r3 = anonymous.post_form(w().signet.base_url + "/consent", allowed);
+  EXPECT_EQ(query_params(r3.location()).count("code"), 0u) << r3.status << " " << r3.location();
+
+  // Control: the genuine form still works after the refused attempts.
+  HttpResponse ok = browser.post_form(w().signet.base_url + "/consent", allowed);
+  EXPECT_EQ(ok.status, 303) << ok.body;
+  EXPECT_FALSE(query_params(ok.location())["code"].empty()) << ok.location();
+}
+
+TEST_F(BrowserSecurityTest, SessionIdChangesAtLogin) {
+  Client client = finance();
+  User user = w().add_user(w().unique("alice"), kPassword);
+  const std::string planted = random_hex(32);
+
+  HttpClient browser;
+  browser.set_cookie("127.0.0.1", "signet_session", planted);
+  HttpResponse login = browser.get(w().authorize_url(request(client)));
+  ASSERT_EQ(login.status, 200) << "a planted, unknown session id must not count as a login";
+  ASSERT_NE(login.body.find("action=\"/login\""), std::string::npos);
+  auto fields = form_fields(login.body, "/login");
+  for (auto& [k, v] : fields) {
+    if (k == "username") v = user.username;
+    if (k == "password") v = user.password;
+  }
+  HttpResponse after = browser.post_form(w().signet.base_url + "/login", fields);
+  ASSERT_EQ(after.status, 303) << after.body;
+  std::string session = browser.cookie("signet_session");
+  EXPECT_FALSE(session.empty());
+  EXPECT_NE(session, planted) << "session fixation: the pre-login id survived the login";
+  EXPECT_GE(session.size(), 32u) << "session id too short for 256 bits: " << session;
+
+  // The attacker who planted the id is not logged in.
+  HttpClient attacker;
+  attacker.set_cookie("127.0.0.1", "signet_session", planted);
+  HttpResponse theirs = attacker.get(w().authorize_url(request(client)));
+  EXPECT_NE(theirs.body.find("action=\"/login\""), std::string::npos) << theirs.status;
+
+  // Logging in again issues yet another id.
+  HttpClient second;
+  auto a = w().authorize(second, request(client), user);
+  EXPECT_NE(second.cookie("signet_session"), session);
+  EXPECT_FALSE(second.cookie("signet_session").empty());
+}
+
+TEST_F(BrowserSecurityTest, MalformedAndOversizedRequestsGet4xx) {
+  Client client = finance();
+  Client machine = w().add_client(w().unique("Reporter"), {kRedirect}, "read:accounts", false,
+                                  {"client_credentials"});
+  HttpClient http;
+  Headers basic{{"Authorization", basic_auth(machine.client_id, machine.client_secret)}};
+  const std::string token_url = w().signet.base_url + "/token";
+
+  auto expect_4xx = [&](const HttpResponse& r, const std::string& what) {
+    EXPECT_GE(r.status, 400) << what << ": " << r.status << " " << r.error << " " << r.body;
+    EXPECT_LT(r.status, 500) << what << ": " << r.body;
+    EXPECT_EQ(r.body.find("access_token"), std::string::npos) << what;
+  };
+
+  // RFC 6749 §3.1/§3.2: parameters must not be repeated.
+  HttpResponse dup = http.request(
+      "POST", token_url, "grant_type=client_credentials&grant_type=client_credentials", basic);
+  expect_4xx(dup, "duplicate grant_type");
+  if (dup.status == 400) EXPECT_EQ(dup.json().value("error", ""), "invalid_request");
+  HttpResponse dup_scope = http.request(
+      "POST", token_url, "grant_type=client_credentials&scope=read%3Aaccounts&scope=x", basic);
+  expect_4xx(dup_scope, "duplicate scope");
+
+  std::string q = w().authorize_url(request(client)) + "&client_id=" + url_encode(client.client_id);
+  HttpResponse dup_authz = http.get(q);
+  expect_4xx(dup_authz, "duplicate client_id at /authorize");
+  EXPECT_FALSE(dup_authz.has_header("location")) << dup_authz.location();
+
+  // Bad form encoding.
+  for (const std::string& body :
+       {std::string("grant_type=client_credentials&scope=%zz"),
+        std::string("grant_type=client_credentials&scope=%"),
+        std::string("grant_type=client_credentials&scope=%E"),
+        std::string("grant_type=client_%00credentials"), std::string("=&=&&==")}) {
+    expect_4xx(http.request("POST", token_url, body, basic), "form body " + body);
+  }
+  // Non-form content.
+  expect_4xx(http.request("POST", token_url, R"({"grant_type":"client_credentials"})", basic,
+                          "application/json"),
+             "JSON body");
+  // Broken Basic credentials.
+  expect_4xx(http.request("POST", token_url, "grant_type=client_credentials",
+                          {{"Authorization", "Basic !!!not-base64"}}),
+             "bad Basic header");
+  expect_4xx(http.request("POST", token_url, "grant_type=client_credentials",
+                          {{"Authorization", "Basic " + std::string("\xff\xfe\x80", 3)}}),
+             "non-ASCII Basic header");
+
+  // A huge body: 413 or 400, never accepted, never a crash.
+  std::string huge = "grant_type=client_credentials&scope=" + std::string(4 * 1024 * 1024, 'a');
+  HttpResponse big = http.request("POST", token_url, huge, basic);
+  if (big.status != 0) {
+    EXPECT_TRUE(big.status == 413 || big.status == 400) << big.status << " " << big.body;
+  }
+  // A huge declared Content-Length with a small body must not be trusted either.
+  HttpClient liar;
+  liar.timeout_ms = 3000;
+  HttpResponse lie = liar.request("POST", token_url, "grant_type=client_credentials",
+                                  {{"Content-Length", "99999999999"}});
+  EXPECT_NE(lie.status, 200) << lie.body;
+  // Huge header, huge query string.
+  HttpResponse big_header = http.request("GET", w().signet.base_url + "/jwks", "",
+                                         {{"X-Filler", std::string(256 * 1024, 'b')}});
+  if (big_header.status != 0) EXPECT_GE(big_header.status, 400) << big_header.status;
+  HttpResponse big_query =
+      http.get(w().signet.base_url + "/authorize?state=" + std::string(512 * 1024, 'c'));
+  if (big_query.status != 0) expect_4xx(big_query, "huge query");
+
+  // Same at bank-api.
+  HttpClient api;
+  HttpResponse huge_auth = api.get(w().bank.base_url + "/transactions",
+                                   {{"Authorization", "Bearer " + std::string(300 * 1024, 'd')}});
+  if (huge_auth.status != 0) expect_4xx(huge_auth, "huge bearer token");
+  HttpResponse huge_payment = api.request("POST", w().bank.base_url + "/payments",
+                                          std::string(4 * 1024 * 1024, '{'),
+                                          {{"Authorization", "Bearer x"}}, "application/json");
+  if (huge_payment.status != 0) expect_4xx(huge_payment, "huge payment body");
+
+  // Both processes are still alive and serving.
+  ASSERT_TRUE(w().signet.process->alive()) << w().signet.process->log_tail();
+  ASSERT_TRUE(w().bank.process->alive()) << w().bank.process->log_tail();
+  HttpClient after;
+  EXPECT_EQ(after.get(w().signet.base_url + "/jwks").status, 200);
+  HttpResponse good = after.request(
+      "POST", token_url, "grant_type=client_credentials&scope=read%3Aaccounts", basic);
+  EXPECT_EQ(good.status, 200) << good.body;
+  EXPECT_EQ(after.get(w().bank.base_url + "/transactions").status, 401);
+}
+
+TEST_F(BrowserSecurityTest, MetadataIsTruthful) {
+  HttpClient http;
+  HttpResponse r = http.get(w().signet.base_url + "/.well-known/oauth-authorization-server");
+  ASSERT_EQ(r.status, 200) << r.body;
+  auto m = r.json();
+  const std::string& base = w().signet.base_url;
+  EXPECT_EQ(m.value("issuer", ""), base);
+  EXPECT_EQ(m.value("authorization_endpoint", ""), base + "/authorize");
+  EXPECT_EQ(m.value("token_endpoint", ""), base + "/token");
+  EXPECT_EQ(m.value("jwks_uri", ""), base + "/jwks");
+  EXPECT_EQ(m["code_challenge_methods_supported"], nlohmann::json::array({"S256"}));
+  EXPECT_EQ(m["response_types_supported"], nlohmann::json::array({"code"}));
+  auto grants = m.value("grant_types_supported", nlohmann::json::array());
+  EXPECT_NE(std::find(grants.begin(), grants.end(), "authorization_code"), grants.end());
+  EXPECT_EQ(std::find(grants.begin(), grants.end(), "implicit"), grants.end());
+  EXPECT_EQ(std::find(grants.begin(), grants.end(), "password"), grants.end());
+  EXPECT_EQ(m.value("authorization_response_iss_parameter_supported", false), true);
+  auto auth = m.value("token_endpoint_auth_methods_supported", nlohmann::json::array());
+  EXPECT_NE(std::find(auth.begin(), auth.end(), "client_secret_basic"), auth.end());
+  EXPECT_TRUE(m.contains("scopes_supported"));
+  // Every advertised endpoint answers.
+  EXPECT_EQ(http.get(m.value("jwks_uri", base + "/jwks")).status, 200);
+
+  // The issuer is the configured one, not derived from the request's Host.
+  HttpResponse spoofed = http.get(base + "/.well-known/oauth-authorization-server",
+                                  {{"Host", "evil.example"}, {"X-Forwarded-Host", "evil.example"}});
+  if (spoofed.status == 200) EXPECT_EQ(spoofed.json().value("issuer", ""), base);
+
+  std::string why;
+  Server other = w().start_signet({{"SIGNET_ISSUER", "https://bank.example/oauth"}}, &why);
+  ASSERT_TRUE(other.process) << why;
+  HttpResponse o = http.get(other.base_url + "/.well-known/oauth-authorization-server");
+  ASSERT_EQ(o.status, 200) << o.body;
+  EXPECT_EQ(o.json().value("issuer", ""), "https://bank.example/oauth");
+  EXPECT_EQ(o.json().value("token_endpoint", ""), "https://bank.example/oauth/token");
+  std::erase(w().processes, other.process.get());
+}
+
+TEST_F(BrowserSecurityTest, JwksPublishesSigningKey) {
+  HttpClient http;
+  HttpResponse r = http.get(w().signet.base_url + "/jwks");
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_NE(lower(r.header("content-type")).find("json"), std::string::npos);
+  auto jwks = r.json();
+  ASSERT_TRUE(jwks.contains("keys") && jwks["keys"].is_array() && !jwks["keys"].empty()) << r.body;
+  for (const auto& k : jwks["keys"]) {
+    EXPECT_FALSE(k.value("kid", "").empty()) << k.dump();
+    for (const char* priv : {"d", "p", "q", "dp", "dq", "qi", "k"}) {
+      EXPECT_FALSE(k.contains(priv)) << "private member '" << priv << "' published: " << k.dump();
+    }
+  }
+
+  // A token signed now names a published key, and verifies with it (OpenSSL, not Signet).
+  Client machine = w().add_client(w().unique("Reporter"), {kRedirect}, "read:accounts", false,
+                                  {"client_credentials"});
+  HttpResponse t = w().token_request(
+      {{"grant_type", "client_credentials"}, {"scope", "read:accounts"}}, &machine);
+  ASSERT_EQ(t.status, 200) << t.body;
+  std::string at = t.json().value("access_token", "");
+  std::string kid = jwt_header(at).value("kid", "");
+  nlohmann::json key;
+  for (const auto& k : jwks["keys"]) {
+    if (k.value("kid", "") == kid) key = k;
+  }
+  ASSERT_FALSE(key.is_null()) << "kid " << kid << " not in " << r.body;
+  EXPECT_EQ(key.value("kty", ""), "EC");
+  EXPECT_EQ(key.value("crv", ""), "P-256");
+  if (key.contains("alg")) EXPECT_EQ(key.value("alg", ""), "ES256");
+  if (key.contains("use")) EXPECT_EQ(key.value("use", ""), "sig");
+  EcKey pub = EcKey::from_jwk(key);
+  auto dot = at.rfind('.');
+  EXPECT_TRUE(pub.verify_es256(at.substr(0, dot), b64url_decode(at.substr(dot + 1))))
+      << "the access token does not verify with the published key";
+
+  // RFC 7638 thumbprint as kid (DESIGN.md), checked independently.
+  // nlohmann::json sorts members, which is the order RFC 7638 asks for.
+  nlohmann::json canon{{"crv", key["crv"]}, {"kty", key["kty"]}, {"x", key["x"]}, {"y", key["y"]}};
+  std::string thumb = b64url(sha256(canon.dump()));
+  EXPECT_EQ(kid, thumb) << "kid is not the RFC 7638 thumbprint";
+}
+
+}  // namespace
+}  // namespace signet::it

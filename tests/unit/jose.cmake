@@ -1,0 +1,6 @@
+# jose: keys, JWK, JWS, sealing.
+signet_unit_test(jose_test SOURCES jose_test.cc LIBS signet_jose)
+
+# Cross-check against cpp-jwt 1.4 (tests only: it never sees an untrusted token).
+find_package(cpp-jwt REQUIRED)
+signet_unit_test(cpp_jwt_interop_test SOURCES cpp_jwt_interop_test.cc LIBS signet_jose cpp-jwt::cpp-jwt)

@@ -1,0 +1,75 @@
+// In-memory implementations of the protocol's store interfaces, for unit tests
+// only: no persistence, one mutex per store, and switches to simulate an outage
+// or a concurrent redemption.
+#pragma once
+
+#include <functional>
+#include <map>
+#include <mutex>
+#include <set>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "protocol/stores.h"
+
+namespace signet::protocol::testing {
+
+class MemoryClientStore final : public ClientStore {
+ public:
+  void add(Client client);
+  StoreResult<std::optional<Client>> find_client(std::string_view client_id) override;
+
+  bool unavailable = false;  // every call fails with temporarily_unavailable
+
+ private:
+  std::mutex mu_;
+  std::map<std::string, Client, std::less<>> clients_;
+};
+
+class MemoryCodeStore final : public AuthorizationCodeStore {
+ public:
+  StoreResult<Ok> save_code(const AuthorizationCode& code) override;
+  StoreResult<std::optional<AuthorizationCode>> find_code(std::string_view code_digest) override;
+  StoreResult<Redemption> redeem_code(std::string_view code_digest, int64_t now,
+                                      std::string_view jti, int64_t token_expires_at) override;
+  StoreResult<Ok> revoke_code_tokens(std::string_view code_digest, int64_t now) override;
+
+  // Test inspection.
+  size_t size();
+  std::vector<std::string> issued_jtis(std::string_view code_digest);
+  bool is_revoked(std::string_view jti);
+
+  bool unavailable = false;
+  // Runs at the start of redeem_code, before its own check: lets a test make
+  // another request win the race between find_code and redeem_code.
+  std::function<void(MemoryCodeStore&, std::string_view code_digest)> before_redeem;
+  // Marks a code used without recording a token (what a concurrent winner does).
+  void mark_used(std::string_view code_digest, int64_t now);
+
+ private:
+  struct IssuedToken {
+    std::string jti;
+    int64_t expires_at;
+  };
+  std::mutex mu_;
+  std::map<std::string, AuthorizationCode, std::less<>> codes_;
+  std::map<std::string, std::vector<IssuedToken>, std::less<>> issued_;
+  std::set<std::string, std::less<>> revoked_;
+};
+
+class MemoryConsentStore final : public ConsentStore {
+ public:
+  StoreResult<std::vector<std::string>> granted_scopes(std::string_view subject,
+                                                       std::string_view client_id) override;
+  StoreResult<Ok> grant_consent(std::string_view subject, std::string_view client_id,
+                                const std::vector<std::string>& scopes, int64_t now) override;
+
+  bool unavailable = false;
+
+ private:
+  std::mutex mu_;
+  std::map<std::pair<std::string, std::string>, std::vector<std::string>> grants_;
+};
+
+}  // namespace signet::protocol::testing

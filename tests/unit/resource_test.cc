@@ -1,0 +1,403 @@
+// signet::resource: access-token verification against a JWKS served by a fake
+// HttpGet, with a FakeClock. Each rejection test guards one check.
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <map>
+#include <mutex>
+#include <thread>
+
+#include "common/base64url.h"
+#include "jose/jws.h"
+#include "jose/key.h"
+#include "resource/bearer.h"
+#include "resource/resource_server.h"
+
+namespace signet::resource {
+namespace {
+
+using jose::Alg;
+using jose::PrivateKey;
+using nlohmann::json;
+
+constexpr char kIssuer[] = "https://issuer.example";
+constexpr char kMetadataUrl[] = "https://issuer.example/.well-known/oauth-authorization-server";
+constexpr char kJwksUrl[] = "https://issuer.example/jwks";
+
+// A fake issuer: serves metadata and a JWKS, and counts requests.
+struct FakeIssuer {
+  std::mutex mu;
+  json jwks = {{"keys", json::array()}};
+  json metadata = {{"issuer", kIssuer}, {"jwks_uri", kJwksUrl}};
+  std::map<std::string, int> hits;
+  bool down = false;
+
+  void publish(const PrivateKey& k) {
+    std::lock_guard lock(mu);
+    jwks["keys"].push_back(k.public_jwk());
+  }
+  int count(const std::string& url) {
+    std::lock_guard lock(mu);
+    return hits[url];
+  }
+  HttpGet getter() {
+    return [this](const std::string& url) -> Result<std::string> {
+      std::lock_guard lock(mu);
+      ++hits[url];
+      if (down) return fail("http_failed", "down");
+      if (url == kMetadataUrl) return metadata.dump();
+      if (url == kJwksUrl) return jwks.dump();
+      return fail("http_failed", "404");
+    };
+  }
+};
+
+class ResourceTest : public ::testing::Test {
+ protected:
+  ResourceTest() : key_(PrivateKey::generate(Alg::ES256).value()) {
+    issuer_.publish(key_);
+    clock_ = std::make_shared<FakeClock>();
+    options_.issuer = kIssuer;
+    options_.audience = "bank-api";
+    options_.min_refetch_interval_seconds = 30;
+    options_.leeway_seconds = 30;
+  }
+
+  std::unique_ptr<TokenVerifier> verifier() {
+    return std::make_unique<TokenVerifier>(options_, issuer_.getter(), clock_);
+  }
+
+  json claims() const {
+    int64_t now = clock_->now();
+    return {{"iss", kIssuer},
+            {"sub", "alice"},
+            {"aud", "bank-api"},
+            {"client_id", "finance-app"},
+            {"scope", "read:accounts read:transactions"},
+            {"iat", now},
+            {"exp", now + 600},
+            {"jti", "jti-1"}};
+  }
+
+  std::string token(const json& c, const json& header = {{"typ", "at+jwt"}}) const {
+    return jose::sign_compact(key_, header, c);
+  }
+  std::string token() const { return token(claims()); }
+
+  template <class F>
+  std::string token_with(F&& edit) const {
+    json c = claims();
+    edit(c);
+    return token(c);
+  }
+
+  static std::string bearer(const std::string& t) { return "Bearer " + t; }
+
+  PrivateKey key_;
+  FakeIssuer issuer_;
+  std::shared_ptr<FakeClock> clock_;
+  VerifierOptions options_;
+};
+
+TEST_F(ResourceTest, ValidTokenDiscoversKeysAndVerifies) {
+  auto v = verifier();
+  auto at = v->verify(token());
+  ASSERT_TRUE(at.ok()) << at.error().description;
+  EXPECT_EQ(at->subject, "alice");
+  EXPECT_EQ(at->client_id, "finance-app");
+  EXPECT_EQ(at->jti, "jti-1");
+  EXPECT_EQ(at->expires_at, clock_->now() + 600);
+  EXPECT_TRUE(at->has_scope("read:accounts"));
+  EXPECT_TRUE(at->has_scope("read:transactions"));
+  EXPECT_FALSE(at->has_scope("read"));
+  EXPECT_FALSE(at->has_scope("write:payments"));
+  EXPECT_EQ(issuer_.count(kMetadataUrl), 1);  // RFC 8414 discovery
+  EXPECT_EQ(issuer_.count(kJwksUrl), 1);
+  // Keys are cached: no more fetches.
+  EXPECT_TRUE(v->verify(token_with([](json& c) { c["jti"] = "2"; })).ok());
+  EXPECT_EQ(issuer_.count(kJwksUrl), 1);
+}
+
+TEST_F(ResourceTest, ExplicitJwksUriSkipsDiscovery) {
+  options_.jwks_uri = kJwksUrl;
+  auto v = verifier();
+  EXPECT_TRUE(v->refresh_keys());
+  EXPECT_TRUE(v->verify(token()).ok());
+  EXPECT_EQ(issuer_.count(kMetadataUrl), 0);
+}
+
+TEST_F(ResourceTest, DiscoveryWithIssuerPath) {
+  // RFC 8414 §3: well-known goes before the issuer's path component.
+  options_.issuer = "https://issuer.example/tenant";
+  issuer_.metadata["issuer"] = "https://issuer.example/tenant";
+  std::vector<std::string> urls;
+  auto get = issuer_.getter();
+  TokenVerifier v(
+      options_,
+      [&](const std::string& url) {
+        urls.push_back(url);
+        return get(url == "https://issuer.example/.well-known/oauth-authorization-server/tenant"
+                       ? kMetadataUrl
+                       : url);
+      },
+      clock_);
+  EXPECT_TRUE(v.refresh_keys());
+  ASSERT_FALSE(urls.empty());
+  EXPECT_EQ(urls[0], "https://issuer.example/.well-known/oauth-authorization-server/tenant");
+}
+
+TEST_F(ResourceTest, MetadataForAnotherIssuerRefused) {
+  issuer_.metadata["issuer"] = "https://evil.example";
+  auto v = verifier();
+  EXPECT_FALSE(v->refresh_keys());
+  EXPECT_FALSE(v->verify(token()).ok());
+  EXPECT_EQ(issuer_.count(kJwksUrl), 0);
+}
+
+TEST_F(ResourceTest, WrongIssuerRefused) {
+  auto v = verifier();
+  auto r = v->verify(token_with([](json& c) { c["iss"] = "https://issuer.example/"; }));
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().status(), 401);
+  EXPECT_EQ(r.error().description, "wrong issuer");
+  EXPECT_FALSE(v->verify(token_with([](json& c) { c.erase("iss"); })).ok());
+}
+
+TEST_F(ResourceTest, AudienceStringOrArray) {
+  auto v = verifier();
+  EXPECT_FALSE(v->verify(token_with([](json& c) { c["aud"] = "other-api"; })).ok());
+  EXPECT_FALSE(v->verify(token_with([](json& c) { c.erase("aud"); })).ok());
+  EXPECT_FALSE(v->verify(token_with([](json& c) { c["aud"] = json::array({"a", "b"}); })).ok());
+  EXPECT_FALSE(v->verify(token_with([](json& c) { c["aud"] = json::array({1, 2}); })).ok());
+  EXPECT_TRUE(v->verify(token_with([](json& c) {
+                 c["aud"] = json::array({"other", "bank-api"});
+               })).ok());
+  auto r = v->verify(token_with([](json& c) { c["aud"] = "bank"; }));
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().description, "wrong audience");
+}
+
+// RFC 9068 §4: an ID token (typ JWT) or untyped JWT is not an access token.
+TEST_F(ResourceTest, TypMustBeAtJwt) {
+  auto v = verifier();
+  for (const char* typ : {"JWT", "jwt", "at+jwt2", "", "id_token"}) {
+    auto r = v->verify(token(claims(), {{"typ", typ}}));
+    ASSERT_FALSE(r.ok()) << typ;
+    EXPECT_EQ(r.error().description, "wrong token type");
+  }
+  EXPECT_FALSE(v->verify(token(claims(), json::object())).ok());
+  EXPECT_FALSE(v->verify(token(claims(), {{"typ", 1}})).ok());
+  for (const char* typ : {"at+jwt", "AT+JWT", "application/at+jwt", "Application/AT+JWT"}) {
+    json c = claims();
+    c["jti"] = typ;
+    EXPECT_TRUE(v->verify(token(c, {{"typ", typ}})).ok()) << typ;
+  }
+}
+
+TEST_F(ResourceTest, ExpiredRefusedWithLeeway) {
+  auto v = verifier();
+  int64_t now = clock_->now();
+  EXPECT_TRUE(v->verify(token_with([&](json& c) { c["exp"] = now - 10; })).ok());  // leeway
+  auto r = v->verify(token_with([&](json& c) { c["exp"] = now - 31; }));
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().description, "token expired");
+  EXPECT_EQ(r.error().status(), 401);
+}
+
+TEST_F(ResourceTest, CachedTokenStillExpires) {
+  auto v = verifier();
+  std::string t = token();
+  ASSERT_TRUE(v->verify(t).ok());
+  ASSERT_TRUE(v->verify(t).ok());  // from the cache
+  clock_->advance(600 + 30);
+  auto r = v->verify(t);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().description, "token expired");
+}
+
+TEST_F(ResourceTest, MissingOrBadExpRefused) {
+  auto v = verifier();
+  auto r = v->verify(token_with([](json& c) { c.erase("exp"); }));
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().description, "exp missing");
+  EXPECT_FALSE(v->verify(token_with([](json& c) { c["exp"] = "9999999999"; })).ok());
+  EXPECT_FALSE(v->verify(token_with([](json& c) { c["exp"] = nullptr; })).ok());
+}
+
+TEST_F(ResourceTest, NbfInTheFutureRefused) {
+  auto v = verifier();
+  int64_t now = clock_->now();
+  auto r = v->verify(token_with([&](json& c) { c["nbf"] = now + 60; }));
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().description, "token not yet valid");
+  EXPECT_FALSE(v->verify(token_with([&](json& c) { c["nbf"] = "soon"; })).ok());
+  EXPECT_TRUE(v->verify(token_with([&](json& c) { c["nbf"] = now + 10; })).ok());  // leeway
+}
+
+TEST_F(ResourceTest, IatRequiredAndNotInTheFuture) {
+  auto v = verifier();
+  int64_t now = clock_->now();
+  EXPECT_FALSE(v->verify(token_with([](json& c) { c.erase("iat"); })).ok());
+  EXPECT_FALSE(v->verify(token_with([&](json& c) { c["iat"] = now + 120; })).ok());
+  EXPECT_TRUE(v->verify(token_with([&](json& c) { c["iat"] = now + 5; })).ok());
+}
+
+TEST_F(ResourceTest, SubClientIdScopeTypes) {
+  auto v = verifier();
+  EXPECT_FALSE(v->verify(token_with([](json& c) { c.erase("sub"); })).ok());
+  EXPECT_FALSE(v->verify(token_with([](json& c) { c["sub"] = 42; })).ok());
+  EXPECT_FALSE(v->verify(token_with([](json& c) { c.erase("client_id"); })).ok());
+  EXPECT_FALSE(v->verify(token_with([](json& c) { c["scope"] = json::array({"a"}); })).ok());
+  auto r = v->verify(token_with([](json& c) { c.erase("scope"); }));
+  ASSERT_TRUE(r.ok());
+  EXPECT_TRUE(r->scopes.empty());
+}
+
+TEST_F(ResourceTest, BadSignatureAndAlgNoneRefused) {
+  auto v = verifier();
+  std::string t = token();
+  t[t.size() - 5] = t[t.size() - 5] == 'A' ? 'B' : 'A';
+  auto r = v->verify(t);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().status(), 401);
+  json h = {{"alg", "none"}, {"typ", "at+jwt"}, {"kid", key_.kid()}};
+  std::string none = base64url_encode(h.dump()) + "." + base64url_encode(claims().dump()) + ".";
+  EXPECT_FALSE(v->verify(none).ok());
+  EXPECT_FALSE(v->verify(std::string(9000, 'A')).ok());
+}
+
+// An unknown kid refetches the JWKS once; further unknown kids within the interval
+// do not hit the issuer again.
+TEST_F(ResourceTest, UnknownKidRefetchesOnceThenRateLimits) {
+  auto v = verifier();
+  ASSERT_TRUE(v->verify(token()).ok());
+  ASSERT_EQ(issuer_.count(kJwksUrl), 1);
+
+  PrivateKey rotated = PrivateKey::generate(Alg::ES256).value();
+  std::string t1 = jose::sign_compact(rotated, {{"typ", "at+jwt"}}, claims());
+  auto r = v->verify(t1);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().description, "unknown signing key");
+  EXPECT_EQ(issuer_.count(kJwksUrl), 2);  // one refetch
+  for (int i = 0; i < 5; ++i) EXPECT_FALSE(v->verify(t1).ok());
+  EXPECT_EQ(issuer_.count(kJwksUrl), 2);  // rate-limited
+
+  // The issuer publishes the new key; after the interval one refetch picks it up.
+  issuer_.publish(rotated);
+  clock_->advance(10);
+  EXPECT_FALSE(v->verify(t1).ok());
+  EXPECT_EQ(issuer_.count(kJwksUrl), 2);
+  clock_->advance(25);
+  EXPECT_TRUE(v->verify(t1).ok());
+  EXPECT_EQ(issuer_.count(kJwksUrl), 3);
+  EXPECT_TRUE(v->verify(token()).ok());  // the old key is still published
+}
+
+TEST_F(ResourceTest, IssuerDownFailsClosed) {
+  issuer_.down = true;
+  auto v = verifier();
+  EXPECT_FALSE(v->refresh_keys());
+  auto r = v->verify(token());
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().status(), 401);
+}
+
+TEST_F(ResourceTest, UnusableJwksEntriesSkipped) {
+  {
+    std::lock_guard lock(issuer_.mu);
+    issuer_.jwks["keys"].push_back({{"kty", "oct"}, {"k", "c2VjcmV0"}, {"kid", "hmac"}});
+    issuer_.jwks["keys"].push_back("garbage");
+  }
+  auto v = verifier();
+  EXPECT_TRUE(v->verify(token()).ok());
+  json h = {{"alg", "HS256"}, {"typ", "at+jwt"}, {"kid", "hmac"}};
+  std::string t = base64url_encode(h.dump()) + "." + base64url_encode(claims().dump()) + ".AAAA";
+  EXPECT_FALSE(v->verify(t).ok());
+}
+
+TEST_F(ResourceTest, InsufficientScopeIs403WithScope) {
+  auto v = verifier();
+  auto r = v->authorize(bearer(token()), "write:payments");
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().kind, AuthErrorKind::kInsufficientScope);
+  EXPECT_EQ(r.error().status(), 403);
+  std::string www = r.error().www_authenticate();
+  EXPECT_NE(www.find("Bearer error=\"insufficient_scope\""), std::string::npos) << www;
+  EXPECT_NE(www.find("scope=\"write:payments\""), std::string::npos) << www;
+  EXPECT_EQ(r.error().body()["error"], "insufficient_scope");
+  EXPECT_TRUE(v->authorize(bearer(token()), "read:accounts").ok());
+  EXPECT_TRUE(v->authorize(bearer(token()), "").ok());
+}
+
+TEST_F(ResourceTest, MissingAuthorizationIs401WithBareChallenge) {
+  auto v = verifier();
+  for (std::optional<std::string_view> h :
+       {std::optional<std::string_view>{}, std::optional<std::string_view>{""},
+        std::optional<std::string_view>{"Basic YWxpY2U6c2VjcmV0"},
+        std::optional<std::string_view>{"BearerX abc"}}) {
+    auto r = v->authorize(h, "read:accounts");
+    ASSERT_FALSE(r.ok());
+    EXPECT_EQ(r.error().status(), 401);
+    EXPECT_EQ(r.error().www_authenticate(), "Bearer");  // RFC 6750 §3.1: no error code
+  }
+}
+
+TEST_F(ResourceTest, GarbledAuthorizationIs401InvalidToken) {
+  auto v = verifier();
+  std::string t = token();
+  for (const std::string& h :
+       {std::string("Bearer"), std::string("Bearer "), "Bearer  " + t, "Bearer\t" + t,
+        "Bearer " + t + " ", "Bearer " + t + " x", "Bearer " + t + ",", "Bearer \xc3\xa9" + t,
+        "Bearer " + t + "\r\n", std::string("Bearer =abc")}) {
+    auto r = v->authorize(h, "read:accounts");
+    ASSERT_FALSE(r.ok()) << h;
+    EXPECT_EQ(r.error().status(), 401) << h;
+    EXPECT_NE(r.error().www_authenticate().find("error=\"invalid_token\""), std::string::npos);
+  }
+  // The scheme is case-insensitive (RFC 7235 §2.1).
+  EXPECT_TRUE(v->authorize("bearer " + t, "read:accounts").ok());
+  EXPECT_TRUE(v->authorize("BEARER " + t, "read:accounts").ok());
+}
+
+TEST(Bearer, Token68Charset) {
+  EXPECT_EQ(*parse_bearer("Bearer abc-._~+/=="), "abc-._~+/==");
+  EXPECT_FALSE(parse_bearer("Bearer ab=c").ok());
+  EXPECT_FALSE(parse_bearer("Bearer a\"b").ok());
+  EXPECT_FALSE(parse_bearer("Bearer a b").ok());
+}
+
+TEST(AuthErrorFormat, StatusAndHeaderEscaping) {
+  AuthError e;
+  e.kind = AuthErrorKind::kInvalidRequest;
+  e.description = "bad \"quote\" \\ here\n";
+  EXPECT_EQ(e.status(), 400);
+  EXPECT_EQ(e.www_authenticate(),
+            "Bearer error=\"invalid_request\", error_description=\"bad ?quote? ? here?\"");
+  EXPECT_EQ(e.body()["error"], "invalid_request");
+  e.kind = AuthErrorKind::kInvalidToken;
+  EXPECT_EQ(e.status(), 401);
+}
+
+TEST_F(ResourceTest, ConcurrentVerifyDuringRotation) {
+  auto v = verifier();
+  PrivateKey k2 = PrivateKey::generate(Alg::ES256).value();
+  issuer_.publish(k2);
+  std::atomic<int> failures{0};
+  std::vector<std::thread> threads;
+  for (int i = 0; i < 4; ++i) {
+    threads.emplace_back([&, i] {
+      for (int j = 0; j < 100; ++j) {
+        json c = claims();
+        c["jti"] = std::to_string(i * 1000 + j);
+        std::string t = jose::sign_compact(i % 2 ? key_ : k2, {{"typ", "at+jwt"}}, c);
+        if (!v->verify(t).ok()) ++failures;
+        if (j % 10 == 0) (void)v->refresh_keys();
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  EXPECT_EQ(failures.load(), 0);
+}
+
+}  // namespace
+}  // namespace signet::resource
