@@ -249,7 +249,7 @@ main { max-width:48rem; margin:0 auto; padding:1.5rem 1rem; }
 .button { display:inline-block; background:var(--accent); color:#fff; border:2px solid var(--accent);
   border-radius:.3rem; padding:.6rem 1.3rem; font:inherit; font-weight:600; text-decoration:none; cursor:pointer; }
 .button.secondary { background:#fff; color:var(--accent); }
-.button:focus-visible, a:focus-visible { outline:3px solid #f2a900; outline-offset:2px; }
+.button:focus-visible, a:focus-visible { outline:3px solid #a84f00; outline-offset:2px; }
 .totals { display:flex; gap:1rem; flex-wrap:wrap; margin:0; }
 .totals div { flex:1 1 12rem; background:#fff; border:1px solid var(--line); border-radius:.4rem; padding:1rem; }
 .totals dt { color:var(--muted); }
