@@ -27,7 +27,7 @@ struct Statement {
 
 // The error for a libpqxx / libpq exception: temporarily_unavailable (503) when the
 // database cannot be reached or is shutting down, server_error (500) otherwise.
-// `retryable` is set when the connection is broken and must be discarded.
+// `connection_lost` is set when the connection is broken and must be discarded.
 struct ClassifiedError {
   protocol::OAuthError error;
   bool connection_lost = false;

@@ -21,12 +21,15 @@ constexpr int kUsage = 2;
 constexpr int kFailure = 1;
 
 // One line, whatever the message holds (libpq messages end with newlines).
-std::string one_line(std::string s) {
-  for (char& c : s) {
+std::string one_line(const std::string& s) {
+  std::string out;
+  for (char c : s) {
     if (c == '\n' || c == '\r' || c == '\t') c = ' ';
+    if (c == ' ' && (out.empty() || out.back() == ' ')) continue;
+    out += c;
   }
-  while (!s.empty() && s.back() == ' ') s.pop_back();
-  return s;
+  while (!out.empty() && out.back() == ' ') out.pop_back();
+  return out;
 }
 
 int error(std::ostream& err, int code, const std::string& message) {
@@ -38,7 +41,7 @@ int store_error(std::ostream& err, const protocol::OAuthError& e) {
   if (e.detail.find("SQLSTATE 42P01") != std::string::npos) {
     return error(err, kFailure, "the database schema is missing; run `signet migrate` first");
   }
-  if (e.status >= 500) return error(err, kFailure, e.description + " (" + e.detail + ")");
+  if (e.status >= 500) return error(err, kFailure, e.description + " (" + one_line(e.detail) + ")");
   return error(err, kFailure, e.description);
 }
 
