@@ -3,11 +3,9 @@
 
 #include <mutex>
 
-#include "resource/resource_server.h"
+#include "resource/http_get.h"
 
 namespace signet::resource {
-
-HttpGet default_http_get();
 
 namespace {
 

@@ -8,11 +8,10 @@
 #include "common/crypto.h"
 #include "jose/jws.h"
 #include "resource/bearer.h"
+#include "resource/http_get.h"
 #include "resource/jwks_cache.h"
 
 namespace signet::resource {
-
-HttpGet default_http_get();  // http_get.cc
 
 namespace {
 

@@ -21,9 +21,13 @@ constexpr char kIssuer[] = "https://issuer.example";
 class Guarded : public Http::Handler {
  public:
   HTTP_PROTOTYPE(Guarded)
-  explicit Guarded(TokenVerifier* v) : verifier_(v) {}
+  Guarded(TokenVerifier* v, std::string jwks) : verifier_(v), jwks_(std::move(jwks)) {}
 
   void onRequest(const Http::Request& request, Http::ResponseWriter response) override {
+    if (request.resource() == "/jwks") {
+      response.send(Http::Code::Ok, jwks_);
+      return;
+    }
     auto at = authorize_request(*verifier_, request, "read:accounts");
     if (!at.ok()) {
       send_auth_error(response, at.error());
@@ -34,6 +38,7 @@ class Guarded : public Http::Handler {
 
  private:
   TokenVerifier* verifier_;
+  std::string jwks_;
 };
 
 struct Reply {
@@ -81,7 +86,7 @@ class PistacheGuardTest : public ::testing::Test {
     server_ = std::make_unique<Http::Endpoint>(
         Pistache::Address(Pistache::Ipv4::loopback(), Pistache::Port(0)));
     server_->init(Http::Endpoint::options().threads(1));
-    server_->setHandler(Http::make_handler<Guarded>(verifier_.get()));
+    server_->setHandler(Http::make_handler<Guarded>(verifier_.get(), jwks.dump()));
     server_->serveThreaded();
     port_ = static_cast<uint16_t>(server_->getPort());
   }
@@ -139,6 +144,24 @@ TEST_F(PistacheGuardTest, ValidTokenPasses) {
   EXPECT_EQ(r.headers.find("WWW-Authenticate"), std::string::npos);
   // The header parsing keeps the scheme's case-insensitivity.
   EXPECT_EQ(get(port_, "bearer " + token("read:accounts")).status, 200);
+}
+
+// The default libcurl HttpGet against a real (loopback) JWKS endpoint.
+TEST_F(PistacheGuardTest, DefaultHttpGetFetchesJwks) {
+  VerifierOptions o;
+  o.issuer = kIssuer;
+  o.audience = "bank-api";
+  o.jwks_uri = "http://127.0.0.1:" + std::to_string(port_) + "/jwks";
+  TokenVerifier real(o, {}, clock_);
+  EXPECT_TRUE(real.refresh_keys());
+  EXPECT_TRUE(real.verify(token("read:accounts")).ok());
+  o.jwks_uri = "http://127.0.0.1:" + std::to_string(port_) +
+               "/missing";  // the guard answers 401: non-200 refused
+  TokenVerifier broken(o, {}, clock_);
+  EXPECT_FALSE(broken.refresh_keys());
+  o.jwks_uri = "file:///etc/passwd";  // http(s) only
+  TokenVerifier file(o, {}, clock_);
+  EXPECT_FALSE(file.refresh_keys());
 }
 
 }  // namespace
