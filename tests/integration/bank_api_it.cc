@@ -17,8 +17,8 @@ class BankApiTest : public IntegrationTest {
     IntegrationTest::SetUp();
     if (HasFatalFailure()) return;
     user_ = w().add_user(w().unique("alice"), kPassword);
-    client_ = w().add_client(w().unique("FinanceApp"), {kRedirect},
-                             "read:accounts read:transactions");
+    client_ =
+        w().add_client(w().unique("FinanceApp"), {kRedirect}, "read:accounts read:transactions");
     token_ = w().access_token(client_, user_, "read:accounts read:transactions");
     ASSERT_FALSE(token_.empty());
     // Control: the genuine token works, so a 401 below is the defence at work.
@@ -54,8 +54,8 @@ TEST_F(BankApiTest, MissingTokenIsChallenged) {
   EXPECT_EQ(r.status, 401) << r.body;
   EXPECT_EQ(r.header("www-authenticate").rfind("Bearer", 0), 0u) << r.header("www-authenticate");
   HttpClient http;
-  HttpResponse basic = http.get(w().bank.base_url + "/transactions",
-                                {{"Authorization", "Basic " + b64url("a:b")}});
+  HttpResponse basic =
+      http.get(w().bank.base_url + "/transactions", {{"Authorization", "Basic " + b64url("a:b")}});
   EXPECT_EQ(basic.status, 401) << basic.body;
   HttpResponse query = http.get(w().bank.base_url + "/transactions?access_token=" + token_);
   EXPECT_EQ(query.status, 401) << "tokens in the query string must not be accepted";
@@ -64,9 +64,9 @@ TEST_F(BankApiTest, MissingTokenIsChallenged) {
 TEST_F(BankApiTest, TamperedSignatureIs401InvalidToken) {
   std::string sig = b64url_decode(signature_b64());
   sig[10] = static_cast<char>(sig[10] ^ 0x01);
-  expect_invalid_token(w().bank_get("/transactions", header_b64() + "." + payload_b64() + "." +
-                                                         b64url(sig)),
-                       "one bit of the signature flipped");
+  expect_invalid_token(
+      w().bank_get("/transactions", header_b64() + "." + payload_b64() + "." + b64url(sig)),
+      "one bit of the signature flipped");
 
   // Altered claims with the original signature: more scope, another subject.
   auto claims = jwt_claims(token_);
@@ -92,9 +92,9 @@ TEST_F(BankApiTest, TamperedSignatureIs401InvalidToken) {
   expect_invalid_token(w().bank_get("/transactions", padded), "padding added");
   // r || s with s replaced by n - s (ECDSA malleability) or zeroes.
   std::string zero_sig(64, '\0');
-  expect_invalid_token(w().bank_get("/transactions", header_b64() + "." + payload_b64() + "." +
-                                                         b64url(zero_sig)),
-                       "all-zero signature");
+  expect_invalid_token(
+      w().bank_get("/transactions", header_b64() + "." + payload_b64() + "." + b64url(zero_sig)),
+      "all-zero signature");
   // A DER signature instead of the JOSE r||s form.
   EXPECT_TRUE(w().bank.process->alive());
 }
@@ -102,7 +102,7 @@ TEST_F(BankApiTest, TamperedSignatureIs401InvalidToken) {
 TEST_F(BankApiTest, AlgNoneIs401InvalidToken) {
   auto header = jwt_header(token_);
   auto claims = jwt_claims(token_);
-  for (const std::string& alg : {"none", "None", "NONE", "nOnE"}) {
+  for (const std::string alg : {"none", "None", "NONE", "nOnE"}) {
     header["alg"] = alg;
     std::string unsigned_token = b64url(header.dump()) + "." + b64url(claims.dump()) + ".";
     expect_invalid_token(w().bank_get("/transactions", unsigned_token), "alg " + alg);
@@ -114,10 +114,10 @@ TEST_F(BankApiTest, AlgNoneIs401InvalidToken) {
   expect_invalid_token(w().bank_get("/transactions", b64url(header.dump()) + "." + payload_b64() +
                                                          "." + signature_b64()),
                        "alg ES384");
-  for (const std::string& alg : {"PS256", "EdDSA", "RS256", "XX999"}) {
+  for (const std::string alg : {"PS256", "EdDSA", "RS256", "XX999"}) {
     header["alg"] = alg;
-    expect_invalid_token(w().bank_get("/transactions", b64url(header.dump()) + "." +
-                                                           payload_b64() + "." + signature_b64()),
+    expect_invalid_token(w().bank_get("/transactions", b64url(header.dump()) + "." + payload_b64() +
+                                                           "." + signature_b64()),
                          "alg " + alg);
   }
   EXPECT_TRUE(w().bank.process->alive());
@@ -129,7 +129,8 @@ TEST_F(BankApiTest, AlgorithmConfusionHs256WithPublicKeyIs401) {
   ASSERT_EQ(jr.status, 200);
   auto header = jwt_header(token_);
   nlohmann::json jwk;
-  for (const auto& k : jr.json()["keys"]) {
+  const nlohmann::json jwks = jr.json();
+  for (const auto& k : jwks["keys"]) {
     if (k.value("kid", "") == header.value("kid", "")) jwk = k;
   }
   ASSERT_FALSE(jwk.is_null());
@@ -148,7 +149,7 @@ TEST_F(BankApiTest, AlgorithmConfusionHs256WithPublicKeyIs401) {
   };
   auto claims = jwt_claims(token_);
   claims["scope"] = "read:accounts read:transactions write:payments";
-  for (const std::string& alg : {"HS256", "HS384", "HS512"}) {
+  for (const std::string alg : {"HS256", "HS384", "HS512"}) {
     for (const auto& [what, secret] : secrets) {
       nlohmann::json h{{"alg", alg}, {"typ", "at+jwt"}, {"kid", header.value("kid", "")}};
       std::string forged =
@@ -170,7 +171,9 @@ TEST_F(BankApiTest, NonAsciiBytesAre401InvalidToken) {
   for (const auto& [what, t] : tokens) {
     HttpResponse r = w().bank_get("/transactions", t);
     EXPECT_TRUE(r.status == 401 || r.status == 400) << what << ": " << r.status << " " << r.body;
-    if (r.status == 401) expect_invalid_token(r, what);
+    if (r.status == 401) {
+      expect_invalid_token(r, what);
+    }
     ASSERT_TRUE(w().bank.process->alive()) << what << " killed bank-api:\n"
                                            << w().bank.process->log_tail();
   }
@@ -235,8 +238,10 @@ TEST_F(ForgedClaimsTest, ExpiredAndMisclaimedTokensAre401) {
 
   auto with = [&](const std::string& name, const nlohmann::json& value) {
     auto c = good_claims();
-    if (value.is_null()) c.erase(name);
-    else c[name] = value;
+    if (value.is_null())
+      c.erase(name);
+    else
+      c[name] = value;
     return c;
   };
   const std::vector<std::pair<std::string, nlohmann::json>> bad{
@@ -312,8 +317,7 @@ TEST_F(BankApiTest, OneCustomerNeverSeesAnothersTransactions) {
   // Alice's transactions all belong to Alice's accounts.
   HttpResponse r = w().bank_get("/transactions", token_);
   for (const auto& t : r.json().value("transactions", nlohmann::json::array())) {
-    EXPECT_EQ(alice_accounts.count(t.value("account_id", nlohmann::json()).dump()), 1u)
-        << t.dump();
+    EXPECT_EQ(alice_accounts.count(t.value("account_id", nlohmann::json()).dump()), 1u) << t.dump();
   }
 
   // Asking for Bob's account by id does not reveal it.
@@ -336,8 +340,7 @@ TEST_F(BankApiTest, OneCustomerNeverSeesAnothersTransactions) {
 }
 
 TEST_F(BankApiTest, PaymentNeedsWriteScopeAndSucceedsWithIt) {
-  Client payer = w().add_client(w().unique("PayApp"), {kRedirect},
-                                "read:accounts write:payments");
+  Client payer = w().add_client(w().unique("PayApp"), {kRedirect}, "read:accounts write:payments");
   std::string token = w().access_token(payer, user_, "read:accounts write:payments");
   ASSERT_FALSE(token.empty());
   HttpResponse accounts = w().bank_get("/accounts", token);

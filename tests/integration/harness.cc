@@ -178,8 +178,8 @@ std::map<std::string, std::string> query_params(std::string_view url) {
   auto h = url.find('#');
   std::string_view part;
   if (q != std::string_view::npos) {
-    part = url.substr(q + 1, h == std::string_view::npos || h < q ? std::string_view::npos
-                                                                   : h - q - 1);
+    part = url.substr(q + 1,
+                      h == std::string_view::npos || h < q ? std::string_view::npos : h - q - 1);
   } else if (h != std::string_view::npos) {
     part = url.substr(h + 1);
   } else {
@@ -188,7 +188,8 @@ std::map<std::string, std::string> query_params(std::string_view url) {
   std::size_t pos = 0;
   while (pos <= part.size()) {
     auto amp = part.find('&', pos);
-    auto item = part.substr(pos, amp == std::string_view::npos ? std::string_view::npos : amp - pos);
+    auto item =
+        part.substr(pos, amp == std::string_view::npos ? std::string_view::npos : amp - pos);
     if (!item.empty()) {
       auto eq = item.find('=');
       if (eq == std::string_view::npos) {
@@ -217,11 +218,16 @@ std::string html_unescape(std::string_view s) {
     }
     std::string ent(s.substr(i + 1, semi - i - 1));
     std::string rep;
-    if (ent == "amp") rep = "&";
-    else if (ent == "lt") rep = "<";
-    else if (ent == "gt") rep = ">";
-    else if (ent == "quot") rep = "\"";
-    else if (ent == "apos") rep = "'";
+    if (ent == "amp")
+      rep = "&";
+    else if (ent == "lt")
+      rep = "<";
+    else if (ent == "gt")
+      rep = ">";
+    else if (ent == "quot")
+      rep = "\"";
+    else if (ent == "apos")
+      rep = "'";
     else if (!ent.empty() && ent[0] == '#') {
       long cp = (ent.size() > 1 && (ent[1] == 'x' || ent[1] == 'X'))
                     ? std::strtol(ent.c_str() + 2, nullptr, 16)
@@ -243,14 +249,15 @@ namespace {
 // Attributes of one tag, e.g. `<input type="hidden" name="a" value="b">`.
 std::map<std::string, std::string> tag_attributes(std::string_view tag) {
   std::map<std::string, std::string> attrs;
-  static const std::regex attr_re(R"re(([A-Za-z_:][-A-Za-z0-9_:.]*)\s*(?:=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'=<>`]+)))?)re");
+  static const std::regex attr_re(
+      R"re(([A-Za-z_:][-A-Za-z0-9_:.]*)\s*(?:=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'=<>`]+)))?)re");
   std::string t(tag);
   // Skip the tag name.
   auto start = t.find_first_of(" \t\r\n");
   if (start == std::string::npos) return attrs;
   std::string rest = t.substr(start);
-  for (auto it = std::sregex_iterator(rest.begin(), rest.end(), attr_re); it != std::sregex_iterator();
-       ++it) {
+  for (auto it = std::sregex_iterator(rest.begin(), rest.end(), attr_re);
+       it != std::sregex_iterator(); ++it) {
     const auto& m = *it;
     std::string value = m[2].matched ? m[2].str() : m[3].matched ? m[3].str() : m[4].str();
     attrs[lower(m[1].str())] = html_unescape(value);
@@ -272,8 +279,8 @@ std::vector<std::pair<std::string, std::string>> form_fields(std::string_view ht
       auto attrs = tag_attributes(html.substr(pos, end - pos));
       if (attrs["action"] == action) {
         auto close = html.find("</form>", end);
-        scope = html.substr(end + 1, close == std::string_view::npos ? std::string_view::npos
-                                                                     : close - end - 1);
+        scope = html.substr(
+            end + 1, close == std::string_view::npos ? std::string_view::npos : close - end - 1);
         break;
       }
       pos = end;
@@ -838,6 +845,8 @@ struct PgConn {
       c = nullptr;
       throw std::runtime_error("cannot connect to PostgreSQL (" + conninfo + "): " + msg);
     }
+    PQsetNoticeProcessor(
+        c, [](void*, const char*) {}, nullptr);
   }
   ~PgConn() {
     if (c) PQfinish(c);
@@ -982,11 +991,11 @@ PrivateCluster::~PrivateCluster() {
 }
 
 bool PrivateCluster::start() {
-  auto r = pg({bindir_ + "/pg_ctl", "-D", dir_ + "/data", "-l", dir_ + "/log", "-w", "-t", "30",
-               "-o",
-               "-k " + dir_ + " -c listen_addresses='' -p " + std::to_string(port_) +
-                   " -c fsync=off -c max_connections=40",
-               "start"});
+  auto r =
+      pg({bindir_ + "/pg_ctl", "-D", dir_ + "/data", "-l", dir_ + "/log", "-w", "-t", "30", "-o",
+          "-k " + dir_ + " -c listen_addresses='' -p " + std::to_string(port_) +
+              " -c fsync=off -c max_connections=40",
+          "start"});
   running_ = r.exit_code == 0;
   return running_;
 }
@@ -998,8 +1007,7 @@ bool PrivateCluster::stop() {
 }
 
 std::string PrivateCluster::conninfo(const std::string& dbname) const {
-  return "host=" + dir_ + " port=" + std::to_string(port_) + " dbname=" + dbname +
-         " user=postgres";
+  return "host=" + dir_ + " port=" + std::to_string(port_) + " dbname=" + dbname + " user=postgres";
 }
 
 std::string PrivateCluster::log_tail() const {
@@ -1145,8 +1153,8 @@ World::World() {
     master_key = random_hex(32);
     auto m = cli({"migrate"});
     if (m.exit_code != 0) {
-      setup_error = "`signet migrate` failed (exit " + std::to_string(m.exit_code) + "):\n" +
-                    m.out + m.err;
+      setup_error =
+          "`signet migrate` failed (exit " + std::to_string(m.exit_code) + "):\n" + m.out + m.err;
       return;
     }
     std::string why;
@@ -1188,8 +1196,10 @@ CommandResult World::cli(const std::vector<std::string>& args, const std::string
   Env env = signet_env(signet.port ? signet.port : 8080, "");
   for (const auto& kv : extra_env) {
     auto it = std::find_if(env.begin(), env.end(), [&](auto& e) { return e.first == kv.first; });
-    if (it != env.end()) it->second = kv.second;
-    else env.push_back(kv);
+    if (it != env.end())
+      it->second = kv.second;
+    else
+      env.push_back(kv);
   }
   return run_command(argv, env, input, 60);
 }
@@ -1246,8 +1256,10 @@ Server World::start_signet(const Env& extra_env, std::string* error,
     Env env = signet_env(s.port, database_conninfo);
     for (const auto& kv : extra_env) {
       auto it = std::find_if(env.begin(), env.end(), [&](auto& e) { return e.first == kv.first; });
-      if (it != env.end()) it->second = kv.second;
-      else env.push_back(kv);
+      if (it != env.end())
+        it->second = kv.second;
+      else
+        env.push_back(kv);
     }
     std::string log = log_dir + "/signet-" + std::to_string(s.port) + ".log";
     s.process = std::make_unique<Process>("signet:" + std::to_string(s.port),
@@ -1276,8 +1288,10 @@ Server World::start_bank_api(const Env& extra_env, std::string* error) {
             {"BANK_API_AUDIENCE", "bank-api"}};
     for (const auto& kv : extra_env) {
       auto it = std::find_if(env.begin(), env.end(), [&](auto& e) { return e.first == kv.first; });
-      if (it != env.end()) it->second = kv.second;
-      else env.push_back(kv);
+      if (it != env.end())
+        it->second = kv.second;
+      else
+        env.push_back(kv);
     }
     std::string log = log_dir + "/bank-api-" + std::to_string(s.port) + ".log";
     s.process = std::make_unique<Process>("bank-api:" + std::to_string(s.port),
@@ -1298,9 +1312,8 @@ std::string World::unique(const std::string& prefix) {
 }
 
 std::string World::authorize_url(const AuthorizeRequest& r) const {
-  std::vector<std::pair<std::string, std::string>> q{{"response_type", "code"},
-                                                     {"client_id", r.client_id},
-                                                     {"redirect_uri", r.redirect_uri}};
+  std::vector<std::pair<std::string, std::string>> q{
+      {"response_type", "code"}, {"client_id", r.client_id}, {"redirect_uri", r.redirect_uri}};
   if (!r.scope.empty()) q.emplace_back("scope", r.scope);
   if (!r.state.empty()) q.emplace_back("state", r.state);
   if (!r.code_verifier.empty()) {
@@ -1378,8 +1391,8 @@ HttpResponse World::exchange_code(const Client& client, const std::string& code,
 std::string World::access_token(const Client& client, const User& user, const std::string& scope) {
   HttpClient browser;
   std::string verifier = random_hex(32);
-  AuthorizeRequest req{client.client_id, client.redirect_uris.at(0), scope, random_hex(8),
-                       verifier, {}};
+  AuthorizeRequest req{
+      client.client_id, client.redirect_uris.at(0), scope, random_hex(8), verifier, {}};
   auto a = authorize(browser, req, user);
   EXPECT_FALSE(a.code().empty()) << "no code; last response " << a.last.status << " "
                                  << a.last.location() << "\n"

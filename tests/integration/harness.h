@@ -152,9 +152,9 @@ class Process {
   Process& operator=(const Process&) = delete;
 
   bool alive();
-  void stop();                  // SIGTERM, then SIGKILL after 5 s
-  void signal(int sig);         // e.g. SIGSTOP
-  std::string log() const;      // the whole log
+  void stop();              // SIGTERM, then SIGKILL after 5 s
+  void signal(int sig);     // e.g. SIGSTOP
+  std::string log() const;  // the whole log
   std::string log_tail(std::size_t max_bytes = 6000) const;
   std::size_t log_size() const;
   std::string log_since(std::size_t offset) const;
@@ -250,8 +250,8 @@ class StaticServer {
 
 // Result of the authorization step of the code flow.
 struct AuthorizationResult {
-  HttpResponse last;  // the response holding the redirect (or the error page)
-  std::string redirect;                      // the Location header, "" when none
+  HttpResponse last;     // the response holding the redirect (or the error page)
+  std::string redirect;  // the Location header, "" when none
   std::map<std::string, std::string> params;  // its query parameters
   std::vector<std::string> pages;             // Signet pages seen: "login", "consent"
   std::string code() const { return params.count("code") ? params.at("code") : ""; }

@@ -25,8 +25,8 @@ TEST_F(PostgresOutageTest, PostgresDownGives503ThenRecovers) {
     Env env{{"SIGNET_DATABASE_URL", conninfo}};
     auto m = w().cli({"migrate"}, "", env);
     ASSERT_EQ(m.exit_code, 0) << m.out << m.err;
-    Client machine = w().add_client(w().unique("Reporter"), {"https://x.example/cb"},
-                                    "read:accounts", false, {"client_credentials"}, env);
+    Client machine = w().add_client(w().unique("Reporter"), {}, "read:accounts", false,
+                                    {"client_credentials"}, env);
     ASSERT_FALSE(machine.client_id.empty());
 
     std::string why;
@@ -35,10 +35,9 @@ TEST_F(PostgresOutageTest, PostgresDownGives503ThenRecovers) {
     auto token = [&] {
       HttpClient http;
       http.timeout_ms = 15000;
-      return http.post_form(s.base_url + "/token",
-                            {{"grant_type", "client_credentials"}, {"scope", "read:accounts"}},
-                            {{"Authorization", basic_auth(machine.client_id,
-                                                          machine.client_secret)}});
+      return http.post_form(
+          s.base_url + "/token", {{"grant_type", "client_credentials"}, {"scope", "read:accounts"}},
+          {{"Authorization", basic_auth(machine.client_id, machine.client_secret)}});
     };
     HttpResponse before = token();
     ASSERT_EQ(before.status, 200) << before.body << "\n" << s.process->log_tail();
@@ -58,8 +57,9 @@ TEST_F(PostgresOutageTest, PostgresDownGives503ThenRecovers) {
     EXPECT_TRUE(s.process->alive()) << s.process->log_tail();
     // Pages that need the database say so too, without a redirect.
     HttpClient browser;
-    HttpResponse page = browser.get(s.base_url + "/authorize?response_type=code&client_id=" +
-                                    machine.client_id + "&redirect_uri=https%3A%2F%2Fx.example%2Fcb");
+    HttpResponse page =
+        browser.get(s.base_url + "/authorize?response_type=code&client_id=" + machine.client_id +
+                    "&redirect_uri=https%3A%2F%2Fx.example%2Fcb");
     EXPECT_TRUE(page.status == 503 || page.status == 500) << page.status;
     EXPECT_FALSE(page.has_header("location"));
 
@@ -71,8 +71,7 @@ TEST_F(PostgresOutageTest, PostgresDownGives503ThenRecovers) {
       if (after.status == 200) break;
       std::this_thread::sleep_for(std::chrono::milliseconds(200));
     } while (std::chrono::steady_clock::now() < deadline);
-    EXPECT_EQ(after.status, 200) << "no recovery after PostgreSQL came back: " << after.body
-                                 << "\n"
+    EXPECT_EQ(after.status, 200) << "no recovery after PostgreSQL came back: " << after.body << "\n"
                                  << s.process->log_tail();
     // Several requests in a row: every pooled connection was replaced, not just one.
     for (int i = 0; i < 10; ++i) {

@@ -1,0 +1,230 @@
+// Certified, independent client libraries against Signet: openid-client (and
+// oauth4webapi under it) runs the code flow with PKCE and RFC 9207 `iss`
+// validation; `jose` verifies the access token as a resource server would.
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+
+import * as jose from 'jose';
+import * as oauth from 'oauth4webapi';
+import * as client from 'openid-client';
+
+import { signInAndConsent, World } from './harness.mjs';
+
+const REDIRECT = 'http://127.0.0.1:9/callback'; // never fetched: the test reads the Location
+let world;
+let confidential;
+
+before(async () => {
+  world = await World.start({ financeApp: false });
+  confidential = world.addClient({
+    name: 'InteropApp',
+    redirectUris: [REDIRECT],
+    scope: 'read:accounts read:transactions',
+  });
+});
+
+after(async () => {
+  await world?.stop();
+});
+
+async function discover(c) {
+  return client.discovery(
+    new URL(world.issuer),
+    c.client_id,
+    undefined,
+    c.client_secret ? client.ClientSecretBasic(c.client_secret) : client.None(),
+    { algorithm: 'oauth2', execute: [client.allowInsecureRequests] },
+  );
+}
+
+async function authorize(config, scope) {
+  const verifier = client.randomPKCECodeVerifier();
+  const state = client.randomState();
+  const url = client.buildAuthorizationUrl(config, {
+    redirect_uri: REDIRECT,
+    scope,
+    state,
+    code_challenge: await client.calculatePKCECodeChallenge(verifier),
+    code_challenge_method: 'S256',
+  });
+  const callback = await signInAndConsent(world, url.href, world.user);
+  return { callback, verifier, state };
+}
+
+async function verifyAccessToken(token) {
+  const jwks = jose.createRemoteJWKSet(new URL(`${world.issuer}/jwks`));
+  return jose.jwtVerify(token, jwks, {
+    issuer: world.issuer,
+    audience: 'bank-api',
+    typ: 'at+jwt',
+    algorithms: ['ES256'],
+    requiredClaims: ['exp', 'iat', 'sub', 'client_id', 'jti'],
+  });
+}
+
+test('openid-client discovers Signet from RFC 8414 metadata', async () => {
+  const config = await discover(confidential);
+  const md = config.serverMetadata();
+  assert.equal(md.issuer, world.issuer);
+  assert.deepEqual(md.code_challenge_methods_supported, ['S256']);
+  assert.equal(md.authorization_response_iss_parameter_supported, true);
+  assert.ok(md.supportsPKCE());
+});
+
+test('openid-client completes the code flow; the access token verifies with jose', async () => {
+  const config = await discover(confidential);
+  const { callback, verifier, state } = await authorize(config, 'read:accounts read:transactions');
+  assert.equal(callback.searchParams.get('iss'), world.issuer);
+
+  // Validates state and iss (RFC 9207), redeems with client_secret_basic + PKCE.
+  const tokens = await client.authorizationCodeGrant(config, callback, {
+    pkceCodeVerifier: verifier,
+    expectedState: state,
+  });
+  assert.equal(tokens.token_type.toLowerCase(), 'bearer');
+  assert.ok(tokens.expires_in > 0);
+
+  const { payload, protectedHeader } = await verifyAccessToken(tokens.access_token);
+  assert.equal(protectedHeader.alg, 'ES256');
+  assert.equal(protectedHeader.typ, 'at+jwt');
+  assert.equal(payload.sub, world.user.subject);
+  assert.equal(payload.client_id, confidential.client_id);
+  assert.deepEqual(payload.scope.split(' ').sort(), ['read:accounts', 'read:transactions']);
+
+  // And bank-api accepts it.
+  const r = await fetch(`${world.bankApi}/accounts`, {
+    headers: { authorization: `Bearer ${tokens.access_token}` },
+  });
+  assert.equal(r.status, 200);
+});
+
+test('a callback with a forged iss is rejected by the client library (mix-up defence)', async () => {
+  const config = await discover(confidential);
+  const { callback, verifier, state } = await authorize(config, 'read:transactions');
+  const forged = new URL(callback);
+  forged.searchParams.set('iss', 'https://evil.example');
+  const issProblem = (e) => {
+    const cause = e.cause ?? {};
+    assert.ok(
+      cause.attribute === 'iss' || cause.parameter === 'iss' || /iss/.test(`${e.message} ${cause.message ?? ''}`),
+      `rejected for another reason: ${e.message} ${e.code} ${JSON.stringify(cause)}`,
+    );
+    return true;
+  };
+  await assert.rejects(
+    client.authorizationCodeGrant(config, forged, { pkceCodeVerifier: verifier, expectedState: state }),
+    issProblem,
+  );
+  const missing = new URL(callback);
+  missing.searchParams.delete('iss');
+  await assert.rejects(
+    client.authorizationCodeGrant(config, missing, { pkceCodeVerifier: verifier, expectedState: state }),
+    issProblem,
+  );
+  // The genuine callback still redeems: the code was never sent above.
+  const tokens = await client.authorizationCodeGrant(config, callback, {
+    pkceCodeVerifier: verifier,
+    expectedState: state,
+  });
+  await verifyAccessToken(tokens.access_token);
+});
+
+test('a denial arrives as access_denied with iss, and the library reports it', async () => {
+  const bob = world.addUser('bob-interop', 'another long passphrase');
+  const config = await discover(confidential);
+  const verifier = client.randomPKCECodeVerifier();
+  const state = client.randomState();
+  const url = client.buildAuthorizationUrl(config, {
+    redirect_uri: REDIRECT,
+    scope: 'read:transactions',
+    state,
+    code_challenge: await client.calculatePKCECodeChallenge(verifier),
+    code_challenge_method: 'S256',
+  });
+  const callback = await signInAndConsent(world, url.href, bob, 'deny');
+  assert.equal(callback.searchParams.get('error'), 'access_denied');
+  assert.equal(callback.searchParams.get('iss'), world.issuer);
+  await assert.rejects(
+    client.authorizationCodeGrant(config, callback, { pkceCodeVerifier: verifier, expectedState: state }),
+    (e) => e.error === 'access_denied' || /access_denied/.test(String(e.message) + String(e.cause?.error)),
+  );
+});
+
+test('oauth4webapi: a public client with PKCE, and refusal of a wrong verifier', async () => {
+  const pub = world.addClient({
+    name: 'PublicApp',
+    redirectUris: [REDIRECT],
+    scope: 'read:transactions',
+    isPublic: true,
+  });
+  const issuer = new URL(world.issuer);
+  const as = await oauth
+    .discoveryRequest(issuer, { algorithm: 'oauth2', [oauth.allowInsecureRequests]: true })
+    .then((r) => oauth.processDiscoveryResponse(issuer, r));
+  const c = { client_id: pub.client_id };
+  const auth = oauth.None();
+
+  const run = async () => {
+    const verifier = oauth.generateRandomCodeVerifier();
+    const state = oauth.generateRandomState();
+    const u = new URL(as.authorization_endpoint);
+    u.search = new URLSearchParams({
+      response_type: 'code',
+      client_id: pub.client_id,
+      redirect_uri: REDIRECT,
+      scope: 'read:transactions',
+      state,
+      code_challenge: await oauth.calculatePKCECodeChallenge(verifier),
+      code_challenge_method: 'S256',
+    }).toString();
+    const cb = await signInAndConsent(world, u.href, world.user);
+    const params = oauth.validateAuthResponse(as, c, cb, state);
+    return { params, verifier };
+  };
+
+  const good = await run();
+  const res = await oauth.authorizationCodeGrantRequest(as, c, auth, good.params, REDIRECT, good.verifier, {
+    [oauth.allowInsecureRequests]: true,
+  });
+  const tokens = await oauth.processAuthorizationCodeResponse(as, c, res);
+  await verifyAccessToken(tokens.access_token);
+
+  const bad = await run();
+  const res2 = await oauth.authorizationCodeGrantRequest(
+    as,
+    c,
+    auth,
+    bad.params,
+    REDIRECT,
+    oauth.generateRandomCodeVerifier(),
+    { [oauth.allowInsecureRequests]: true },
+  );
+  await assert.rejects(oauth.processAuthorizationCodeResponse(as, c, res2), (e) => e.error === 'invalid_grant');
+});
+
+test('oauth4webapi: client_credentials; token verifies with jose, sub is the client', async () => {
+  const machine = world.addClient({ name: 'Reporter', scope: 'read:accounts', grants: ['client_credentials'] });
+  const issuer = new URL(world.issuer);
+  const as = await oauth
+    .discoveryRequest(issuer, { algorithm: 'oauth2', [oauth.allowInsecureRequests]: true })
+    .then((r) => oauth.processDiscoveryResponse(issuer, r));
+  const c = { client_id: machine.client_id };
+  const res = await oauth.clientCredentialsGrantRequest(
+    as,
+    c,
+    oauth.ClientSecretBasic(machine.client_secret),
+    new URLSearchParams({ scope: 'read:accounts' }),
+    { [oauth.allowInsecureRequests]: true },
+  );
+  const tokens = await oauth.processClientCredentialsResponse(as, c, res);
+  const { payload } = await verifyAccessToken(tokens.access_token);
+  assert.equal(payload.sub, machine.client_id);
+  assert.equal(payload.scope, 'read:accounts');
+
+  // A token altered in transit fails jose's verification.
+  const [h, p, s] = tokens.access_token.split('.');
+  const claims = JSON.parse(Buffer.from(p, 'base64url'));
+  claims.scope = 'write:payments';
+  const tampered = `${h}.${Buffer.from(JSON.stringify(claims)).toString('base64url')}.${s}`;
+  await assert.rejects(verifyAccessToken(tampered), jose.errors.JWSSignatureVerificationFailed);
+});
