@@ -361,6 +361,20 @@ TEST_F(TokenEndpointTest, PublicClientPresentingASecretIsInvalidClient) {
   expect_error(post(r), "invalid_client", 401);
 }
 
+TEST_F(TokenEndpointTest, PublicClientCannotAuthenticateWithAStaleSecret) {
+  // A client switched to public keeps no usable secret, even if a digest lingers.
+  Client c = mobile_app();
+  c.secret_digest = sha256_b64url("old-secret");
+  clients_.add(c);
+  TokenRequest r;
+  r.form = {{"grant_type", "authorization_code"},
+            {"code", "x"},
+            {"redirect_uri", "com.example.mobile:/callback"},
+            {"code_verifier", kVerifier}};
+  r.authorization = basic("mobile-app", "old-secret");
+  expect_error(post(r), "invalid_client", 401);
+}
+
 TEST_F(TokenEndpointTest, NoClientAuthenticationIsInvalidClient) {
   auto r = code_request(mint_code());
   r.authorization.reset();
