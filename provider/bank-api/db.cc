@@ -65,6 +65,22 @@ void ConnectionPool::release(std::unique_ptr<pqxx::connection> conn, bool discar
   cv_.notify_one();
 }
 
+void ConnectionPool::discard_idle() {
+  std::vector<std::unique_ptr<pqxx::connection>> idle;
+  {
+    std::lock_guard lock(mu_);
+    idle.swap(idle_);
+    open_ -= idle.size();
+  }
+  for (auto& conn : idle) {
+    try {
+      conn->disconnect();
+    } catch (...) {
+    }
+  }
+  cv_.notify_all();
+}
+
 namespace {
 
 // "bank" in ASCII: the advisory lock serializing schema creation.

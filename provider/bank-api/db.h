@@ -47,6 +47,10 @@ class ConnectionPool {
   // std::runtime_error on timeout.
   Lease acquire(std::chrono::milliseconds timeout = std::chrono::seconds(5));
 
+  // Closes every idle connection: after one broke (a server restart or
+  // failover ends them all), the next acquire opens a fresh one.
+  void discard_idle();
+
  private:
   void release(std::unique_ptr<pqxx::connection> conn, bool discard);
 

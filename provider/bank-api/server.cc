@@ -87,7 +87,10 @@ void send_server_error(ResponseWriter& res) noexcept {
 }  // namespace
 
 void log_line(const std::string& line) {
-  std::string out = line;
+  std::string out = line;  // one line: libpq messages contain newlines
+  for (char& c : out) {
+    if (c == '\n' || c == '\r') c = ' ';
+  }
   out.push_back('\n');
   std::fwrite(out.data(), 1, out.size(), stderr);
   std::fflush(stderr);
@@ -233,6 +236,7 @@ Reply Server::run_db(const Work& work, bool idempotent) {
         return work(*conn);
       } catch (const pqxx::broken_connection&) {
         conn.discard();
+        pool_.discard_idle();
         throw;
       } catch (const pqxx::in_doubt_error&) {
         conn.discard();
