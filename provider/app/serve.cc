@@ -18,6 +18,7 @@
 #include "config/config.h"
 #include "http/server.h"
 #include "protocol/token_endpoint.h"
+#include "store/client_cache.h"
 #include "store/postgres_stores.h"
 
 namespace signet::app {
@@ -101,11 +102,19 @@ int serve() {
     return 1;
   }
 
+  // Clients are read on every token request: cached, and dropped on change by
+  // every replica through LISTEN/NOTIFY.
+  store::CachedClientStore clients(store, clock);
+  store::ChangeListener client_changes(
+      c.database_url, "signet_clients",
+      [&clients](const std::string& client_id) { clients.invalidate(client_id); },
+      [&clients] { clients.invalidate_all(); });
+
   protocol::TokenSettings token_settings{c.issuer, c.audience, c.access_token_ttl};
-  protocol::TokenEndpoint token_endpoint(token_settings, store, store, *keys, clock);
+  protocol::TokenEndpoint token_endpoint(token_settings, clients, store, *keys, clock);
   WorkerPool workers(static_cast<size_t>(c.workers), 4096);
-  http::Services services{c,     store, store, store,   store,         store,
-                          store, *keys, clock, workers, token_endpoint};
+  http::Services services{c,     clients, store, store,   store,         store,
+                          store, *keys,   clock, workers, token_endpoint};
   http::Server server(services);
   if (auto started = server.start(); !started) {
     std::cerr << "signet: " << started.error().message << "\n";

@@ -1,0 +1,128 @@
+// The client cache on a real PostgreSQL: entries are served from memory, and a
+// change made anywhere (here: plain SQL) reaches the cache through LISTEN/NOTIFY.
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <chrono>
+#include <thread>
+
+#include "common/clock.h"
+#include "common/crypto.h"
+#include "store/client_cache.h"
+#include "store/postgres_stores.h"
+#include "test_database.h"
+
+namespace signet::store {
+namespace {
+
+using protocol::Client;
+using testing::admin_exec;
+using testing::test_conninfo;
+
+// Counts the lookups that reach PostgreSQL.
+class CountingClientStore final : public protocol::ClientStore {
+ public:
+  explicit CountingClientStore(protocol::ClientStore& inner) : inner_(inner) {}
+  protocol::StoreResult<std::optional<Client>> find_client(std::string_view id) override {
+    ++calls;
+    return inner_.find_client(id);
+  }
+  std::atomic<int> calls{0};
+
+ private:
+  protocol::ClientStore& inner_;
+};
+
+std::string add_client(PostgresStore& store, const std::string& name) {
+  Client c;
+  c.client_id = random_token(16);
+  c.client_name = name;
+  c.secret_digest = sha256_b64url("secret");
+  c.scopes = {"read:accounts"};
+  c.grant_types = {"client_credentials"};
+  EXPECT_TRUE(store.create_client(c).ok());
+  return c.client_id;
+}
+
+// Polls until `check` holds or 5 s pass.
+template <class F>
+bool eventually(F check) {
+  for (int i = 0; i < 100; ++i) {
+    if (check()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  return false;
+}
+
+TEST(ClientCache, RepeatedLookupsDoNotReachTheDatabase) {
+  PostgresStore store(test_conninfo(), 2);
+  CountingClientStore counting(store);
+  FakeClock clock;
+  CachedClientStore cache(counting, clock);
+  const std::string id = add_client(store, "Cached");
+  for (int i = 0; i < 5; ++i) {
+    auto c = cache.find_client(id);
+    ASSERT_TRUE(c.ok());
+    ASSERT_TRUE(c->has_value());
+    EXPECT_EQ((*c)->client_name, "Cached");
+  }
+  EXPECT_EQ(counting.calls.load(), 1);
+  clock.advance(301);  // past the TTL: read again
+  ASSERT_TRUE(cache.find_client(id).ok());
+  EXPECT_EQ(counting.calls.load(), 2);
+}
+
+TEST(ClientCache, ChangeMadeBySqlReachesTheCacheThroughNotify) {
+  PostgresStore store(test_conninfo(), 2);
+  SystemClock clock;
+  CachedClientStore cache(store, clock);
+  std::atomic<int> notified{0};
+  ChangeListener listener(
+      test_conninfo(), "signet_clients",
+      [&](const std::string& id) {
+        cache.invalidate(id);
+        ++notified;
+      },
+      [&] { cache.invalidate_all(); });
+  // Give the listener time to LISTEN before the first change.
+  ASSERT_TRUE(eventually([&] {
+    admin_exec("SELECT pg_notify('signet_clients', 'warm-up')");
+    return notified.load() > 0;
+  }));
+
+  const std::string id = add_client(store, "Before");
+  ASSERT_EQ((*cache.find_client(id))->client_name, "Before");
+  admin_exec("UPDATE clients SET client_name = 'After' WHERE client_id = '" + id + "'");
+  EXPECT_TRUE(eventually([&] { return (*cache.find_client(id))->client_name == "After"; }));
+
+  admin_exec("DELETE FROM clients WHERE client_id = '" + id + "'");
+  EXPECT_TRUE(eventually([&] { return !cache.find_client(id)->has_value(); }));
+}
+
+TEST(ClientCache, UnknownClientCreatedLaterIsFoundAfterNotify) {
+  PostgresStore store(test_conninfo(), 2);
+  SystemClock clock;
+  CachedClientStore cache(store, clock);
+  std::atomic<int> notified{0};
+  ChangeListener listener(
+      test_conninfo(), "signet_clients",
+      [&](const std::string& id) {
+        cache.invalidate(id);
+        ++notified;
+      },
+      [&] { cache.invalidate_all(); });
+  ASSERT_TRUE(eventually([&] {
+    admin_exec("SELECT pg_notify('signet_clients', 'warm-up')");
+    return notified.load() > 0;
+  }));
+  const std::string id = random_token(16);
+  ASSERT_FALSE(cache.find_client(id)->has_value());  // cached as unknown
+  admin_exec(
+      "INSERT INTO clients (client_id, client_name, is_public, secret_digest, redirect_uris, "
+      "scopes, grant_types, created_at) VALUES ('" +
+      id + "', 'Late', false, 'x', '{}', '{read:accounts}', '{client_credentials}', 0)");
+  EXPECT_TRUE(eventually([&] { return cache.find_client(id)->has_value(); }));
+}
+
+}  // namespace
+}  // namespace signet::store
