@@ -1,0 +1,70 @@
+#include <gtest/gtest.h>
+
+#include <map>
+
+#include "bank-api/config.h"
+#include "bank-api/validation.h"
+
+namespace signet::bank {
+namespace {
+
+TEST(BankValidation, DatesMustBeRealCalendarDays) {
+  EXPECT_TRUE(is_iso_date("2024-02-29"));
+  EXPECT_FALSE(is_iso_date("2023-02-29"));
+  EXPECT_FALSE(is_iso_date("2024-02-30"));
+  EXPECT_FALSE(is_iso_date("2024-1-01"));
+  EXPECT_FALSE(is_iso_date("2024-01-01' OR '1'='1"));
+  EXPECT_FALSE(is_iso_date(""));
+}
+
+TEST(BankValidation, AmountsArePositiveWithAtMostTwoDecimals) {
+  EXPECT_TRUE(is_positive_amount("10.00"));
+  EXPECT_TRUE(is_positive_amount("0.50"));
+  EXPECT_TRUE(is_positive_amount("7"));
+  for (const char* bad :
+       {"0", "0.00", "1.234", "-1", "1e3", "01.00", "", "1.", ".5", "1234567890123"}) {
+    EXPECT_FALSE(is_positive_amount(bad)) << bad;
+  }
+}
+
+TEST(BankValidation, IbanChecksumIsVerified) {
+  auto ok = normalize_iban("DE89 3704 0044 0532 0130 00");
+  ASSERT_TRUE(ok.has_value());
+  EXPECT_EQ(*ok, "DE89370400440532013000");
+  EXPECT_FALSE(normalize_iban("DE88370400440532013000").has_value());  // wrong check digits
+  EXPECT_FALSE(normalize_iban("de89370400440532013000").has_value());
+  EXPECT_EQ(iban_check_digits("DE", "370400440532013000"), "89");
+}
+
+TEST(BankValidation, ReferencesRejectControlCharacters) {
+  EXPECT_TRUE(is_printable_text("Rent März", 140));
+  EXPECT_FALSE(is_printable_text("a\r\nSet-Cookie: x", 140));
+  EXPECT_FALSE(is_printable_text(std::string(141, 'a'), 140));
+}
+
+Result<Config> load(std::map<std::string, std::string> env) {
+  return load_config([env](const char* name) -> std::optional<std::string> {
+    auto it = env.find(name);
+    if (it == env.end()) return std::nullopt;
+    return it->second;
+  });
+}
+
+TEST(BankConfig, PlainHttpIssuerOnlyOnLoopbackAndErrorsNameTheSetting) {
+  auto ok =
+      load({{"BANK_API_DATABASE_URL", "host=/tmp"}, {"BANK_API_ISSUER", "http://127.0.0.1:8080"}});
+  ASSERT_TRUE(ok.ok());
+  EXPECT_EQ(ok->audience, "bank-api");
+  auto bad =
+      load({{"BANK_API_DATABASE_URL", "host=/tmp"}, {"BANK_API_ISSUER", "http://bank.example"}});
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.error().code, "BANK_API_ISSUER");
+  auto port = load({{"BANK_API_DATABASE_URL", "host=/tmp"},
+                    {"BANK_API_ISSUER", "https://bank.example"},
+                    {"BANK_API_LISTEN", "127.0.0.1:99999"}});
+  ASSERT_FALSE(port.ok());
+  EXPECT_EQ(port.error().code, "BANK_API_LISTEN");
+}
+
+}  // namespace
+}  // namespace signet::bank
