@@ -1,0 +1,267 @@
+// Builds the benchmark's table from one run's JSON files (written by tests/bench/run
+// and wrk/common.lua), prints it, writes RUN_DIR/summary.json and results/latest.json,
+// and (full runs) BENCHMARKS.md.
+// Usage: node report.mjs RUN_DIR quick|full BENCHMARKS_MD|- SETTINGS
+import { execFileSync } from 'node:child_process';
+import { copyFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpus, release } from 'node:os';
+import { basename, dirname, join } from 'node:path';
+
+const [runDir, mode, mdPath, settings] = process.argv.slice(2);
+const load = (name) => {
+  const f = join(runDir, `${name}.json`);
+  return existsSync(f) ? JSON.parse(readFileSync(f, 'utf8')) : null;
+};
+const sh = (cmd, args) => {
+  try {
+    return execFileSync(cmd, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim();
+  } catch {
+    return '?';
+  }
+};
+
+const cpuModel = (readFileSync('/proc/cpuinfo', 'utf8').match(/^model name\s*:\s*(.*)$/m) || [])[1] || '?';
+const machine = {
+  date: new Date().toISOString(),
+  nproc: Number(sh('nproc', [])),
+  cpu_model: cpuModel,
+  kernel: release(),
+  openssl: sh('openssl', ['version']),
+  node: process.version,
+  wrk: sh('sh', ['-c', 'wrk -v 2>&1 | head -1']).split(' [')[0],
+  postgresql: sh('/usr/lib/postgresql/15/bin/postgres', ['--version']),
+  cpus_seen_by_node: cpus().length,
+  loadavg_at_report: readFileSync('/proc/loadavg', 'utf8').trim(),
+};
+const openssl = load('openssl') || {};
+
+const errors = (r) =>
+  r ? r.failures + r.socket_errors.connect + r.socket_errors.read + r.socket_errors.write + r.socket_errors.timeout : null;
+const f1 = (x) => (x == null ? '–' : x >= 100 ? Math.round(x).toLocaleString('en-US') : x.toFixed(1));
+const ms = (x) => (x == null ? '–' : x < 10 ? x.toFixed(2) : x.toFixed(1));
+const mib = (kb) => (kb == null ? '–' : `${(kb / 1024).toFixed(1)} MiB`);
+const lat = (r) => (r ? `${ms(r.p50_ms)} / ${ms(r.p99_ms)}` : '–');
+
+const ops = [];
+function op(key, label, peerName, target) {
+  const s = load(`${key}.signet`);
+  const p = load(`${key}.peer`);
+  const row = {
+    key,
+    operation: label,
+    peer: peerName,
+    signet: s,
+    peer_result: p,
+    ratio: s && p ? s.rps / p.rps : null,
+    errors: { signet: errors(s), peer: errors(p) },
+  };
+  if (target) Object.assign(row, target(row, s, p));
+  ops.push(row);
+  return row;
+}
+const verdict = (ok) => (ok == null ? 'n/a' : ok ? 'met' : 'MISSED');
+
+const sign = openssl.sign_per_s;
+op('cc', 'client-credentials grant (POST /token)', 'oidc-provider', (row, s) => {
+  const share = s && sign ? s.rps / sign : null;
+  row.share_of_es256_sign = share;
+  return {
+    target: '≥ 8× peer; ≥ 40% of ES256 sign/s',
+    met: row.ratio == null || share == null ? null : row.ratio >= 8 && share >= 0.4,
+    detail: `${f1(row.ratio)}× peer; ${share == null ? '?' : (share * 100).toFixed(1)}% of ${f1(sign)} sign/s`,
+  };
+});
+op('code', 'authorization-code exchange, peak (POST /token)', 'oidc-provider', (row) => ({
+  target: '(peak rate; sets the paced rate below)',
+  met: null,
+  detail: `${f1(row.ratio)}× peer`,
+}));
+op('code-half', 'authorization-code exchange at ½ peak, paced', 'oidc-provider', (row, s) => ({
+  target: 'Signet p99 ≤ 5 ms',
+  met: s ? s.p99_ms <= 5 : null,
+  detail: s ? `p99 ${ms(s.p99_ms)} ms at ${f1(s.rps)} req/s` : '',
+}));
+op('verify', 'protected request, verification only: distinct tokens (403 scope path)', 'node:http + jose', (row) => ({
+  target: '≥ 8× node+jose',
+  met: row.ratio == null ? null : row.ratio >= 8,
+  detail: `${f1(row.ratio)}× (every token verified)`,
+}));
+op('verify-same', 'protected request, verification only: one token repeated', 'node:http + jose', (row) => ({
+  target: '≥ 8× node+jose',
+  met: row.ratio == null ? null : row.ratio >= 8,
+  detail: `${f1(row.ratio)}× (bank-api answers from its verified-token cache)`,
+}));
+op('transactions', 'bank-api GET /transactions (PostgreSQL read), distinct tokens', 'node:http + jose + pg', (row) => ({
+  target: '≥ 2× node+jose+pg',
+  met: row.ratio == null ? null : row.ratio >= 2,
+  detail: `${f1(row.ratio)}×`,
+}));
+op('login', 'password login (POST /login, Argon2id), Signet on 1 core', '(none: devInteractions has no password check)', (row, s) => ({
+  target: '≥ 14 logins/s per core',
+  met: s ? s.rps >= 14 : null,
+  detail: s ? `${f1(s.rps)}/s` : '',
+}));
+const idle = load('token-idle.signet');
+op('token-idle', 'client-credentials paced, server idle', '', () => ({ target: '(baseline)', met: null, detail: '' }));
+op('token-during-login', 'client-credentials paced, during login saturation', '', (row, s) => ({
+  target: 'p99 ≤ 2× idle p99',
+  met: s && idle ? s.p99_ms <= 2 * idle.p99_ms && errors(s) === 0 : null,
+  detail: s && idle ? `p99 ${ms(s.p99_ms)} ms vs idle ${ms(idle.p99_ms)} ms (${(s.p99_ms / idle.p99_ms).toFixed(1)}×)` : '',
+}));
+
+// Peak RSS: the largest VmHWM in the runs both authorization servers do (client
+// credentials, code exchange); the login runs (Signet only) are reported apart.
+const compared = ['cc', 'code', 'code-half'];
+const rssOf = (proc, keys) =>
+  ops
+    .filter((o) => keys.includes(o.key))
+    .flatMap((o) => [o.signet, o.peer_result])
+    .filter((r) => r && r.process === proc)
+    .reduce((m, r) => Math.max(m, r.rss_kb || 0), 0) || null;
+const rss = {
+  signet: rssOf('signet', compared),
+  peer: rssOf('oidc-provider', compared),
+  signet_with_logins: rssOf('signet', ops.map((o) => o.key)),
+  bank_api: rssOf('bank-api', ops.map((o) => o.key)),
+  node_jose: rssOf('node-jose', ops.map((o) => o.key)),
+};
+const rssRow = {
+  operation: 'peak RSS, authorization server (token and code runs)',
+  target: 'Signet ≤ ¼ of peer',
+  met: rss.signet && rss.peer ? rss.signet <= rss.peer / 4 : null,
+  detail: rss.signet && rss.peer
+    ? `${(rss.peer / rss.signet).toFixed(1)}× smaller; with password logins Signet reaches ${mib(rss.signet_with_logins)}` +
+      (rss.signet_with_logins > rss.peer / 4 ? ' (above ¼ of peer)' : '')
+    : '',
+};
+
+const cc = load('cc.signet');
+const summary = {
+  mode,
+  machine,
+  settings,
+  openssl_speed_ecdsap256: openssl,
+  signet_cc_share_of_es256_sign: cc && sign ? cc.rps / sign : null,
+  clients_table_scans_per_cc_request: cc?.clients_table_scans_per_request ?? null,
+  peak_rss_kb: rss,
+  operations: ops,
+  targets: [...ops.filter((o) => o.target && o.met !== undefined && !o.target.startsWith('(')), rssRow].map((o) => ({
+    operation: o.operation,
+    target: o.target,
+    result: o.detail,
+    met: o.met,
+  })),
+};
+writeFileSync(join(runDir, 'summary.json'), `${JSON.stringify(summary, null, 2)}\n`);
+copyFileSync(join(runDir, 'summary.json'), join(dirname(runDir), 'latest.json'));
+
+const lines = [];
+lines.push('| Operation | Signet req/s | Peer req/s | Ratio | Signet p50 / p99 ms | Peer p50 / p99 ms | Signet peak RSS | Peer peak RSS | Errors S / P | Target | Result |');
+lines.push('|---|--:|--:|--:|--:|--:|--:|--:|--:|---|---|');
+for (const o of ops) {
+  const s = o.signet;
+  const p = o.peer_result;
+  lines.push(
+    `| ${o.operation} | ${f1(s?.rps)} | ${f1(p?.rps)} | ${o.ratio == null ? '–' : `${o.ratio.toFixed(1)}×`} | ${lat(s)} | ${lat(p)} | ${mib(s?.rss_kb)} | ${mib(p?.rss_kb)} | ${o.errors.signet ?? '–'} / ${o.errors.peer ?? '–'} | ${o.target || ''} | ${o.met == null ? o.detail || '' : `**${verdict(o.met)}**: ${o.detail}`} |`,
+  );
+}
+lines.push(`| ${rssRow.operation} | | | | | | ${mib(rss.signet)} | ${mib(rss.peer)} | | ${rssRow.target} | **${verdict(rssRow.met)}**: ${rssRow.detail} |`);
+const table = lines.join('\n');
+
+// CPU per request on the server core: the server process and PostgreSQL (all backends).
+const us = (r, k) => (r?.cpu_s ? `${Math.round((r.cpu_s[k] * 1e6) / r.requests)}` : '–');
+// Core 0 time used by anything else (other jobs on the machine) during the run.
+const other = (r) => {
+  if (!r?.cpu_s?.server_core_busy) return '–';
+  const o = r.cpu_s.server_core_busy - r.cpu_s.server - r.cpu_s.postgresql;
+  return `${Math.max(0, (o / r.duration_s) * 100).toFixed(0)}%`;
+};
+const cpuLines = [
+  '| Operation | Signet/bank-api µs CPU per request | its PostgreSQL µs per request | core 0 used by other jobs | Peer µs CPU per request | its PostgreSQL µs per request | core 0 used by other jobs |',
+  '|---|--:|--:|--:|--:|--:|--:|',
+  ...ops
+    .filter((o) => o.key !== 'token-during-login')
+    .map((o) => `| ${o.operation} | ${us(o.signet, 'server')} | ${us(o.signet, 'postgresql')} | ${other(o.signet)} | ${us(o.peer_result, 'server')} | ${us(o.peer_result, 'postgresql')} | ${other(o.peer_result)} |`),
+];
+const cpuTable = cpuLines.join('\n');
+const busiest = Math.max(0, ...ops.flatMap((o) => [o.signet, o.peer_result]).filter((r) => r?.cpu_s?.server_core_busy)
+  .map((r) => ((r.cpu_s.server_core_busy - r.cpu_s.server - r.cpu_s.postgresql) / r.duration_s) * 100));
+const noise = busiest > 10
+  ? `**Caution:** other jobs on this machine used up to ${busiest.toFixed(0)}% of the server core during some runs (last column of the CPU table); those rows understate the server under test, Signet and peer alike. The µs-per-request figures are less affected than req/s.`
+  : '';
+const es = `openssl speed ecdsap256 on the server core: ${f1(openssl.sign_per_s)} sign/s, ${f1(openssl.verify_per_s)} verify/s; ` +
+  `Signet's client-credentials rate is ${summary.signet_cc_share_of_es256_sign == null ? '?' : (summary.signet_cc_share_of_es256_sign * 100).toFixed(1)}% of the sign rate.`;
+
+process.stdout.write(`\n${table}\n\n${es}\n\n${cpuTable}\n\n`);
+const missed = summary.targets.filter((t) => t.met === false).map((t) => t.target);
+process.stdout.write(`Targets: ${summary.targets.filter((t) => t.met).length} met, ${missed.length} missed${missed.length ? ` (${missed.join('; ')})` : ''}.\n`);
+process.stdout.write(`Results: ${join(runDir, 'summary.json')}\n`);
+
+if (mdPath && mdPath !== '-') {
+  const peerRow = (k) => load(`${k}.peer`);
+  const codeS = load('code.signet');
+  const codeP = peerRow('code');
+  const md = `# Benchmarks
+
+Measured by \`tests/bench/run\` (issue #3) on ${machine.date.slice(0, 10)}; regenerate with the same command
+(\`tests/bench/run --quick\` is the CI smoke run and does not touch this file).
+
+**Machine:** ${machine.cpu_model}, \`nproc\` = ${machine.nproc}, Linux ${machine.kernel}, ${machine.openssl},
+Node.js ${machine.node}, ${machine.wrk}, ${machine.postgresql}; load average at the end: ${machine.loadavg_at_report.split(' ').slice(0, 3).join(' ')}.
+**Set-up:** ${settings}. Server processes (signet, bank-api, oidc-provider, the node resource server and
+PostgreSQL with all its backends) pinned to core 0 with \`taskset\`; \`wrk -t1\` pinned to core 1. Each operation:
+a warm-up run, then the measured run. Run files: \`tests/bench/results/${basename(runDir)}/\`.
+
+${table}
+
+${es}
+
+${noise}
+
+Where the server core's time went (CPU time of the server process and of all PostgreSQL processes during
+each measured run, divided by the requests answered; PostgreSQL shares core 0 with the server):
+
+${cpuTable}
+
+## How each row is measured
+
+- **Peer.** oidc-provider ${sh('node', ['-p', `require('${join(dirname(new URL(import.meta.url).pathname), 'peer/node_modules/oidc-provider/package.json')}').version`])} (npm, Node.js ${machine.node}; it warns that it
+  prefers Node 22) configured for the same work: ES256 JWT access tokens with \`typ: at+jwt\` through a resource
+  indicator, 600 s lifetime, \`client_secret_basic\`, PKCE S256, 60 s codes; storage is an in-memory \`Map\`
+  adapter. Signet keeps every code, session and consent in PostgreSQL (on the same core), so the
+  comparison charges Signet for durability that the peer does not have.
+- **Errors** count every answer other than the expected status (2xx; 303 for \`/login\` and code minting; 403
+  for the verification-only row) plus socket errors and timeouts, counted by the wrk Lua scripts.
+- **Client credentials:** \`POST /token\` \`grant_type=client_credentials&scope=read:transactions\`, Basic
+  auth, ${cc ? cc.requests.toLocaleString('en-US') : '?'} requests over ${cc ? cc.duration_s.toFixed(0) : '?'} s.
+  PostgreSQL scans of \`clients\` per request: ${summary.clients_table_scans_per_cc_request == null ? '?' : summary.clients_table_scans_per_cc_request.toFixed(2)}.
+- **Authorization-code exchange:** the real flow is driven once per server (\`tests/bench/flow.mjs\`: login,
+  consent); then wrk mints codes through \`GET /authorize\` (\`/auth\` for the peer) with the session cookie
+  (consent remembered) for ${mode === 'full' ? 'the mint period' : 'a short period'}, and a second wrk redeems each code once.
+  Codes live 60 s, so a redeeming run is cut to what the minted codes can feed: Signet
+  ${codeS ? `${codeS.codes_minted} codes (minted at ${f1(codeS.mint_rps)}/s), ${codeS.duration_s.toFixed(0)} s` : '?'}; peer
+  ${codeP ? `${codeP.codes_minted} codes (minted at ${f1(codeP.mint_rps)}/s), ${codeP.duration_s.toFixed(0)} s` : '?'}.
+- **½ peak, paced:** wrk has no constant-rate mode and \`wrk2\` is not packaged in Debian 12. The Lua
+  \`delay()\` hook makes each connection wait 10 ms before each request, with rate/100 connections,
+  which approximates the rate (the achieved rate is the req/s column). Latency is measured from send to
+  answer and is not corrected for coordinated omission.
+- **Protected requests:** both resource servers verify the same Signet-issued tokens (ES256, \`at+jwt\`;
+  node uses \`createLocalJWKSet\` built once, then \`jwtVerify\` with \`typ\`, \`iss\`, \`aud\`, 30 s leeway).
+  bank-api's resource library caches up to 4096 verified tokens (and empties the cache when full); node does
+  not cache. The compared rows therefore cycle through ${load('verify.signet')?.distinct_tokens ?? '> 4096'} distinct tokens (every request is a
+  full verification on both sides); the "one token repeated" row shows bank-api's cache at work, which is
+  what a client that reuses its token for its 600 s lifetime gets. bank-api has no protected route
+  without a database read, so the verification-only rows send a valid token without \`read:transactions\`:
+  both servers verify it and answer 403 \`insufficient_scope\`. The \`/transactions\` row runs bank-api's two
+  statements (demo-account check, transaction list) on both sides, node through \`pg\` with a pool of 4 like
+  bank-api's 4 workers.
+- **Password login:** \`POST /login\` with a valid CSRF pair and the right password, 16 connections (303 =
+  success); Signet only, because the peer's development interactions accept any password without hashing.
+  Token latency during login saturation: client-credentials requests paced at ~${load('token-idle.signet')?.rps?.toFixed(0) ?? '?'} req/s alone
+  (idle), then again while a second wrk keeps 16 logins in flight.
+- **Peak RSS** is \`VmHWM\` from \`/proc/PID/status\` after each measured run, reset before it through
+  \`/proc/PID/clear_refs\`; PostgreSQL's memory is not included in Signet's figure.
+`;
+  writeFileSync(mdPath, md);
+  process.stdout.write(`Wrote ${mdPath}\n`);
+}
