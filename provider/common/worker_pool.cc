@@ -2,10 +2,16 @@
 
 namespace signet {
 
-WorkerPool::WorkerPool(size_t threads, size_t max_queue) : max_queue_(max_queue) {
+WorkerPool::WorkerPool(size_t threads, size_t max_queue, std::function<void()> on_thread_start)
+    : max_queue_(max_queue) {
   if (threads == 0) threads = 1;
   threads_.reserve(threads);
-  for (size_t i = 0; i < threads; ++i) threads_.emplace_back([this] { run(); });
+  for (size_t i = 0; i < threads; ++i) {
+    threads_.emplace_back([this, on_thread_start] {
+      if (on_thread_start) on_thread_start();
+      run();
+    });
+  }
 }
 
 WorkerPool::~WorkerPool() { shutdown(); }

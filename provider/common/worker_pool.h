@@ -15,7 +15,8 @@ namespace signet {
 
 class WorkerPool {
  public:
-  WorkerPool(size_t threads, size_t max_queue);
+  // `on_thread_start` runs first in each worker thread (e.g. to lower its priority).
+  WorkerPool(size_t threads, size_t max_queue, std::function<void()> on_thread_start = {});
   ~WorkerPool();
   WorkerPool(const WorkerPool&) = delete;
   WorkerPool& operator=(const WorkerPool&) = delete;

@@ -2,6 +2,8 @@
 // a worker thread (they may wait on PostgreSQL or a password hash).
 #pragma once
 
+#include <optional>
+
 #include "http/incoming.h"
 #include "http/respond.h"
 #include "http/services.h"
@@ -16,6 +18,9 @@ Answer handle_login(Services& s, const Incoming& in);
 Answer handle_consent(Services& s, const Incoming& in);
 // POST /token (RFC 6749 §3.2).
 Answer handle_token(Services& s, const Incoming& in);
+// The same on the I/O thread: answers when no step needs to wait (e.g. a
+// client-credentials grant for a cached client), else nullopt and nothing done.
+std::optional<Answer> try_token_without_waiting(Services& s, const Incoming& in);
 
 // Built once at start: GET /.well-known/oauth-authorization-server (RFC 8414).
 nlohmann::json authorization_server_metadata(const config::Config& config);

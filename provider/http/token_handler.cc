@@ -1,8 +1,14 @@
+#include <optional>
+
+#include "common/blocking.h"
 #include "http/handlers.h"
 
 namespace signet::http {
 
-Answer handle_token(Services& s, const Incoming& in) {
+namespace {
+
+// nullopt when the request needs to wait (only possible in a NonBlockingScope).
+std::optional<Answer> answer_token(Services& s, const Incoming& in) {
   using protocol::OAuthError;
   // RFC 6749 §3.2: parameters are sent as application/x-www-form-urlencoded.
   if (!in.is_form()) {
@@ -18,8 +24,21 @@ Answer handle_token(Services& s, const Incoming& in) {
   }
   protocol::TokenRequest request{std::move(*form), in.authorization};
   auto result = s.token_endpoint.handle(request);
+  if (!result && result.error().is_would_block()) return std::nullopt;
   if (!result) return oauth_error_json(result.error(), in.authorization.has_value());
   return json_answer(200, result->to_json());
+}
+
+}  // namespace
+
+Answer handle_token(Services& s, const Incoming& in) {
+  if (auto a = answer_token(s, in)) return *a;
+  return oauth_error_json(protocol::OAuthError::temporarily_unavailable("token request blocked"));
+}
+
+std::optional<Answer> try_token_without_waiting(Services& s, const Incoming& in) {
+  NonBlockingScope no_waiting;
+  return answer_token(s, in);
 }
 
 }  // namespace signet::http

@@ -41,4 +41,9 @@ OAuthError OAuthError::temporarily_unavailable(std::string x) {
               std::move(x), 503);
 }
 
+OAuthError OAuthError::would_block() {
+  return make(kWouldBlock, "The service is temporarily unavailable; try again.", "would block",
+              503);
+}
+
 }  // namespace signet::protocol

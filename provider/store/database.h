@@ -14,6 +14,7 @@
 
 #include <pqxx/pqxx>
 
+#include "common/blocking.h"
 #include "protocol/error.h"
 #include "protocol/stores.h"
 
@@ -70,6 +71,9 @@ class ConnectionPool {
   // work), the work runs once more on a fresh connection.
   template <class T, class F>
   protocol::StoreResult<T> run(const char* operation, bool retry_on_broken, F&& work) {
+    // On an HTTP I/O thread a database call would stall every connection of
+    // that thread: refuse, so the caller moves the request to a worker.
+    if (!blocking_allowed()) return fail(protocol::OAuthError::would_block());
     for (int attempt = 0;; ++attempt) {
       std::unique_ptr<Lease> lease;
       try {
