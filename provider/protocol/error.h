@@ -23,6 +23,11 @@ struct OAuthError {
   static OAuthError access_denied(std::string description, std::string detail = {});
   static OAuthError server_error(std::string detail);             // 500, generic text
   static OAuthError temporarily_unavailable(std::string detail);  // 503, generic text
+  // Not an RFC code and never sent: the work needs to wait (a database call) and
+  // was attempted where waiting is forbidden (common/blocking.h); retry on a worker.
+  static constexpr const char* kWouldBlock = "signet_would_block";
+  static OAuthError would_block();
+  bool is_would_block() const { return code == kWouldBlock; }
 
   // The same error, marked as safe to deliver to the redirect URI.
   OAuthError redirect() const {

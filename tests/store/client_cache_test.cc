@@ -6,6 +6,7 @@
 #include <chrono>
 #include <thread>
 
+#include "common/blocking.h"
 #include "common/clock.h"
 #include "common/crypto.h"
 #include "store/client_cache.h"
@@ -122,6 +123,34 @@ TEST(ClientCache, UnknownClientCreatedLaterIsFoundAfterNotify) {
       "scopes, grant_types, created_at) VALUES ('" +
       id + "', 'Late', false, 'x', '{}', '{read:accounts}', '{client_credentials}', 0)");
   EXPECT_TRUE(eventually([&] { return cache.find_client(id)->has_value(); }));
+}
+
+}  // namespace
+}  // namespace signet::store
+
+namespace signet::store {
+namespace {
+
+// On an I/O thread (NonBlockingScope) the store must not wait for PostgreSQL;
+// a cached client is still served.
+TEST(NonBlockingScope, DatabaseCallsRefuseToWaitButCachedClientsAreServed) {
+  PostgresStore store(test_conninfo(), 2);
+  FakeClock clock;
+  CachedClientStore cache(store, clock);
+  const std::string cached = add_client(store, "Cached");
+  ASSERT_TRUE(cache.find_client(cached)->has_value());
+  const std::string uncached = add_client(store, "Uncached");
+
+  NonBlockingScope no_waiting;
+  auto hit = cache.find_client(cached);
+  ASSERT_TRUE(hit.ok());
+  EXPECT_EQ((*hit)->client_name, "Cached");
+  auto miss = cache.find_client(uncached);
+  ASSERT_FALSE(miss.ok());
+  EXPECT_TRUE(miss.error().is_would_block());
+  auto direct = store.find_code("anything");
+  ASSERT_FALSE(direct.ok());
+  EXPECT_TRUE(direct.error().is_would_block());
 }
 
 }  // namespace
