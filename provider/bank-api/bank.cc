@@ -1,6 +1,9 @@
 #include "bank-api/bank.h"
 
 #include <cstdint>
+#include <mutex>
+#include <shared_mutex>
+#include <unordered_set>
 
 #include "bank-api/validation.h"
 #include "common/crypto.h"
@@ -17,10 +20,42 @@ std::string random_demo_iban() {
   return "DE" + iban_check_digits("DE", bban) + bban;
 }
 
+namespace {
+
+// Subjects known to have their demo account: accounts are never deleted, so
+// after the first request a customer costs no extra round trip. Bounded.
+class KnownCustomers {
+ public:
+  bool contains(const std::string& subject) {
+    std::shared_lock lock(mu_);
+    return known_.count(subject) > 0;
+  }
+  void add(const std::string& subject) {
+    std::unique_lock lock(mu_);
+    if (known_.size() >= 100'000) known_.clear();
+    known_.insert(subject);
+  }
+
+ private:
+  std::shared_mutex mu_;
+  std::unordered_set<std::string> known_;
+};
+
+KnownCustomers& known_customers() {
+  static KnownCustomers k;
+  return k;
+}
+
+}  // namespace
+
 void ensure_customer(pqxx::connection& conn, const std::string& subject) {
+  if (known_customers().contains(subject)) return;
   {
     pqxx::nontransaction q(conn);
-    if (q.exec_prepared1("has_demo_account", subject)[0].as<bool>()) return;
+    if (q.exec_prepared1("has_demo_account", subject)[0].as<bool>()) {
+      known_customers().add(subject);
+      return;
+    }
   }
   // A fresh random IBAN may (very rarely) collide with an existing one: retry.
   for (int attempt = 0;; ++attempt) {
@@ -33,6 +68,7 @@ void ensure_customer(pqxx::connection& conn, const std::string& subject) {
         tx.exec_prepared("set_demo_balance", id);
       }
       tx.commit();
+      known_customers().add(subject);
       return;
     } catch (const pqxx::unique_violation&) {
       if (attempt >= 3) throw;
@@ -40,8 +76,9 @@ void ensure_customer(pqxx::connection& conn, const std::string& subject) {
   }
 }
 
+// A single SELECT is atomic on its own: no BEGIN/COMMIT round trips.
 nlohmann::json list_accounts(pqxx::connection& conn, const std::string& subject) {
-  pqxx::read_transaction tx(conn);
+  pqxx::nontransaction tx(conn);
   pqxx::result r = tx.exec_prepared("list_accounts", subject);
   nlohmann::json accounts = nlohmann::json::array();
   for (const auto& row : r) {
@@ -56,7 +93,7 @@ nlohmann::json list_accounts(pqxx::connection& conn, const std::string& subject)
 
 nlohmann::json list_transactions(pqxx::connection& conn, const std::string& subject,
                                  const std::string& from, const std::string& to) {
-  pqxx::read_transaction tx(conn);
+  pqxx::nontransaction tx(conn);
   pqxx::result r = tx.exec_prepared("list_transactions", subject, from, to);
   nlohmann::json list = nlohmann::json::array();
   for (const auto& row : r) {
