@@ -1,5 +1,7 @@
 #include "jose/jws.h"
 
+#include <cstdint>
+
 #include "common/base64url.h"
 
 namespace signet::jose {
@@ -25,19 +27,52 @@ std::optional<json> parse_object(const std::string& text) {
 
 Unexpected<Error> malformed(const char* why) { return fail("malformed", why); }
 
+constexpr char kB64Url[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+
+size_t b64url_size(size_t n) { return n / 3 * 4 + (n % 3 == 0 ? 0 : n % 3 + 1); }
+
+// Unpadded base64url (RFC 7515 §2) of `bytes`, appended in place: one buffer for the
+// whole token instead of a string per part.
+void append_b64url(std::string& out, std::string_view bytes) {
+  size_t at = out.size();
+  out.resize(at + b64url_size(bytes.size()));
+  char* o = out.data() + at;
+  const auto* p = reinterpret_cast<const unsigned char*>(bytes.data());
+  size_t i = 0;
+  for (; i + 3 <= bytes.size(); i += 3) {
+    uint32_t v = (uint32_t{p[i]} << 16) | (uint32_t{p[i + 1]} << 8) | p[i + 2];
+    *o++ = kB64Url[v >> 18];
+    *o++ = kB64Url[(v >> 12) & 63];
+    *o++ = kB64Url[(v >> 6) & 63];
+    *o++ = kB64Url[v & 63];
+  }
+  if (size_t rest = bytes.size() - i; rest > 0) {
+    uint32_t v = uint32_t{p[i]} << 16;
+    if (rest == 2) v |= uint32_t{p[i + 1]} << 8;
+    *o++ = kB64Url[v >> 18];
+    *o++ = kB64Url[(v >> 12) & 63];
+    if (rest == 2) *o++ = kB64Url[(v >> 6) & 63];
+  }
+}
+
 }  // namespace
 
 std::string sign_compact(const PrivateKey& key, const json& header, const json& payload) {
   json h = header.is_object() ? header : json::object();
   h["alg"] = alg_name(key.alg());
   h["kid"] = key.kid();
-  std::string input = base64url_encode(dump(h));
-  input += '.';
-  input += base64url_encode(dump(payload));
-  std::string sig = key.sign(input);
-  input += '.';
-  input += base64url_encode(sig);
-  return input;
+  const std::string h_text = dump(h);
+  const std::string p_text = dump(payload);
+  std::string token;
+  // header.payload.signature; 512 bytes covers an RSA-4096 signature.
+  token.reserve(b64url_size(h_text.size()) + b64url_size(p_text.size()) + b64url_size(512) + 2);
+  append_b64url(token, h_text);
+  token += '.';
+  append_b64url(token, p_text);
+  const std::string sig = key.sign(token);
+  token += '.';
+  append_b64url(token, sig);
+  return token;
 }
 
 Result<VerifiedJws> verify_compact(std::string_view token, const KeyLookup& find_key,

@@ -8,6 +8,7 @@
 #include <openssl/evp.h>
 #include <openssl/param_build.h>
 #include <openssl/pem.h>
+#include <openssl/rsa.h>
 
 #include <cstring>
 
@@ -28,14 +29,8 @@ struct BioFree {
 struct BnFree {
   void operator()(BIGNUM* b) const { BN_free(b); }
 };
-struct MdCtxFree {
-  void operator()(EVP_MD_CTX* c) const { EVP_MD_CTX_free(c); }
-};
 struct PkeyCtxFree {
   void operator()(EVP_PKEY_CTX* c) const { EVP_PKEY_CTX_free(c); }
-};
-struct EcdsaSigFree {
-  void operator()(ECDSA_SIG* s) const { ECDSA_SIG_free(s); }
 };
 struct ParamBldFree {
   void operator()(OSSL_PARAM_BLD* b) const { OSSL_PARAM_BLD_free(b); }
@@ -45,7 +40,80 @@ struct ParamFree {
 };
 using BnPtr = std::unique_ptr<BIGNUM, BnFree>;
 
-PkeyPtr wrap(EVP_PKEY* p) { return PkeyPtr(p, PkeyDeleter{}); }
+// SHA-256, fetched from the provider once per process: in OpenSSL 3.0 an implicit
+// fetch (EVP_sha256() handed to an init function, SHA256()) searches the provider's
+// method store on every call. Never freed: it lives as long as the process.
+const EVP_MD* sha256_md() {
+  static EVP_MD* const md = EVP_MD_fetch(nullptr, "SHA256", nullptr);
+  return md;
+}
+
+// A sign- or verify-initialised EVP_PKEY_CTX for one key, made once when the key is
+// parsed. OpenSSL 3.0's EVP_DigestSignInit / EVP_DigestVerifyInit fetch the
+// signature and digest implementations and set up a context on every call (≈ 15%
+// of an ES256 signature); EVP_PKEY_CTX_dup of a ready context costs ≈ 0.1 µs. The
+// templates are never used directly, only duplicated (EVP_PKEY_CTX_dup reads its
+// source and takes references atomically), so one key serves every thread.
+EVP_PKEY_CTX* make_template(EVP_PKEY* key, bool sign) {
+  const EVP_MD* md = sha256_md();
+  if (!md) return nullptr;
+  std::unique_ptr<EVP_PKEY_CTX, PkeyCtxFree> ctx(EVP_PKEY_CTX_new_from_pkey(nullptr, key, nullptr));
+  if (!ctx) return nullptr;
+  if ((sign ? EVP_PKEY_sign_init(ctx.get()) : EVP_PKEY_verify_init(ctx.get())) != 1) {
+    return nullptr;  // e.g. a public key cannot sign
+  }
+  if (EVP_PKEY_is_a(key, "RSA") == 1 &&
+      EVP_PKEY_CTX_set_rsa_padding(ctx.get(), RSA_PKCS1_PADDING) != 1) {
+    return nullptr;  // RS256 is RSASSA-PKCS1-v1_5 (RFC 7518 §3.3)
+  }
+  if (EVP_PKEY_CTX_set_signature_md(ctx.get(), md) != 1) return nullptr;
+  return ctx.release();
+}
+
+// The deleter of every PkeyPtr made here carries the key's templates, so they live
+// in the shared_ptr's control block exactly as long as the EVP_PKEY, shared by a
+// PrivateKey and the PublicKey made from it, without a field in key.h. The
+// templates are made before the PkeyPtr exists and never change afterwards.
+struct KeyTemplates {
+  EVP_PKEY_CTX* sign = nullptr;
+  EVP_PKEY_CTX* verify = nullptr;
+};
+struct PkeyWithTemplates {
+  KeyTemplates* t = nullptr;
+  void operator()(EVP_PKEY* p) const {
+    if (t) {
+      EVP_PKEY_CTX_free(t->sign);  // each holds a reference to p: free them first
+      EVP_PKEY_CTX_free(t->verify);
+      delete t;
+    }
+    EVP_PKEY_free(p);
+  }
+};
+
+PkeyPtr wrap(EVP_PKEY* p) {
+  auto* t = new KeyTemplates{make_template(p, true), make_template(p, false)};
+  ERR_clear_error();  // a public key's failed sign_init is expected
+  return PkeyPtr(p, PkeyWithTemplates{t});
+}
+
+// A fresh operation context for `key`: a copy of its template, or (no template: a
+// key not made by wrap(), or OpenSSL failed at parse time) one set up from scratch.
+// nullptr when OpenSSL fails.
+std::unique_ptr<EVP_PKEY_CTX, PkeyCtxFree> op_ctx(const PkeyPtr& key, bool sign) {
+  const auto* d = std::get_deleter<PkeyWithTemplates>(key);
+  EVP_PKEY_CTX* tmpl = d && d->t ? (sign ? d->t->sign : d->t->verify) : nullptr;
+  return std::unique_ptr<EVP_PKEY_CTX, PkeyCtxFree>(tmpl ? EVP_PKEY_CTX_dup(tmpl)
+                                                         : make_template(key.get(), sign));
+}
+
+constexpr size_t kSha256Bytes = 32;
+
+bool sha256_of(std::string_view data, unsigned char (&out)[kSha256Bytes]) {
+  const EVP_MD* md = sha256_md();
+  unsigned int len = 0;
+  return md && EVP_Digest(data.data(), data.size(), out, &len, md, nullptr) == 1 &&
+         len == kSha256Bytes;
+}
 
 const unsigned char* u8(std::string_view s) {
   return reinterpret_cast<const unsigned char*>(s.data());
@@ -176,38 +244,69 @@ EVP_PKEY* rsa_from_jwk(const nlohmann::json& jwk) {
   return from_params("RSA", bld.get());
 }
 
-// ES256 signatures are r||s, 32 bytes each (RFC 7518 §3.4); OpenSSL speaks DER.
-std::string der_to_raw(const std::string& der) {
-  const unsigned char* p = u8(der);
-  std::unique_ptr<ECDSA_SIG, EcdsaSigFree> sig(
-      d2i_ECDSA_SIG(nullptr, &p, static_cast<long>(der.size())));
-  if (!sig) return {};
-  const BIGNUM* r = nullptr;
-  const BIGNUM* s = nullptr;
-  ECDSA_SIG_get0(sig.get(), &r, &s);
+// ES256 signatures are r||s, 32 bytes each (RFC 7518 §3.4); OpenSSL speaks DER:
+// SEQUENCE { INTEGER r, INTEGER s }, at most 72 bytes for P-256, every length in
+// short form. Converted by hand: ECDSA_SIG and four BIGNUMs cost more than the
+// byte shuffling.
+constexpr size_t kMaxEcdsaDer = 2 + 2 * (2 + kP256CoordBytes + 1);
+
+// One DER INTEGER at `p` (within `end`) into a 32-byte big-endian field; advances p.
+bool der_integer_to_field(const unsigned char*& p, const unsigned char* end, unsigned char* out) {
+  if (end - p < 2 || p[0] != 0x02 || p[1] == 0 || p[1] >= 0x80) return false;
+  size_t len = p[1];
+  p += 2;
+  if (static_cast<size_t>(end - p) < len) return false;
+  const unsigned char* v = p;
+  p += len;
+  while (len > 0 && *v == 0) {  // the sign octet (and any other leading zero)
+    ++v;
+    --len;
+  }
+  if (len > kP256CoordBytes) return false;
+  std::memset(out, 0, kP256CoordBytes - len);
+  std::memcpy(out + kP256CoordBytes - len, v, len);
+  return true;
+}
+
+std::string der_to_raw(const unsigned char* der, size_t size) {
+  const unsigned char* p = der;
+  const unsigned char* end = der + size;
+  if (size < 2 || p[0] != 0x30 || p[1] >= 0x80 || static_cast<size_t>(p[1]) != size - 2) return {};
+  p += 2;
   std::string out(2 * kP256CoordBytes, '\0');
   auto* o = reinterpret_cast<unsigned char*>(out.data());
-  if (BN_bn2binpad(r, o, kP256CoordBytes) < 0 ||
-      BN_bn2binpad(s, o + kP256CoordBytes, kP256CoordBytes) < 0) {
+  if (!der_integer_to_field(p, end, o) || !der_integer_to_field(p, end, o + kP256CoordBytes) ||
+      p != end) {
     return {};
   }
   return out;
 }
 
-std::optional<std::string> raw_to_der(std::string_view raw) {
-  if (raw.size() != 2 * kP256CoordBytes) return std::nullopt;
-  BnPtr r(BN_bin2bn(u8(raw), kP256CoordBytes, nullptr));
-  BnPtr s(BN_bin2bn(u8(raw) + kP256CoordBytes, kP256CoordBytes, nullptr));
-  std::unique_ptr<ECDSA_SIG, EcdsaSigFree> sig(ECDSA_SIG_new());
-  if (!r || !s || !sig || ECDSA_SIG_set0(sig.get(), r.get(), s.get()) != 1) return std::nullopt;
-  (void)r.release();  // owned by sig now
-  (void)s.release();
-  int len = i2d_ECDSA_SIG(sig.get(), nullptr);
-  if (len <= 0) return std::nullopt;
-  std::string der(static_cast<size_t>(len), '\0');
-  auto* p = reinterpret_cast<unsigned char*>(der.data());
-  if (i2d_ECDSA_SIG(sig.get(), &p) != len) return std::nullopt;
-  return der;
+// A 32-byte big-endian field as a minimal DER INTEGER (no superfluous zero, a zero
+// octet before a set high bit); returns the bytes written.
+size_t field_to_der_integer(const unsigned char* field, unsigned char* out) {
+  size_t skip = 0;
+  while (skip + 1 < kP256CoordBytes && field[skip] == 0) ++skip;
+  size_t len = kP256CoordBytes - skip;
+  bool pad = (field[skip] & 0x80) != 0;
+  out[0] = 0x02;
+  out[1] = static_cast<unsigned char>(len + (pad ? 1 : 0));
+  size_t n = 2;
+  if (pad) out[n++] = 0;
+  std::memcpy(out + n, field + skip, len);
+  return n + len;
+}
+
+// Exactly 64 bytes, else refused; the DER is canonical, so OpenSSL's own
+// re-encoding check accepts it. r or s of zero encodes and then fails to verify.
+size_t raw_to_der(std::string_view raw, unsigned char (&der)[kMaxEcdsaDer]) {
+  if (raw.size() != 2 * kP256CoordBytes) return 0;
+  size_t n = 2;
+  n += field_to_der_integer(u8(raw), der + n);
+  n += field_to_der_integer(u8(raw) + kP256CoordBytes, der + n);
+  der[0] = 0x30;
+  der[1] = static_cast<unsigned char>(n - 2);
+  return n;
 }
 
 }  // namespace
@@ -276,22 +375,33 @@ nlohmann::json PrivateKey::public_jwk() const {
 }
 
 std::string PrivateKey::sign(std::string_view signing_input) const {
-  // A fresh context per call: the EVP_PKEY is shared read-only across threads.
-  std::unique_ptr<EVP_MD_CTX, MdCtxFree> ctx(EVP_MD_CTX_new());
+  // A context per call, duplicated from the key's template: the EVP_PKEY and the
+  // template are shared read-only across threads.
+  unsigned char digest[kSha256Bytes];
+  auto ctx = op_ctx(key_, /*sign=*/true);
   size_t len = 0;
-  if (!ctx || EVP_DigestSignInit(ctx.get(), nullptr, EVP_sha256(), nullptr, key_.get()) != 1 ||
-      EVP_DigestSign(ctx.get(), nullptr, &len, u8(signing_input), signing_input.size()) != 1) {
+  if (!ctx || !sha256_of(signing_input, digest) ||
+      EVP_PKEY_sign(ctx.get(), nullptr, &len, digest, sizeof(digest)) != 1) {
     ERR_clear_error();
     return {};  // an empty signature never verifies: fail closed
   }
+  if (alg_ == Alg::ES256) {
+    unsigned char der[kMaxEcdsaDer];
+    len = sizeof(der);
+    if (EVP_PKEY_sign(ctx.get(), der, &len, digest, sizeof(digest)) != 1) {
+      ERR_clear_error();
+      return {};
+    }
+    return der_to_raw(der, len);
+  }
   std::string sig(len, '\0');
-  if (EVP_DigestSign(ctx.get(), reinterpret_cast<unsigned char*>(sig.data()), &len,
-                     u8(signing_input), signing_input.size()) != 1) {
+  if (EVP_PKEY_sign(ctx.get(), reinterpret_cast<unsigned char*>(sig.data()), &len, digest,
+                    sizeof(digest)) != 1) {
     ERR_clear_error();
     return {};
   }
   sig.resize(len);
-  return alg_ == Alg::ES256 ? der_to_raw(sig) : sig;
+  return sig;
 }
 
 // ---------------------------------------------------------------- PublicKey
@@ -352,21 +462,20 @@ Result<PublicKey> PublicKey::from_jwk(const nlohmann::json& jwk) {
 }
 
 bool PublicKey::verify(std::string_view signing_input, std::string_view signature) const {
-  std::string der_holder;
-  std::string_view sig = signature;
+  unsigned char der[kMaxEcdsaDer];
+  const unsigned char* sig = u8(signature);
+  size_t sig_len = signature.size();
   if (alg_ == Alg::ES256) {
-    auto der = raw_to_der(signature);  // exactly 64 bytes, else refused
-    if (!der) return false;
-    der_holder = std::move(*der);
-    sig = der_holder;
+    sig_len = raw_to_der(signature, der);  // exactly 64 bytes, else refused
+    if (sig_len == 0) return false;
+    sig = der;
   } else if (signature.size() != static_cast<size_t>(EVP_PKEY_get_size(key_.get()))) {
     return false;  // RFC 8017 §8.2.2: the signature is exactly the modulus length
   }
-  std::unique_ptr<EVP_MD_CTX, MdCtxFree> ctx(EVP_MD_CTX_new());
-  bool ok =
-      ctx && EVP_DigestVerifyInit(ctx.get(), nullptr, EVP_sha256(), nullptr, key_.get()) == 1 &&
-      EVP_DigestVerify(ctx.get(), u8(sig), sig.size(), u8(signing_input), signing_input.size()) ==
-          1;
+  unsigned char digest[kSha256Bytes];
+  auto ctx = op_ctx(key_, /*sign=*/false);
+  bool ok = ctx && sha256_of(signing_input, digest) &&
+            EVP_PKEY_verify(ctx.get(), sig, sig_len, digest, sizeof(digest)) == 1;
   if (!ok) ERR_clear_error();
   return ok;
 }

@@ -5,6 +5,8 @@
 #include <mutex>
 #include <unordered_map>
 
+#include <openssl/evp.h>
+
 #include "common/crypto.h"
 #include "jose/jws.h"
 #include "resource/bearer.h"
@@ -74,6 +76,18 @@ bool audience_matches(const json& claims, const std::string& audience) {
                        [&](const json& a) { return a.is_string() && a == audience; });
   }
   return false;
+}
+
+// The cache key: SHA-256 of the token (collision-resistant, so no forged token can
+// share a valid one's entry), with the digest fetched from the provider once; in
+// OpenSSL 3.0 SHA256() fetches it again on every call.
+std::string token_digest(std::string_view token) {
+  static EVP_MD* const md = EVP_MD_fetch(nullptr, "SHA256", nullptr);
+  if (!md) return sha256(token);
+  unsigned char out[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  if (EVP_Digest(token.data(), token.size(), out, &len, md, nullptr) != 1) return sha256(token);
+  return std::string(reinterpret_cast<const char*>(out), len);
 }
 
 std::vector<std::string> split_scope(std::string_view scope) {
@@ -247,7 +261,7 @@ struct TokenVerifier::Impl {
     if (token.empty() || token.size() > static_cast<size_t>(options.max_token_bytes)) {
       return fail(invalid_token("malformed token"));
     }
-    std::string digest = sha256(token);
+    std::string digest = token_digest(token);
     if (auto hit = cached(digest)) return std::move(*hit);
 
     auto jws = verify_signature(token);
