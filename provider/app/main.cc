@@ -4,6 +4,7 @@
 #include <string>
 #include <vector>
 
+#include "app/cli/admin_commands.h"
 #include "app/cli/cli_commands.h"
 #include "app/serve.h"
 #include "config/config.h"
@@ -14,9 +15,21 @@ const char* const kUsage =
     "usage: signet COMMAND\n"
     "  serve                                 run the authorization server\n"
     "  migrate                               apply database migrations (safe to repeat)\n"
-    "  user add USERNAME --password-stdin [--name N] [--email E]\n"
+    "  user add USERNAME --password-stdin [--name N] [--email E] [--email-verified]\n"
     "  client add --name NAME --redirect-uri URI... --scope \"a b\" [--public] [--grant TYPE]...\n"
+    "             [--id-token-alg RS256|ES256] [--post-logout-redirect-uri URI]...\n"
     "  client list\n"
+    "  client add --metadata FILE.json        RFC 7591 metadata "
+    "(schemas/client-metadata.schema.json)\n"
+    "  client show|delete|rotate-secret CLIENT_ID\n"
+    "  client update CLIENT_ID [--name N] [--add-redirect-uri URI]... [--remove-redirect-uri "
+    "URI]...\n"
+    "                [--scope \"a b\"] [--grant TYPE]... [--access-token-ttl SECONDS|default]\n"
+    "  keys list                             signing keys (kid, alg, state, times)\n"
+    "  keys rotate [--alg ES256|RS256] [--now]  new key: next, active after "
+    "SIGNET_KEY_PUBLISH_DELAY\n"
+    "  resource add --audience AUD --name NAME --scope \"a b\"\n"
+    "  resource list\n"
     "Settings come from SIGNET_* environment variables (see README).\n";
 
 }  // namespace
@@ -36,6 +49,11 @@ int main(int argc, char** argv) {
     return 2;
   }
   const std::string& db = config->database_url;
+  if (int rc =
+          signet::cli::dispatch_admin_command(args, db, config->master_key, config->signing_alg);
+      rc >= 0) {
+    return rc;
+  }
   if (command == "migrate") return signet::cli::cmd_migrate(db);
   if ((command == "user" || command == "client") && args.size() >= 2) {
     std::vector<std::string> rest(args.begin() + 2, args.end());

@@ -2,6 +2,7 @@
 
 #include <signal.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
@@ -12,13 +13,16 @@
 
 #include <nlohmann/json.hpp>
 
+#include "app/key_watcher.h"
 #include "app/signing_keys.h"
 #include "common/clock.h"
 #include "common/worker_pool.h"
 #include "config/config.h"
 #include "http/server.h"
 #include "protocol/token_endpoint.h"
+#include "store/admin_stores.h"
 #include "store/client_cache.h"
+#include "store/postgres_refresh_tokens.h"
 #include "store/postgres_stores.h"
 
 namespace signet::app {
@@ -48,6 +52,11 @@ class Reaper {
     while (!cv_.wait_for(lock, std::chrono::seconds(60), [this] { return stop_; })) {
       lock.unlock();
       auto r = store_.reap_expired(clock_.now());
+      // Refresh-token families past their absolute expiry, issued-token records.
+      auto lifecycle = store::PostgresLifecycleStore(store_).reap_expired(clock_.now());
+      if (lifecycle && *lifecycle) {
+        log_line({{"level", "info"}, {"event", "reaped"}, {"token_lifecycle_rows", *lifecycle}});
+      }
       if (r && (r->codes || r->sessions || r->revoked_tokens)) {
         log_line({{"level", "info"},
                   {"event", "reaped"},
@@ -101,6 +110,13 @@ int serve() {
     std::cerr << "signet: " << keys.error().message << "\n";
     return 1;
   }
+  auto rotation = key_rotation_settings(std::getenv);
+  if (!rotation) {
+    std::cerr << "signet: " << rotation.error().message << "\n";
+    return 2;
+  }
+  // The ring in use, replaced as a whole when the keys change (KeyWatcher below).
+  jose::KeyRingHolder key_ring(std::move(*keys));
 
   // Clients are read on every token request: cached, and dropped on change by
   // every replica through LISTEN/NOTIFY.
@@ -110,22 +126,36 @@ int serve() {
       [&clients](const std::string& client_id) { clients.invalidate(client_id); },
       [&clients] { clients.invalidate_all(); });
 
-  protocol::TokenSettings token_settings{c.issuer, c.audience, c.access_token_ttl};
-  protocol::TokenEndpoint token_endpoint(token_settings, clients, store, *keys, clock);
+  protocol::TokenSettings token_settings{c.issuer, c.audience, c.access_token_ttl, c.signing_alg};
+  protocol::TokenEndpoint token_endpoint(token_settings, clients, store, key_ring, clock);
+  store::PostgresResourceStore resources(store);  // RFC 8707 resource indicators
+  token_endpoint.enable_resource_indicators(resources);
+  token_endpoint.enable_id_tokens(store);  // OpenID Connect (scope openid)
+  store::PostgresLifecycleStore lifecycle(store);
+  token_endpoint.enable_refresh_tokens(
+      lifecycle, protocol::RefreshSettings{c.refresh_token_ttl, c.refresh_token_max_age});
+  protocol::Introspection introspection(token_settings, clients, lifecycle, key_ring, clock);
   WorkerPool workers(static_cast<size_t>(c.workers), 4096);
-  http::Services services{c,     clients, store, store,   store,         store,
-                          store, *keys,   clock, workers, token_endpoint};
+  http::Services services{c,     clients,  store, store,   store,         store,
+                          store, key_ring, clock, workers, token_endpoint};
+  services.lifecycle = &lifecycle;
+  services.introspection = &introspection;
   http::Server server(services);
   if (auto started = server.start(); !started) {
     std::cerr << "signet: " << started.error().message << "\n";
     return 1;
   }
   Reaper reaper(store, clock);
+  // Promotes due `next` keys (one replica at a time), deletes expired ones, and
+  // reloads the ring on every change (LISTEN signet_keys) and periodically.
+  KeyWatcher key_watcher(store, key_ring, c.database_url, c.master_key, *alg,
+                         std::max<int64_t>(c.access_token_ttl, 3600), *rotation, clock);
   log_line({{"level", "info"},
             {"event", "listening"},
             {"listen", c.listen_host + ":" + std::to_string(c.listen_port)},
             {"issuer", c.issuer},
-            {"signing_kid", keys->active(*alg)->kid()}});
+            {"signing_kid", key_ring.current()->active(*alg)->kid()},
+            {"key_publish_delay", rotation->publish_delay}});
 
   int sig = 0;
   sigwait(&stop_signals, &sig);

@@ -1,5 +1,7 @@
 #include "app/signing_keys.h"
 
+#include <algorithm>
+
 #include "jose/seal.h"
 
 namespace signet::app {
@@ -18,30 +20,40 @@ Result<jose::KeyRing> load_signing_keys(store::PostgresStore& store, const std::
                                         jose::Alg alg, int64_t now) {
   auto rows = store.list_signing_keys();
   if (!rows) return fail("database", "cannot read signing keys: " + rows.error().detail);
-  bool have_active = false;
-  for (const auto& row : *rows) {
-    if (row.state == "active" && row.alg == jose::alg_name(alg)) have_active = true;
-  }
-  if (!have_active) {
-    // First start (or a new algorithm): generate a key; if another replica wins
-    // the race, its key is the one returned and used.
-    auto key = jose::PrivateKey::generate(alg);
-    if (!key) return fail(key.error());
-    auto sealed = jose::seal(master_key, key->to_pem(), key->kid());
-    if (!sealed) return fail(sealed.error());
-    store::StoredSigningKey row;
-    row.kid = key->kid();
-    row.alg = std::string(jose::alg_name(alg));
-    row.state = "active";
-    row.public_jwk = key->public_jwk().dump();
-    row.sealed_private = *sealed;
-    row.created_at = now;
-    auto inserted = store.insert_active_key_if_none(row);
-    if (!inserted) return fail("database", "cannot store signing key: " + inserted.error().detail);
-    rows = store.list_signing_keys();
-    if (!rows) return fail("database", "cannot read signing keys: " + rows.error().detail);
+  // Access tokens use `alg`; OpenID Connect needs an active RS256 key for ID
+  // tokens (Core §15.1) and offers ES256 per client: both are kept active.
+  for (jose::Alg needed : {alg, alg == jose::Alg::ES256 ? jose::Alg::RS256 : jose::Alg::ES256}) {
+    bool have_active = false;
+    for (const auto& row : *rows) {
+      if (row.state == "active" && row.alg == jose::alg_name(needed)) have_active = true;
+    }
+    if (!have_active) {
+      // First start (or a new algorithm): generate a key; if another replica wins
+      // the race, its key is the one returned and used.
+      auto key = jose::PrivateKey::generate(needed);
+      if (!key) return fail(key.error());
+      auto sealed = jose::seal(master_key, key->to_pem(), key->kid());
+      if (!sealed) return fail(sealed.error());
+      store::StoredSigningKey row;
+      row.kid = key->kid();
+      row.alg = std::string(jose::alg_name(needed));
+      row.state = "active";
+      row.public_jwk = key->public_jwk().dump();
+      row.sealed_private = *sealed;
+      row.created_at = now;
+      auto inserted = store.insert_active_key_if_none(row);
+      if (!inserted)
+        return fail("database", "cannot store signing key: " + inserted.error().detail);
+      rows = store.list_signing_keys();
+      if (!rows) return fail("database", "cannot read signing keys: " + rows.error().detail);
+    }
   }
 
+  // The access-token alg's keys go first: KeyRing::active() (which signs access
+  // tokens) returns the first active key.
+  std::stable_partition(rows->begin(), rows->end(), [&](const store::StoredSigningKey& row) {
+    return row.alg == jose::alg_name(alg);
+  });
   jose::KeyRing ring;
   for (const auto& row : *rows) {
     auto state = state_from(row.state);
@@ -61,6 +73,9 @@ Result<jose::KeyRing> load_signing_keys(store::PostgresStore& store, const std::
     ring.add(std::move(*key), *state);
   }
   if (!ring.active(alg)) return fail("keys", "no active signing key");
+  if (!ring.active(jose::Alg::RS256) || !ring.active(jose::Alg::ES256)) {
+    return fail("keys", "OpenID Connect needs active RS256 and ES256 signing keys");
+  }
   return ring;
 }
 

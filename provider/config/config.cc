@@ -119,6 +119,14 @@ const std::vector<Setting>& settings() {
        [](Config& c, const std::string& n, const std::string& v) {
          return set_int(n, v, 60, 30 * 86400, c.session_ttl);
        }},
+      {"SIGNET_REFRESH_TOKEN_TTL", "refresh_token_ttl",
+       [](Config& c, const std::string& n, const std::string& v) {
+         return set_int(n, v, 5, 365 * 86400, c.refresh_token_ttl);
+       }},
+      {"SIGNET_REFRESH_TOKEN_MAX_AGE", "refresh_token_max_age",
+       [](Config& c, const std::string& n, const std::string& v) {
+         return set_int(n, v, 5, 5 * 365 * 86400, c.refresh_token_max_age);
+       }},
       {"SIGNET_AUDIENCE", "audience",
        [](Config& c, const std::string& n, const std::string& v) -> Result<Ok> {
          if (v.empty()) return bad(n, "must not be empty");

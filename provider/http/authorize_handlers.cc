@@ -5,9 +5,11 @@
 #include "common/crypto.h"
 #include "common/form.h"
 #include "http/handlers.h"
+#include "http/lifecycle_handlers.h"
 #include "interaction/pages.h"
 #include "interaction/password.h"
 #include "protocol/authorize.h"
+#include "protocol/prompt.h"
 
 namespace signet::http {
 namespace {
@@ -30,6 +32,7 @@ std::vector<std::pair<std::string, std::string>> request_fields(const AuthorizeR
   };
   if (!r.state.empty()) f.emplace_back("state", r.state);
   if (!r.nonce.empty()) f.emplace_back("nonce", r.nonce);
+  if (!r.resource.empty()) f.emplace_back("resource", r.resource);
   return f;
 }
 
@@ -101,17 +104,46 @@ Answer handle_authorize(Services& s, const Incoming& in) {
   if (auto refused = refuse(s, validated)) return *refused;
   const AuthorizeRequest& r = *validated;
 
+  // OpenID Connect prompt, max_age, login_hint (protocol/prompt.h decides).
+  auto prompt = protocol::parse_prompt_params(*params);
+  if (!prompt) return redirect_with_error(s, r.redirect_uri, prompt.error(), r.state);
+
   std::optional<OAuthError> store_error;
   auto session = current_session(s, in, store_error);
   if (store_error) return error_page(*store_error);
-  if (!session) {
-    return login_page(s, in, encode_form(request_fields(r)), r.client.client_name, 200, "", "");
-  }
 
-  auto granted = s.consents.granted_scopes(session->subject, r.client.client_id);
-  if (!granted) return error_page(granted.error());
-  if (!protocol::consent_required(r.scopes, *granted)) {
-    return issue_code_and_redirect(s, r, *session);
+  bool consent_needed = true;
+  if (session) {
+    auto granted = s.consents.granted_scopes(session->subject, r.client.client_id);
+    if (!granted) return error_page(granted.error());
+    consent_needed = protocol::consent_required(r.scopes, *granted);
+  }
+  const int64_t now = s.clock.now();
+  protocol::SessionFacts facts{session.has_value(), session ? session->auth_time : 0};
+  const auto outcome = protocol::decide(*prompt, facts, consent_needed, now);
+  switch (outcome.decision) {
+    case protocol::PromptDecision::kError:
+      return redirect_with_error(
+          s, r.redirect_uri,
+          OAuthError{outcome.error,
+                     outcome.error == "login_required" ? "The user is not signed in."
+                                                       : "The user has not granted this access.",
+                     "prompt=none", 400, true},
+          r.state);
+    case protocol::PromptDecision::kLogin: {
+      // Back to /authorize after login with prompt and max_age kept, and the
+      // time from which a login satisfies them.
+      auto fields = request_fields(r);
+      if (const std::string* p = find_param(*params, "prompt")) fields.emplace_back("prompt", *p);
+      if (prompt->max_age) fields.emplace_back("max_age", std::to_string(*prompt->max_age));
+      fields.emplace_back(protocol::kLoginAfterParam, std::to_string(now));
+      return login_page(s, in, encode_form(fields), r.client.client_name, 200, "",
+                        prompt->login_hint);
+    }
+    case protocol::PromptDecision::kIssue:
+      return issue_code_and_redirect(s, r, *session);
+    case protocol::PromptDecision::kConsent:
+      break;
   }
 
   auto descriptions = s.scopes.describe_scopes(r.scopes);
@@ -147,15 +179,22 @@ Answer handle_login(Services& s, const Incoming& in) {
   if (!username || !password || !return_to) {
     return error_page(400, "This request cannot be completed", "The form is incomplete.");
   }
-  // return_to is the authorization request's query: re-validate it so that the
-  // redirect after login can only lead back to /authorize (no open redirector).
-  auto params = parse_form(*return_to);
-  if (!params) return error_page(400, "This request cannot be completed", "The form is malformed.");
-  auto validated = protocol::validate_authorize_request(*params, s.clients);
-  if (!validated.ok() && !validated.error().error.redirectable) {
-    return error_page(validated.error().error);
+  // return_to is exactly "account/apps" (the connected-apps page) or the
+  // authorization request's query: re-validate it so that the redirect after
+  // login can only lead back to /authorize (no open redirector).
+  const bool to_account = *return_to == kAccountAppsReturnTo;
+  std::string client_name;
+  if (!to_account) {
+    auto params = parse_form(*return_to);
+    if (!params) {
+      return error_page(400, "This request cannot be completed", "The form is malformed.");
+    }
+    auto validated = protocol::validate_authorize_request(*params, s.clients);
+    if (!validated.ok() && !validated.error().error.redirectable) {
+      return error_page(validated.error().error);
+    }
+    if (validated.ok()) client_name = validated->client.client_name;
   }
-  std::string client_name = validated.ok() ? validated->client.client_name : std::string();
 
   auto user = s.users.find_user_by_username(*username);
   if (!user) return error_page(user.error());
@@ -181,7 +220,8 @@ Answer handle_login(Services& s, const Incoming& in) {
   auto created = s.sessions.create_session(session);
   if (!created) return error_page(created.error());
 
-  Answer a = redirect_answer(s.config.issuer + "/authorize?" + *return_to);
+  Answer a = redirect_answer(
+      s.config.issuer + (to_account ? std::string("/account/apps") : "/authorize?" + *return_to));
   a.cookies.push_back({kSessionCookie, session_id, s.config.secure_cookies(), false});
   a.cookies.push_back({kLoginCsrfCookie, "", s.config.secure_cookies(), true});
   return a;

@@ -1,11 +1,18 @@
 #include "http/server.h"
 
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <algorithm>
 #include <iostream>
+#include <thread>
 
 #include <pistache/endpoint.h>
 #include <pistache/router.h>
 
 #include "http/handlers.h"
+#include "http/lifecycle_handlers.h"
+#include "http/oidc_handlers.h"
 #include "interaction/pages.h"
 
 namespace signet::http {
@@ -18,33 +25,72 @@ struct Server::Impl {
   std::unique_ptr<Http::Endpoint> endpoint;
   std::string metadata_json;
 
-  explicit Impl(Services& services) : s(services) {}
+  // Password hashing (Argon2id, ~60 ms of CPU each) gets its own pool, one
+  // thread per core at low priority: logins queue among themselves and never
+  // hold the workers or the CPU that token requests need.
+  WorkerPool login_workers;
+
+  explicit Impl(Services& services)
+      : s(services), login_workers(std::max(1u, std::thread::hardware_concurrency()), 1024, [] {
+          setpriority(PRIO_PROCESS, static_cast<id_t>(gettid()), 10);
+        }) {}
 
   using Handler = Answer (*)(Services&, const Incoming&);
 
   // Copies the request on the I/O thread and answers from a worker; a full queue
   // answers 503 at once instead of stalling the connection's thread.
   Rest::Route::Handler on_worker(Handler handler, bool json_errors) {
-    return
-        [this, handler, json_errors](const Rest::Request& request, Http::ResponseWriter response) {
-          auto writer = std::make_shared<Http::ResponseWriter>(std::move(response));
-          auto in = std::make_shared<Incoming>(Incoming::from(request));
-          bool queued = s.workers.submit([this, handler, json_errors, writer, in] {
-            Answer a;
-            try {
-              a = handler(s, *in);
-            } catch (const std::exception& e) {
-              auto err = protocol::OAuthError::server_error(e.what());
-              a = json_errors ? oauth_error_json(err) : error_page(err);
-            }
-            send(*writer, a);
-          });
-          if (!queued) {
-            auto err = protocol::OAuthError::temporarily_unavailable("worker queue full");
-            send(*writer, json_errors ? oauth_error_json(err) : error_page(err));
-          }
-          return Rest::Route::Result::Ok;
-        };
+    return on_pool(s.workers, handler, json_errors);
+  }
+
+  Rest::Route::Handler on_pool(WorkerPool& pool, Handler handler, bool json_errors) {
+    return [this, &pool, handler, json_errors](const Rest::Request& request,
+                                               Http::ResponseWriter response) {
+      dispatch(pool, handler, json_errors, std::make_shared<Incoming>(Incoming::from(request)),
+               std::move(response));
+      return Rest::Route::Result::Ok;
+    };
+  }
+
+  // Answers on the I/O thread when nothing needs to wait (CPU-only work such as
+  // signing for a cached client), else hands the request to a worker.
+  Rest::Route::Handler inline_first(std::optional<Answer> (*try_now)(Services&, const Incoming&),
+                                    Handler handler, bool json_errors) {
+    return [this, try_now, handler, json_errors](const Rest::Request& request,
+                                                 Http::ResponseWriter response) {
+      auto in = std::make_shared<Incoming>(Incoming::from(request));
+      std::optional<Answer> now;
+      try {
+        now = try_now(s, *in);
+      } catch (const std::exception&) {
+        now.reset();  // retried on a worker, where errors are answered
+      }
+      if (now) {
+        send(response, *now);
+      } else {
+        dispatch(s.workers, handler, json_errors, in, std::move(response));
+      }
+      return Rest::Route::Result::Ok;
+    };
+  }
+
+  void dispatch(WorkerPool& pool, Handler handler, bool json_errors, std::shared_ptr<Incoming> in,
+                Http::ResponseWriter response) {
+    auto writer = std::make_shared<Http::ResponseWriter>(std::move(response));
+    bool queued = pool.submit([this, handler, json_errors, writer, in] {
+      Answer a;
+      try {
+        a = handler(s, *in);
+      } catch (const std::exception& e) {
+        auto err = protocol::OAuthError::server_error(e.what());
+        a = json_errors ? oauth_error_json(err) : error_page(err);
+      }
+      send(*writer, a);
+    });
+    if (!queued) {
+      auto err = protocol::OAuthError::temporarily_unavailable("worker queue full");
+      send(*writer, json_errors ? oauth_error_json(err) : error_page(err));
+    }
   }
 
   Rest::Route::Handler fixed(std::function<Answer()> make) {
@@ -56,9 +102,15 @@ struct Server::Impl {
 
   void routes() {
     Rest::Routes::Get(router, "/authorize", on_worker(handle_authorize, false));
-    Rest::Routes::Post(router, "/login", on_worker(handle_login, false));
+    Rest::Routes::Post(router, "/login", on_pool(login_workers, handle_login, false));
     Rest::Routes::Post(router, "/consent", on_worker(handle_consent, false));
-    Rest::Routes::Post(router, "/token", on_worker(handle_token, true));
+    Rest::Routes::Post(router, "/token",
+                       inline_first(try_token_without_waiting, handle_token, true));
+    Rest::Routes::Post(router, "/revoke", on_worker(handle_revoke, true));
+    Rest::Routes::Post(router, "/introspect", on_worker(handle_introspect, true));
+    Rest::Routes::Get(router, "/account/apps", on_worker(handle_connected_apps, false));
+    Rest::Routes::Post(router, "/account/apps/revoke",
+                       on_worker(handle_connected_apps_revoke, false));
 
     metadata_json = authorization_server_metadata(s.config).dump();
     Rest::Routes::Get(router, "/.well-known/oauth-authorization-server", fixed([this] {
@@ -69,7 +121,7 @@ struct Server::Impl {
                       }));
     Rest::Routes::Get(router, "/jwks", fixed([this] {
                         Answer a;
-                        a.body = s.keys.jwks().dump();
+                        a.body = s.keys.current()->jwks().dump();
                         a.content_type = "application/jwk-set+json";
                         a.cache_control = "public, max-age=60";
                         return a;
@@ -85,6 +137,27 @@ struct Server::Impl {
                         return json_answer(200, {{"status", "ok"}});
                       }));
 
+    // OpenID Connect (oidc_handlers.cc): discovery, userinfo, RP-initiated logout.
+    Rest::Routes::Get(router, "/.well-known/openid-configuration",
+                      fixed([doc = openid_configuration(s.config).dump()] {
+                        Answer a;
+                        a.body = doc;
+                        a.cache_control = "public, max-age=300";
+                        return a;
+                      }));
+    Rest::Routes::Get(router, "/userinfo", on_worker(handle_userinfo, true));
+    Rest::Routes::Post(router, "/userinfo", on_worker(handle_userinfo, true));
+    Rest::Routes::Get(router, "/logout", on_worker(handle_logout_get, false));
+    Rest::Routes::Post(router, "/logout", on_worker(handle_logout_post, false));
+    for (const char* path : {"/userinfo", "/logout"}) {
+      auto refuse = fixed([] { return json_answer(405, {{"error", "method_not_allowed"}}); });
+      Rest::Routes::Put(router, path, refuse);
+      Rest::Routes::Delete(router, path, refuse);
+      Rest::Routes::Patch(router, path, refuse);
+      Rest::Routes::Options(router, path, refuse);
+      Rest::Routes::Head(router, path, refuse);
+    }
+
     // A route for every method, so that a request with an unrouted method
     // never meets the router's lazy set-up (Pistache PR #1239).
     router.addNotFoundHandler([](const Rest::Request&, Http::ResponseWriter response) {
@@ -92,17 +165,19 @@ struct Server::Impl {
       return Rest::Route::Result::Ok;
     });
     auto not_allowed = fixed([] { return json_answer(405, {{"error", "method_not_allowed"}}); });
-    for (const char* path : {"/authorize", "/login", "/consent", "/token", "/jwks"}) {
+    for (const char* path : {"/authorize", "/login", "/consent", "/token", "/jwks", "/revoke",
+                             "/introspect", "/account/apps", "/account/apps/revoke"}) {
       Rest::Routes::Put(router, path, not_allowed);
       Rest::Routes::Delete(router, path, not_allowed);
       Rest::Routes::Patch(router, path, not_allowed);
       Rest::Routes::Options(router, path, not_allowed);
       Rest::Routes::Head(router, path, not_allowed);
     }
-    for (const char* path : {"/login", "/consent", "/token"}) {
+    for (const char* path :
+         {"/login", "/consent", "/token", "/revoke", "/introspect", "/account/apps/revoke"}) {
       Rest::Routes::Get(router, path, not_allowed);
     }
-    for (const char* path : {"/authorize", "/jwks"}) {
+    for (const char* path : {"/authorize", "/jwks", "/account/apps"}) {
       Rest::Routes::Post(router, path, not_allowed);
     }
   }

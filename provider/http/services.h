@@ -7,6 +7,9 @@
 #include "common/worker_pool.h"
 #include "config/config.h"
 #include "jose/key_ring.h"
+#include "jose/key_ring_holder.h"
+#include "protocol/introspection.h"
+#include "protocol/lifecycle_store.h"
 #include "protocol/stores.h"
 #include "protocol/token_endpoint.h"
 
@@ -20,10 +23,13 @@ struct Services {
   protocol::AuthorizationCodeStore& codes;
   protocol::ConsentStore& consents;
   protocol::SessionStore& sessions;
-  const jose::KeyRing& keys;
+  const jose::KeyRingHolder& keys;  // the current ring: keys rotate while serving
   const Clock& clock;
   WorkerPool& workers;
   protocol::TokenEndpoint& token_endpoint;
+  // Token lifecycle (revocation, introspection, connected apps); set by app/.
+  protocol::TokenLifecycleStore* lifecycle = nullptr;
+  protocol::Introspection* introspection = nullptr;
 };
 
 }  // namespace signet::http

@@ -10,6 +10,10 @@ Result<IssuedAccessToken, OAuthError> issue_access_token(
     const jose::KeyRing& keys, const TokenSettings& settings, const std::string& subject,
     const std::string& client_id, const std::vector<std::string>& scopes, int64_t now) {
   const jose::PrivateKey* key = keys.active();
+  if (!settings.signing_alg.empty()) {
+    auto alg = jose::alg_from_name(settings.signing_alg);
+    key = alg ? keys.active(*alg) : nullptr;
+  }
   if (!key) return fail(OAuthError::server_error("no active signing key"));
 
   IssuedAccessToken issued;
@@ -28,6 +32,14 @@ Result<IssuedAccessToken, OAuthError> issue_access_token(
   return issued;
 }
 
+Result<IssuedAccessToken, OAuthError> issue_access_token(
+    const jose::KeyRingHolder& keys, const TokenSettings& settings, const std::string& subject,
+    const std::string& client_id, const std::vector<std::string>& scopes, int64_t now) {
+  // The ring is held for the whole signature, whatever replaces it meanwhile.
+  const std::shared_ptr<const jose::KeyRing> ring = keys.current();
+  return issue_access_token(*ring, settings, subject, client_id, scopes, now);
+}
+
 nlohmann::json TokenResponse::to_json() const {
   nlohmann::json out = {
       {"access_token", access_token},
@@ -35,6 +47,8 @@ nlohmann::json TokenResponse::to_json() const {
       {"expires_in", expires_in},
   };
   if (!scope.empty()) out["scope"] = scope;
+  if (!refresh_token.empty()) out["refresh_token"] = refresh_token;
+  if (!id_token.empty()) out["id_token"] = id_token;
   return out;
 }
 

@@ -7,6 +7,7 @@
 
 #include "common/crypto.h"
 #include "protocol/pkce.h"
+#include "protocol/resource_indicator.h"
 
 namespace signet::protocol {
 namespace {
@@ -124,6 +125,11 @@ Result<AuthorizeRequest, AuthorizeFailure> validate_authorize_request(const Para
   request.state = state;
   request.code_challenge = *challenge;
   request.nonce = param(query, "nonce");
+  // 6. RFC 8707 resource: well formed here; registered, and owning the scopes, at /token.
+  request.resource = param(query, "resource");
+  if (find_param(query, "resource") && !is_well_formed_resource(request.resource)) {
+    return refuse(invalid_target("The resource parameter is malformed."));
+  }
   return request;
 }
 
@@ -142,6 +148,7 @@ Result<std::string, OAuthError> issue_authorization_code(
   row.scopes = request.scopes;
   row.code_challenge = request.code_challenge;
   row.nonce = request.nonce;
+  row.resource = request.resource;
   row.auth_time = auth_time;
   row.issued_at = now;
   row.expires_at = now + lifetime;

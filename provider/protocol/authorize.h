@@ -24,6 +24,7 @@ struct AuthorizeRequest {
   std::string state;
   std::string code_challenge;  // method is S256
   std::string nonce;
+  std::string resource;  // RFC 8707; checked against the registry at /token
 };
 
 // Why a request was refused. When error.redirectable is false the user agent

@@ -18,8 +18,13 @@ struct Client {
   bool is_public = false;     // token_endpoint_auth_method "none"
   std::string secret_digest;  // sha256_b64url(client_secret); empty when public
   std::vector<std::string> redirect_uris;
-  std::vector<std::string> scopes;       // what it may ask for
-  std::vector<std::string> grant_types;  // "authorization_code", "client_credentials"
+  std::vector<std::string> scopes;          // what it may ask for
+  std::vector<std::string> grant_types;     // "authorization_code", "client_credentials"
+  std::optional<int64_t> access_token_ttl;  // seconds; unset: the server's default
+  // OpenID Connect: the ID token's alg ("RS256" default, or "ES256"), and the
+  // exact URIs allowed after RP-initiated logout.
+  std::string id_token_signed_response_alg = "RS256";
+  std::vector<std::string> post_logout_redirect_uris;
 
   bool allows_grant(std::string_view g) const {
     return std::find(grant_types.begin(), grant_types.end(), g) != grant_types.end();
@@ -38,6 +43,7 @@ struct User {
   std::string username;
   std::string name;
   std::string email;
+  bool email_verified = false;
   std::string password_hash;  // PHC string, e.g. $argon2id$...
 };
 
@@ -56,6 +62,7 @@ struct AuthorizationCode {
   std::vector<std::string> scopes;
   std::string code_challenge;  // S256 only (RFC 7636 §4.2)
   std::string nonce;
+  std::string resource;  // RFC 8707 resource of the request; empty: none
   int64_t auth_time = 0;
   int64_t issued_at = 0;
   int64_t expires_at = 0;

@@ -5,6 +5,7 @@
 
 #include "common/crypto.h"
 #include "protocol/authorize.h"
+#include "protocol/id_token.h"
 
 namespace signet::protocol {
 namespace {
@@ -27,7 +28,8 @@ OAuthError missing(std::string_view key) {
 Result<TokenResponse, OAuthError> TokenEndpoint::handle(const TokenRequest& request) {
   const std::string* grant_type = required(request.form, "grant_type");
   if (!grant_type) return fail(missing("grant_type"));
-  if (*grant_type != "authorization_code" && *grant_type != "client_credentials") {
+  if (*grant_type != "authorization_code" && *grant_type != "client_credentials" &&
+      *grant_type != "refresh_token") {
     return fail(OAuthError::unsupported_grant_type("The grant_type is not supported.",
                                                    "grant_type " + *grant_type));
   }
@@ -36,6 +38,7 @@ Result<TokenResponse, OAuthError> TokenEndpoint::handle(const TokenRequest& requ
   if (!client) return fail(std::move(client.error()));
 
   if (*grant_type == "authorization_code") return authorization_code_grant(*client, request.form);
+  if (*grant_type == "refresh_token") return refresh_token_grant(*client, request.form);
   return client_credentials_grant(*client, request.form);
 }
 
@@ -65,6 +68,10 @@ Result<TokenResponse, OAuthError> TokenEndpoint::authorization_code_grant(const 
   if (row.used_at) {
     auto revoked = codes_.revoke_code_tokens(digest, now);
     if (!revoked) return fail(std::move(revoked.error()));
+    if (lifecycle_) {  // and the refresh-token families the code started
+      auto families = lifecycle_->revoke_code_families(digest, now);
+      if (!families) return fail(std::move(families.error()));
+    }
     return fail(OAuthError::invalid_grant(kBadCode, "code replayed; issued tokens revoked"));
   }
   if (now >= row.expires_at) return fail(OAuthError::invalid_grant(kBadCode, "code expired"));
@@ -80,13 +87,38 @@ Result<TokenResponse, OAuthError> TokenEndpoint::authorization_code_grant(const 
     return fail(OAuthError::invalid_grant(kBadCode, "PKCE verifier does not match"));
   }
 
-  auto issued =
-      issue_access_token(keys_, settings_, row.subject, client.client_id, row.scopes, now);
+  // RFC 8707: the resource named at /authorize (carried with the code); one named
+  // here must be the same.
+  const std::string* resource = find_param(form, "resource");
+  if (resource && !row.resource.empty() && *resource != row.resource) {
+    return fail(invalid_target("The resource differs from the authorization request's.",
+                               "resource " + *resource + " vs " + row.resource));
+  }
+  auto audience = resolve_audience(resource ? *resource : row.resource, row.scopes, resources_,
+                                   settings_.audience);
+  if (!audience) return fail(std::move(audience.error()));
+
+  auto issued = issue_access_token(keys_, settings_for(client, *audience), row.subject,
+                                   client.client_id, row.scopes, now);
   if (!issued) return fail(std::move(issued.error()));
+
+  // The refresh-token family is stored before the code is redeemed, so that a
+  // replay of the code always finds (and revokes) it.
+  std::string refresh_token;
+  std::string family_id;
+  if (lifecycle_ && should_issue_refresh_token(client, row)) {
+    auto started = start_refresh_family(client, row, *issued, now, family_id);
+    if (!started) return fail(std::move(started.error()));
+    refresh_token = std::move(*started);
+  }
 
   // The store decides atomically: two concurrent redemptions cannot both win.
   auto redeemed = codes_.redeem_code(digest, now, issued->jti, issued->expires_at);
   if (!redeemed) return fail(std::move(redeemed.error()));
+  if (*redeemed != Redemption::kRedeemed && lifecycle_) {
+    if (!family_id.empty()) (void)lifecycle_->revoke_family(family_id, now, "code_replay");
+    (void)lifecycle_->revoke_code_families(digest, now);
+  }
   switch (*redeemed) {
     case Redemption::kRedeemed:
       break;
@@ -97,9 +129,15 @@ Result<TokenResponse, OAuthError> TokenEndpoint::authorization_code_grant(const 
   }
 
   TokenResponse response;
+  if (users_ && has_scope(row.scopes, kOpenIdScope)) {  // OpenID Connect Core §3.1.3.3
+    auto id_token = make_id_token(client, row, issued->token, now);
+    if (!id_token) return fail(std::move(id_token.error()));
+    response.id_token = std::move(*id_token);
+  }
   response.access_token = std::move(issued->token);
   response.expires_in = issued->expires_at - now;
   response.scope = join_scope(row.scopes);
+  response.refresh_token = std::move(refresh_token);
   return response;
 }
 
@@ -119,8 +157,17 @@ Result<TokenResponse, OAuthError> TokenEndpoint::client_credentials_grant(const 
     if (!parsed) return fail(std::move(parsed.error()));
     scopes = std::move(*parsed);
   }
+  // RFC 8707: a machine client names the resource it calls; the token is for it.
+  const std::string* resource_param = find_param(form, "resource");
+  const std::string resource = resource_param ? *resource_param : std::string{};
+  if (resource_param && resource.empty()) {
+    return fail(invalid_target("The resource parameter is empty."));
+  }
   if (scopes.empty()) {
-    scopes = client.scopes;  // RFC 6749 §3.3: a pre-defined default
+    // RFC 6749 §3.3: a pre-defined default (the client's scopes the resource owns)
+    auto defaults = default_scopes_for(resource, client.scopes, resources_);
+    if (!defaults) return fail(std::move(defaults.error()));
+    scopes = std::move(*defaults);
   } else {
     for (const auto& s : scopes) {
       if (!client.allows_scope(s)) {
@@ -130,9 +177,12 @@ Result<TokenResponse, OAuthError> TokenEndpoint::client_credentials_grant(const 
     }
   }
 
+  auto audience = resolve_audience(resource, scopes, resources_, settings_.audience);
+  if (!audience) return fail(std::move(audience.error()));
+
   const int64_t now = clock_.now();
-  auto issued =
-      issue_access_token(keys_, settings_, client.client_id, client.client_id, scopes, now);
+  auto issued = issue_access_token(keys_, settings_for(client, *audience), client.client_id,
+                                   client.client_id, scopes, now);
   if (!issued) return fail(std::move(issued.error()));
 
   TokenResponse response;
@@ -140,6 +190,15 @@ Result<TokenResponse, OAuthError> TokenEndpoint::client_credentials_grant(const 
   response.expires_in = issued->expires_at - now;
   response.scope = join_scope(scopes);
   return response;
+}
+
+TokenSettings TokenEndpoint::settings_for(const Client& client, const std::string& audience) const {
+  TokenSettings s = settings_;
+  s.audience = audience;
+  if (client.access_token_ttl && *client.access_token_ttl > 0) {
+    s.access_token_lifetime = *client.access_token_ttl;
+  }
+  return s;
 }
 
 }  // namespace signet::protocol

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 
@@ -12,7 +13,10 @@
 #include "common/form.h"
 #include "common/result.h"
 #include "jose/key_ring.h"
+#include "jose/key_ring_holder.h"
 #include "protocol/error.h"
+#include "protocol/refresh_grant.h"
+#include "protocol/resource_indicator.h"
 #include "protocol/stores.h"
 
 namespace signet::protocol {
@@ -21,6 +25,7 @@ struct TokenSettings {
   std::string issuer;
   std::string audience;                 // `aud` of access tokens
   int64_t access_token_lifetime = 600;  // seconds (RFC 9068 tokens are short-lived)
+  std::string signing_alg;              // alg of the signing key; empty: any active key
 };
 
 struct TokenRequest {
@@ -34,6 +39,8 @@ struct TokenResponse {
   std::string token_type = "Bearer";
   int64_t expires_in = 0;
   std::string scope;
+  std::string refresh_token;  // empty: none issued
+  std::string id_token;       // OpenID Connect (scope openid); empty: none
   nlohmann::json to_json() const;
 };
 
@@ -55,30 +62,74 @@ struct IssuedAccessToken {
 Result<IssuedAccessToken, OAuthError> issue_access_token(
     const jose::KeyRing& keys, const TokenSettings& settings, const std::string& subject,
     const std::string& client_id, const std::vector<std::string>& scopes, int64_t now);
+// The same with the holder's current ring (keys rotate while the server runs).
+Result<IssuedAccessToken, OAuthError> issue_access_token(
+    const jose::KeyRingHolder& keys, const TokenSettings& settings, const std::string& subject,
+    const std::string& client_id, const std::vector<std::string>& scopes, int64_t now);
 
 class TokenEndpoint {
  public:
+  // `keys` is read at every request: a replaced ring takes effect at once.
   TokenEndpoint(TokenSettings settings, ClientStore& clients, AuthorizationCodeStore& codes,
-                const jose::KeyRing& keys, const Clock& clock)
+                const jose::KeyRingHolder& keys, const Clock& clock)
       : settings_(std::move(settings)),
         clients_(clients),
         codes_(codes),
         keys_(keys),
         clock_(clock) {}
+  // A fixed ring that outlives the endpoint (tests).
+  TokenEndpoint(TokenSettings settings, ClientStore& clients, AuthorizationCodeStore& codes,
+                const jose::KeyRing& keys, const Clock& clock)
+      : settings_(std::move(settings)),
+        clients_(clients),
+        codes_(codes),
+        owned_keys_(std::make_unique<jose::KeyRingHolder>(jose::KeyRingHolder::borrow(keys))),
+        keys_(*owned_keys_),
+        clock_(clock) {}
 
   Result<TokenResponse, OAuthError> handle(const TokenRequest& request);
+
+  // Turns on refresh tokens (refresh_grant.cc): issued with the code grant to
+  // clients allowed the refresh_token grant, and the refresh_token grant itself.
+  void enable_refresh_tokens(TokenLifecycleStore& store, RefreshSettings settings,
+                             SecurityEventSink events = log_security_event_to_stderr);
+
+  // Turns on OpenID Connect ID tokens (id_token.cc) for codes with scope openid.
+  void enable_id_tokens(UserStore& users) { users_ = &users; }
+
+  // Turns on resource indicators (RFC 8707): a `resource` names a registered
+  // resource server, which becomes the token's `aud`.
+  void enable_resource_indicators(ResourceStore& resources) { resources_ = &resources; }
 
  private:
   Result<TokenResponse, OAuthError> authorization_code_grant(const Client& client,
                                                              const Params& form);
   Result<TokenResponse, OAuthError> client_credentials_grant(const Client& client,
                                                              const Params& form);
+  Result<TokenResponse, OAuthError> refresh_token_grant(const Client& client, const Params& form);
+  // Starts a refresh-token family for a code about to be redeemed; returns the token.
+  Result<std::string, OAuthError> start_refresh_family(const Client& client,
+                                                       const AuthorizationCode& code,
+                                                       const IssuedAccessToken& access_token,
+                                                       int64_t now, std::string& family_id);
+  // The settings for one token: the client's own lifetime when it has one, and
+  // the audience chosen for the request.
+  TokenSettings settings_for(const Client& client, const std::string& audience) const;
 
   TokenSettings settings_;
   ClientStore& clients_;
   AuthorizationCodeStore& codes_;
-  const jose::KeyRing& keys_;
+  std::unique_ptr<jose::KeyRingHolder> owned_keys_;  // only with the fixed-ring constructor
+  const jose::KeyRingHolder& keys_;
   const Clock& clock_;
+  ResourceStore* resources_ = nullptr;
+  TokenLifecycleStore* lifecycle_ = nullptr;
+  // OpenID Connect (id_token.cc): signs the ID token for a redeemed code.
+  Result<std::string, OAuthError> make_id_token(const Client& client, const AuthorizationCode& code,
+                                                const std::string& access_token, int64_t now);
+  UserStore* users_ = nullptr;
+  RefreshSettings refresh_settings_;
+  SecurityEventSink security_events_;
 };
 
 }  // namespace signet::protocol

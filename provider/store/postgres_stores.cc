@@ -2,6 +2,8 @@
 
 #include <utility>
 
+#include "store/postgres_refresh_tokens.h"
+
 namespace signet::store {
 
 using protocol::AuthorizationCode;
@@ -19,11 +21,12 @@ constexpr int kSigningKeyLockClass = 0x5369676E;  // "Sign"
 
 const char* const kClientColumns =
     "client_id, client_name, is_public, coalesce(secret_digest, ''), redirect_uris, scopes, "
-    "grant_types";
-const char* const kUserColumns = "subject::text, username, name, email, password_hash";
+    "grant_types, id_token_signed_response_alg, post_logout_redirect_uris, access_token_ttl";
+const char* const kUserColumns =
+    "subject::text, username, name, email, password_hash, email_verified";
 const char* const kCodeColumns =
     "code_digest, client_id, redirect_uri, subject::text, scopes, code_challenge, nonce, "
-    "auth_time, issued_at, expires_at, used_at";
+    "auth_time, issued_at, expires_at, used_at, coalesce(resource, '') AS resource";
 const char* const kKeyColumns =
     "kid, alg, state, public_jwk::text, sealed_private, created_at, activated_at, retired_at";
 
@@ -41,7 +44,11 @@ std::vector<Statement> statements() {
        "INSERT INTO clients (client_id, client_name, is_public, secret_digest, redirect_uris, "
        "scopes, grant_types) VALUES ($1, $2, $3, NULLIF($4, ''), $5::text[], $6::text[], "
        "$7::text[])"},
+      {"set_client_oidc",
+       "UPDATE clients SET id_token_signed_response_alg = $2, post_logout_redirect_uris = "
+       "$3::text[] WHERE client_id = $1"},
       // users
+      {"set_email_verified", "UPDATE users SET email_verified = $2 WHERE subject = $1::uuid"},
       {"find_user_by_username", "SELECT " + user_cols + " FROM users WHERE username = $1"},
       {"find_user_by_subject", "SELECT " + user_cols + " FROM users WHERE subject = $1::uuid"},
       {"create_user",
@@ -56,14 +63,20 @@ std::vector<Statement> statements() {
       // authorization codes
       {"save_code",
        "INSERT INTO authorization_codes (code_digest, client_id, redirect_uri, subject, scopes, "
-       "code_challenge, nonce, auth_time, issued_at, expires_at) "
-       "VALUES ($1, $2, $3, $4::uuid, $5::text[], $6, $7, $8, $9, $10)"},
+       "code_challenge, nonce, auth_time, issued_at, expires_at, resource) "
+       "VALUES ($1, $2, $3, $4::uuid, $5::text[], $6, $7, $8, $9, $10, NULLIF($11, ''))"},
       {"find_code", "SELECT " + code_cols + " FROM authorization_codes WHERE code_digest = $1"},
       // Single use: only one transaction can flip used_at from NULL (the row lock makes a
       // concurrent redeemer wait, then re-check the condition and find it false).
+      // The issued token is recorded in the same statement (sql/0003: revoking a grant
+      // or a consent reaches it).
       {"redeem_code",
-       "UPDATE authorization_codes SET used_at = $2, access_token_jti = $3, "
-       "access_token_expires_at = $4 WHERE code_digest = $1 AND used_at IS NULL RETURNING 1"},
+       "WITH r AS (UPDATE authorization_codes SET used_at = $2, access_token_jti = $3, "
+       "access_token_expires_at = $4 WHERE code_digest = $1 AND used_at IS NULL "
+       "RETURNING subject, client_id), "
+       "i AS (INSERT INTO issued_access_tokens (jti, subject, client_id, expires_at) "
+       "SELECT $3, subject, client_id, $4 FROM r ON CONFLICT (jti) DO NOTHING) "
+       "SELECT 1 FROM r"},
       {"code_exists", "SELECT 1 FROM authorization_codes WHERE code_digest = $1"},
       {"revoke_code_tokens",
        "INSERT INTO revoked_tokens (jti, revoked_at, expires_at, reason) "
@@ -121,6 +134,11 @@ Client client_from(const pqxx::row& r) {
   c.redirect_uris = from_pg_text_array(r[4]);
   c.scopes = from_pg_text_array(r[5]);
   c.grant_types = from_pg_text_array(r[6]);
+  // OpenID Connect columns (sql/0004), read by name.
+  c.id_token_signed_response_alg = r["id_token_signed_response_alg"].as<std::string>();
+  c.post_logout_redirect_uris = from_pg_text_array(r["post_logout_redirect_uris"]);
+  // sql/0005: per-client access token lifetime (NULL: the server's default).
+  if (!r["access_token_ttl"].is_null()) c.access_token_ttl = r["access_token_ttl"].as<int64_t>();
   return c;
 }
 
@@ -131,6 +149,7 @@ User user_from(const pqxx::row& r) {
   u.name = r[2].as<std::string>();
   u.email = r[3].as<std::string>();
   u.password_hash = r[4].as<std::string>();
+  u.email_verified = r["email_verified"].as<bool>();
   return u;
 }
 
@@ -147,6 +166,7 @@ AuthorizationCode code_from(const pqxx::row& r) {
   c.issued_at = r[8].as<int64_t>();
   c.expires_at = r[9].as<int64_t>();
   if (!r[10].is_null()) c.used_at = r[10].as<int64_t>();
+  c.resource = r["resource"].as<std::string>();  // sql/0005
   return c;
 }
 
@@ -215,13 +235,14 @@ bool looks_like_uuid(std::string_view s) {
 }
 
 PostgresStore::PostgresStore(std::string conninfo, size_t pool_size)
-    : pool_(std::make_unique<ConnectionPool>(std::move(conninfo), pool_size, statements())) {}
+    : pool_(std::make_unique<ConnectionPool>(std::move(conninfo), pool_size,
+                                             with_lifecycle_statements(statements()))) {}
 
 PostgresStore::~PostgresStore() = default;
 
 PostgresStore::StoreResult<Ok> PostgresStore::ping() {
   return pool_->run<Ok>("ping", kRetry, [&](pqxx::connection& c) {
-    pqxx::read_transaction t(c);
+    pqxx::nontransaction t(c);  // one statement: atomic alone, one round trip
     t.exec_prepared("ping");
     return Ok{};
   });
@@ -233,7 +254,7 @@ PostgresStore::StoreResult<std::optional<Client>> PostgresStore::find_client(
     std::string_view client_id) {
   return pool_->run<std::optional<Client>>(
       "find_client", kRetry, [&](pqxx::connection& c) -> std::optional<Client> {
-        pqxx::read_transaction t(c);
+        pqxx::nontransaction t(c);  // one statement: atomic alone, one round trip
         const pqxx::result r = t.exec_prepared("find_client", str(client_id));
         if (r.empty()) return std::nullopt;
         return client_from(r[0]);
@@ -242,7 +263,7 @@ PostgresStore::StoreResult<std::optional<Client>> PostgresStore::find_client(
 
 PostgresStore::StoreResult<std::vector<Client>> PostgresStore::list_clients() {
   return pool_->run<std::vector<Client>>("list_clients", kRetry, [&](pqxx::connection& c) {
-    pqxx::read_transaction t(c);
+    pqxx::nontransaction t(c);  // one statement: atomic alone, one round trip
     std::vector<Client> out;
     for (const auto& row : t.exec_prepared("list_clients")) out.push_back(client_from(row));
     return out;
@@ -261,6 +282,8 @@ PostgresStore::StoreResult<Ok> PostgresStore::create_client(const Client& client
       t.exec_prepared("create_client", client.client_id, client.client_name, client.is_public,
                       client.secret_digest, to_pg_text_array(client.redirect_uris),
                       to_pg_text_array(client.scopes), to_pg_text_array(client.grant_types));
+      t.exec_prepared("set_client_oidc", client.client_id, client.id_token_signed_response_alg,
+                      to_pg_text_array(client.post_logout_redirect_uris));
     } catch (const pqxx::unique_violation&) {
       exists = true;
       return Ok{};
@@ -280,7 +303,7 @@ PostgresStore::StoreResult<std::optional<User>> PostgresStore::find_user_by_user
     std::string_view username) {
   return pool_->run<std::optional<User>>(
       "find_user_by_username", kRetry, [&](pqxx::connection& c) -> std::optional<User> {
-        pqxx::read_transaction t(c);
+        pqxx::nontransaction t(c);  // one statement: atomic alone, one round trip
         const pqxx::result r = t.exec_prepared("find_user_by_username", str(username));
         if (r.empty()) return std::nullopt;
         return user_from(r[0]);
@@ -292,7 +315,7 @@ PostgresStore::StoreResult<std::optional<User>> PostgresStore::find_user_by_subj
   if (!looks_like_uuid(subject)) return std::optional<User>{};  // no such subject can exist
   return pool_->run<std::optional<User>>(
       "find_user_by_subject", kRetry, [&](pqxx::connection& c) -> std::optional<User> {
-        pqxx::read_transaction t(c);
+        pqxx::nontransaction t(c);  // one statement: atomic alone, one round trip
         const pqxx::result r = t.exec_prepared("find_user_by_subject", str(subject));
         if (r.empty()) return std::nullopt;
         return user_from(r[0]);
@@ -324,13 +347,23 @@ PostgresStore::StoreResult<User> PostgresStore::create_user(std::string_view use
   return std::move(*r.value());
 }
 
+PostgresStore::StoreResult<Ok> PostgresStore::set_email_verified(std::string_view subject,
+                                                                 bool verified) {
+  return pool_->run<Ok>("set_email_verified", kNoRetry, [&](pqxx::connection& c) {
+    pqxx::work t(c);
+    t.exec_prepared("set_email_verified", str(subject), verified);
+    t.commit();
+    return Ok{};
+  });
+}
+
 // --- scopes -------------------------------------------------------------------
 
 PostgresStore::StoreResult<std::vector<ScopeDescription>> PostgresStore::describe_scopes(
     const std::vector<std::string>& names) {
   return pool_->run<std::vector<ScopeDescription>>(
       "describe_scopes", kRetry, [&](pqxx::connection& c) {
-        pqxx::read_transaction t(c);
+        pqxx::nontransaction t(c);  // one statement: atomic alone, one round trip
         std::vector<ScopeDescription> out;
         for (const auto& row : t.exec_prepared("describe_scopes", to_pg_text_array(names))) {
           out.push_back({row[0].as<std::string>(), row[1].as<std::string>()});
@@ -341,7 +374,7 @@ PostgresStore::StoreResult<std::vector<ScopeDescription>> PostgresStore::describ
 
 PostgresStore::StoreResult<std::vector<ScopeDescription>> PostgresStore::list_scopes() {
   return pool_->run<std::vector<ScopeDescription>>("list_scopes", kRetry, [&](pqxx::connection& c) {
-    pqxx::read_transaction t(c);
+    pqxx::nontransaction t(c);  // one statement: atomic alone, one round trip
     std::vector<ScopeDescription> out;
     for (const auto& row : t.exec_prepared("list_scopes")) {
       out.push_back({row[0].as<std::string>(), row[1].as<std::string>()});
@@ -359,7 +392,7 @@ PostgresStore::StoreResult<Ok> PostgresStore::save_code(const AuthorizationCode&
     pqxx::work t(c);
     t.exec_prepared("save_code", code.code_digest, code.client_id, code.redirect_uri, code.subject,
                     to_pg_text_array(code.scopes), code.code_challenge, code.nonce, code.auth_time,
-                    code.issued_at, code.expires_at);
+                    code.issued_at, code.expires_at, code.resource);
     t.commit();
     return Ok{};
   });
@@ -369,7 +402,7 @@ PostgresStore::StoreResult<std::optional<AuthorizationCode>> PostgresStore::find
     std::string_view code_digest) {
   return pool_->run<std::optional<AuthorizationCode>>(
       "find_code", kRetry, [&](pqxx::connection& c) -> std::optional<AuthorizationCode> {
-        pqxx::read_transaction t(c);
+        pqxx::nontransaction t(c);  // one statement: atomic alone, one round trip
         const pqxx::result r = t.exec_prepared("find_code", str(code_digest));
         if (r.empty()) return std::nullopt;
         return code_from(r[0]);
@@ -409,7 +442,7 @@ PostgresStore::StoreResult<Ok> PostgresStore::revoke_code_tokens(std::string_vie
 
 PostgresStore::StoreResult<bool> PostgresStore::is_token_revoked(std::string_view jti) {
   return pool_->run<bool>("is_token_revoked", kRetry, [&](pqxx::connection& c) {
-    pqxx::read_transaction t(c);
+    pqxx::nontransaction t(c);  // one statement: atomic alone, one round trip
     return !t.exec_prepared("is_token_revoked", str(jti)).empty();
   });
 }
@@ -421,7 +454,7 @@ PostgresStore::StoreResult<std::vector<std::string>> PostgresStore::granted_scop
   if (!looks_like_uuid(subject)) return std::vector<std::string>{};
   return pool_->run<std::vector<std::string>>(
       "granted_scopes", kRetry, [&](pqxx::connection& c) -> std::vector<std::string> {
-        pqxx::read_transaction t(c);
+        pqxx::nontransaction t(c);  // one statement: atomic alone, one round trip
         const pqxx::result r = t.exec_prepared("granted_scopes", str(subject), str(client_id));
         if (r.empty()) return {};
         return from_pg_text_array(r[0][0]);
@@ -457,7 +490,7 @@ PostgresStore::StoreResult<std::optional<Session>> PostgresStore::find_session(
     std::string_view id_digest, int64_t now) {
   return pool_->run<std::optional<Session>>(
       "find_session", kRetry, [&](pqxx::connection& c) -> std::optional<Session> {
-        pqxx::read_transaction t(c);
+        pqxx::nontransaction t(c);  // one statement: atomic alone, one round trip
         const pqxx::result r = t.exec_prepared("find_session", str(id_digest), now);
         if (r.empty()) return std::nullopt;
         Session s;
@@ -484,7 +517,7 @@ PostgresStore::StoreResult<Ok> PostgresStore::delete_session(std::string_view id
 PostgresStore::StoreResult<std::vector<StoredSigningKey>> PostgresStore::list_signing_keys() {
   return pool_->run<std::vector<StoredSigningKey>>(
       "list_signing_keys", kRetry, [&](pqxx::connection& c) {
-        pqxx::read_transaction t(c);
+        pqxx::nontransaction t(c);  // one statement: atomic alone, one round trip
         std::vector<StoredSigningKey> out;
         for (const auto& row : t.exec_prepared("list_signing_keys")) out.push_back(key_from(row));
         return out;

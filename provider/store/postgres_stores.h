@@ -96,6 +96,8 @@ class PostgresStore final : public protocol::ClientStore,
   // description "user already exists" (status 409).
   StoreResult<protocol::User> create_user(std::string_view username, std::string_view password_hash,
                                           std::string_view name, std::string_view email);
+  // OpenID Connect email_verified (sql/0004).
+  StoreResult<Ok> set_email_verified(std::string_view subject, bool verified);
   // Stores a client as given (secret_digest empty iff public). An existing
   // client_id fails with "client already exists" (409).
   StoreResult<Ok> create_client(const protocol::Client& client);

@@ -111,7 +111,8 @@ TEST(Migrations, ConcurrentRunsApplyEachMigrationOnce) {
   EXPECT_EQ(total, embedded_migrations().size());
   pqxx::connection c(db);
   pqxx::read_transaction t(c);
-  EXPECT_EQ(t.exec1("SELECT count(*) FROM scopes")[0].as<int>(), 3);
+  EXPECT_EQ(t.exec1("SELECT count(*) FROM scopes")[0].as<int>(),
+            7);  // 3 banking + 4 OpenID Connect scopes, each seeded once
 }
 
 TEST(Migrations, UnreachableDatabaseIsAnError) {
@@ -237,7 +238,7 @@ TEST_F(StoreTest, DescribeScopesKeepsRequestOrderAndDropsUnknown) {
   EXPECT_EQ((*r)[1].description, "Read your accounts and balances");
   auto all = store_.list_scopes();
   ASSERT_TRUE(all.ok());
-  EXPECT_EQ(all->size(), 3u);
+  EXPECT_EQ(all->size(), 7u);  // 3 banking + 4 OpenID Connect scopes
   auto none = store_.describe_scopes({});
   ASSERT_TRUE(none.ok());
   EXPECT_TRUE(none->empty());
@@ -539,7 +540,7 @@ TEST(StoreFailures, BrokenConnectionIsDiscardedAndReadsRetried) {
   }
   auto r = store.list_scopes();
   ASSERT_TRUE(r.ok()) << r.error().detail;
-  EXPECT_EQ(r->size(), 3u);
+  EXPECT_EQ(r->size(), 7u);
   EXPECT_TRUE(store.ping().ok());
 }
 

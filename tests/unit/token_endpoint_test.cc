@@ -38,7 +38,7 @@ class TokenEndpointTest : public ::testing::Test {
     clients_.add(finance_app());
     clients_.add(mobile_app());
     clients_.add(reporting_service());
-    settings_ = TokenSettings{kIssuer, kAudience, 600};
+    settings_ = TokenSettings{kIssuer, kAudience, 600, ""};
   }
 
   TokenEndpoint endpoint() { return TokenEndpoint(settings_, clients_, codes_, keys_, clock_); }

@@ -125,6 +125,8 @@ nlohmann::json client_json(const protocol::Client& c) {
   j["scope"] = join(c.scopes, " ");
   j["grant_types"] = c.grant_types;
   j["token_endpoint_auth_method"] = c.is_public ? "none" : "client_secret_basic";
+  j["id_token_signed_response_alg"] = c.id_token_signed_response_alg;
+  j["post_logout_redirect_uris"] = c.post_logout_redirect_uris;
   return j;
 }
 
@@ -205,11 +207,14 @@ int cmd_migrate(const std::string& db_url, std::ostream& out, std::ostream& err)
 
 int cmd_user_add(const std::string& db_url, const std::vector<std::string>& argv, std::istream& in,
                  std::ostream& out, std::ostream& err) {
-  const char* usage = " (usage: signet user add USERNAME --password-stdin [--name N] [--email E])";
+  const char* usage =
+      " (usage: signet user add USERNAME --password-stdin [--name N] [--email E] "
+      "[--email-verified])";
   std::optional<std::string> username;
   std::optional<std::string> name;
   std::optional<std::string> email;
   bool password_stdin = false;
+  bool email_verified = false;
   Args args(argv);
   while (!args.done()) {
     std::string value;
@@ -217,6 +222,8 @@ int cmd_user_add(const std::string& db_url, const std::vector<std::string>& argv
     const std::string word = args.peek();
     if (args.flag("--password-stdin")) {
       password_stdin = true;
+    } else if (args.flag("--email-verified")) {
+      email_verified = true;
     } else if (args.option("--name", value, problem)) {
       if (!problem.empty()) return error(err, kUsage, problem + usage);
       if (name) return error(err, kUsage, "--name given twice");
@@ -270,6 +277,10 @@ int cmd_user_add(const std::string& db_url, const std::vector<std::string>& argv
       return error(err, kFailure, "user already exists: " + *username);
     return store_error(err, user.error());
   }
+  if (email_verified) {
+    auto verified = store.set_email_verified(user->subject, true);
+    if (!verified.ok()) return store_error(err, verified.error());
+  }
   nlohmann::json j;
   j["subject"] = user->subject;
   j["username"] = user->username;
@@ -283,13 +294,16 @@ int cmd_client_add(const std::string& db_url, const std::vector<std::string>& ar
                    std::ostream& out, std::ostream& err) {
   const char* usage =
       " (usage: signet client add --name NAME --redirect-uri URI... --scope \"a b\" [--public] "
-      "[--grant authorization_code|client_credentials]...)";
+      "[--grant authorization_code|client_credentials|refresh_token]... "
+      "[--id-token-alg RS256|ES256] [--post-logout-redirect-uri URI]...)";
   std::optional<std::string> name;
   std::vector<std::string> redirect_uris;
   std::vector<std::string> scopes;
   std::vector<std::string> grants;
   bool scope_given = false;
   bool is_public = false;
+  std::string id_token_alg = "RS256";
+  std::vector<std::string> post_logout_uris;
   Args args(argv);
   while (!args.done()) {
     std::string value;
@@ -307,16 +321,29 @@ int cmd_client_add(const std::string& db_url, const std::vector<std::string>& ar
         return error(err, kUsage, "invalid --redirect-uri " + value + ": " + why);
       }
       push_unique(redirect_uris, value);
+    } else if (args.option("--post-logout-redirect-uri", value, problem)) {
+      if (!problem.empty()) return error(err, kUsage, problem + usage);
+      if (std::string why = check_redirect_uri(value); !why.empty()) {
+        return error(err, kUsage, "invalid --post-logout-redirect-uri " + value + ": " + why);
+      }
+      push_unique(post_logout_uris, value);
+    } else if (args.option("--id-token-alg", value, problem)) {
+      if (!problem.empty()) return error(err, kUsage, problem + usage);
+      if (value != "RS256" && value != "ES256") {
+        return error(err, kUsage, "invalid --id-token-alg " + value + ": must be RS256 or ES256");
+      }
+      id_token_alg = value;
     } else if (args.option("--scope", value, problem)) {
       if (!problem.empty()) return error(err, kUsage, problem + usage);
       scope_given = true;
       for (const auto& s : split_spaces(value)) push_unique(scopes, s);
     } else if (args.option("--grant", value, problem)) {
       if (!problem.empty()) return error(err, kUsage, problem + usage);
-      if (value != "authorization_code" && value != "client_credentials") {
-        return error(
-            err, kUsage,
-            "invalid --grant " + value + ": must be authorization_code or client_credentials");
+      if (value != "authorization_code" && value != "client_credentials" &&
+          value != "refresh_token") {
+        return error(err, kUsage,
+                     "invalid --grant " + value +
+                         ": must be authorization_code, client_credentials or refresh_token");
       }
       push_unique(grants, value);
     } else {
@@ -330,6 +357,10 @@ int cmd_client_add(const std::string& db_url, const std::vector<std::string>& ar
     return error(err, kUsage, "invalid --name: use 1-200 characters, no control characters");
   }
   if (grants.empty()) grants.push_back("authorization_code");
+  // Refresh tokens come with the code grant: refresh_token implies authorization_code.
+  if (std::find(grants.begin(), grants.end(), "refresh_token") != grants.end()) {
+    push_unique(grants, std::string("authorization_code"));
+  }
   const bool code_grant =
       std::find(grants.begin(), grants.end(), "authorization_code") != grants.end();
   const bool cc_grant =
@@ -377,6 +408,8 @@ int cmd_client_add(const std::string& db_url, const std::vector<std::string>& ar
   client.redirect_uris = redirect_uris;
   client.scopes = scopes;
   client.grant_types = grants;
+  client.id_token_signed_response_alg = id_token_alg;
+  client.post_logout_redirect_uris = post_logout_uris;
   auto created = store.create_client(client);
   if (!created.ok()) return store_error(err, created.error());
 

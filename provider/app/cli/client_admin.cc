@@ -1,0 +1,407 @@
+// signet client show|update|delete|rotate-secret and client add --metadata.
+#include <fstream>
+#include <iterator>
+#include <optional>
+#include <set>
+
+#include <nlohmann/json.hpp>
+
+#include "app/cli/admin_commands.h"
+#include "app/cli/cli_commands.h"
+#include "app/cli/cli_util.h"
+#include "common/crypto.h"
+#include "store/admin_stores.h"
+#include "store/postgres_stores.h"
+
+namespace signet::cli {
+
+using namespace util;
+
+namespace {
+
+const std::vector<std::string> kGrants = {"authorization_code", "client_credentials",
+                                          "refresh_token"};
+
+nlohmann::json client_json(const protocol::Client& c) {
+  nlohmann::json j;
+  j["client_id"] = c.client_id;
+  j["client_name"] = c.client_name;
+  j["redirect_uris"] = c.redirect_uris;
+  j["scope"] = join(c.scopes, " ");
+  j["grant_types"] = c.grant_types;
+  j["token_endpoint_auth_method"] = c.is_public ? "none" : "client_secret_basic";
+  j["access_token_ttl"] =
+      c.access_token_ttl ? nlohmann::json(*c.access_token_ttl) : nlohmann::json(nullptr);
+  if (!c.post_logout_redirect_uris.empty()) {
+    j["post_logout_redirect_uris"] = c.post_logout_redirect_uris;
+  }
+  return j;
+}
+
+// The rules every stored client keeps (the same as `client add`), checked
+// before writing; "" when fine.
+std::string check_client_rules(const protocol::Client& c) {
+  if (c.client_name.empty() || c.client_name.size() > 200 ||
+      std::any_of(c.client_name.begin(), c.client_name.end(),
+                  [](unsigned char ch) { return ch < 0x20 || ch == 0x7f; })) {
+    return "invalid client_name: use 1-200 characters, no control characters";
+  }
+  if (c.grant_types.empty()) return "at least one grant type is needed";
+  for (const auto& g : c.grant_types) {
+    if (!has(kGrants, g)) {
+      return "invalid grant " + g +
+             ": must be authorization_code, client_credentials or "
+             "refresh_token";
+    }
+  }
+  if (c.is_public && has(c.grant_types, "client_credentials")) {
+    return "a public client cannot use client_credentials (it needs a secret)";
+  }
+  if (has(c.grant_types, "refresh_token") && !has(c.grant_types, "authorization_code")) {
+    return "refresh_token needs the authorization_code grant";
+  }
+  const bool code = has(c.grant_types, "authorization_code");
+  if (code && c.redirect_uris.empty()) {
+    return "a client with authorization_code needs at least one redirect URI";
+  }
+  if (!code && !c.redirect_uris.empty()) {
+    return "redirect URIs are only used with authorization_code";
+  }
+  for (const auto& u : c.redirect_uris) {
+    if (std::string why = check_redirect_uri(u); !why.empty()) {
+      return "invalid redirect URI " + u + ": " + why;
+    }
+  }
+  if (c.scopes.empty()) return "at least one scope is needed";
+  for (const auto& s : c.scopes) {
+    if (!valid_scope_token(s)) return "invalid scope value: " + s;
+  }
+  if (c.access_token_ttl && (*c.access_token_ttl < 1 || *c.access_token_ttl > 86400)) {
+    return "invalid access token lifetime: use 1 to 86400 seconds";
+  }
+  return {};
+}
+
+// Every scope must be in the registry.
+int check_known_scopes(store::PostgresStore& store, const std::vector<std::string>& scopes,
+                       std::ostream& err) {
+  auto known = store.describe_scopes(scopes);
+  if (!known) return store_error(err, known.error());
+  for (const auto& s : scopes) {
+    bool found = false;
+    for (const auto& d : *known) found = found || d.name == s;
+    if (!found) return error(err, kUsage, "invalid scope: unknown scope " + s);
+  }
+  return 0;
+}
+
+// CLIENT_ID as the first word; loads the client.
+int load_client(store::PostgresStore& store, const std::string& id, protocol::Client& client,
+                std::ostream& err) {
+  auto found = store.find_client(id);
+  if (!found) return store_error(err, found.error());
+  if (!found->has_value()) return error(err, kFailure, "no such client: " + id);
+  client = std::move(**found);
+  return 0;
+}
+
+bool parse_ttl(const std::string& text, std::optional<int64_t>& ttl) {
+  if (text == "default" || text == "none") {
+    ttl.reset();
+    return true;
+  }
+  if (text.empty() || text.size() > 6 ||
+      !std::all_of(text.begin(), text.end(), [](unsigned char c) { return std::isdigit(c); })) {
+    return false;
+  }
+  const int64_t n = std::stoll(text);
+  if (n < 1 || n > 86400) return false;
+  ttl = n;
+  return true;
+}
+
+}  // namespace
+
+int cmd_client_show(const std::string& db_url, const std::vector<std::string>& args,
+                    std::ostream& out, std::ostream& err) {
+  if (args.size() != 1 || args[0].rfind("-", 0) == 0) {
+    return error(err, kUsage, "usage: signet client show CLIENT_ID");
+  }
+  if (missing_db(db_url, err)) return kUsage;
+  store::PostgresStore store(db_url, 1);
+  protocol::Client c;
+  if (int rc = load_client(store, args[0], c, err)) return rc;
+  out << client_json(c).dump(2) << '\n';
+  return 0;
+}
+
+int cmd_client_update(const std::string& db_url, const std::vector<std::string>& argv,
+                      std::ostream& out, std::ostream& err) {
+  const char* usage =
+      " (usage: signet client update CLIENT_ID [--name NAME] [--add-redirect-uri URI]... "
+      "[--remove-redirect-uri URI]... [--scope \"a b\"] [--grant TYPE]... "
+      "[--access-token-ttl SECONDS|default])";
+  if (argv.empty() || argv[0].rfind("-", 0) == 0) {
+    return error(err, kUsage, std::string("missing CLIENT_ID") + usage);
+  }
+  const std::string id = argv[0];
+  const std::vector<std::string> rest(argv.begin() + 1, argv.end());
+  std::optional<std::string> name;
+  std::vector<std::string> add_uris, remove_uris, grants;
+  std::optional<std::vector<std::string>> scopes;
+  bool ttl_given = false;
+  std::optional<int64_t> ttl;
+  Args args(rest);
+  while (!args.done()) {
+    std::string value;
+    std::string problem;
+    const std::string word = args.peek();
+    if (args.option("--name", value, problem)) {
+      if (!problem.empty()) return error(err, kUsage, problem + usage);
+      name = value;
+    } else if (args.option("--add-redirect-uri", value, problem)) {
+      if (!problem.empty()) return error(err, kUsage, problem + usage);
+      if (std::string why = check_redirect_uri(value); !why.empty()) {
+        return error(err, kUsage, "invalid --add-redirect-uri " + value + ": " + why);
+      }
+      add_uris.push_back(value);
+    } else if (args.option("--remove-redirect-uri", value, problem)) {
+      if (!problem.empty()) return error(err, kUsage, problem + usage);
+      remove_uris.push_back(value);
+    } else if (args.option("--scope", value, problem)) {
+      if (!problem.empty()) return error(err, kUsage, problem + usage);
+      scopes = split_spaces(value);
+    } else if (args.option("--grant", value, problem)) {
+      if (!problem.empty()) return error(err, kUsage, problem + usage);
+      if (!has(kGrants, value)) {
+        return error(err, kUsage,
+                     "invalid --grant " + value +
+                         ": must be authorization_code, client_credentials or refresh_token");
+      }
+      if (!has(grants, value)) grants.push_back(value);
+    } else if (args.option("--access-token-ttl", value, problem)) {
+      if (!problem.empty()) return error(err, kUsage, problem + usage);
+      if (!parse_ttl(value, ttl)) {
+        return error(err, kUsage,
+                     "invalid --access-token-ttl " + value +
+                         ": use whole seconds from 1 to 86400, or \"default\"");
+      }
+      ttl_given = true;
+    } else {
+      return error(err, kUsage, "unknown argument: " + word + usage);
+    }
+  }
+  if (missing_db(db_url, err)) return kUsage;
+  store::PostgresStore store(db_url, 1);
+  protocol::Client c;
+  if (int rc = load_client(store, id, c, err)) return rc;
+  if (name) c.client_name = *name;
+  for (const auto& u : remove_uris) {
+    auto it = std::find(c.redirect_uris.begin(), c.redirect_uris.end(), u);
+    if (it == c.redirect_uris.end()) {
+      return error(err, kUsage, "--remove-redirect-uri " + u + ": not registered for the client");
+    }
+    c.redirect_uris.erase(it);
+  }
+  for (const auto& u : add_uris) {
+    if (!has(c.redirect_uris, u)) c.redirect_uris.push_back(u);
+  }
+  if (scopes) c.scopes = *scopes;
+  if (!grants.empty()) c.grant_types = grants;
+  if (ttl_given) c.access_token_ttl = ttl;
+  if (std::string why = check_client_rules(c); !why.empty()) return error(err, kUsage, why);
+  if (int rc = check_known_scopes(store, c.scopes, err)) return rc;
+  auto updated = store::PostgresClientAdmin(store).update(c);
+  if (!updated) return store_error(err, updated.error());
+  if (!*updated) return error(err, kFailure, "no such client: " + id);
+  out << client_json(c).dump(2) << '\n';
+  return 0;
+}
+
+int cmd_client_delete(const std::string& db_url, const std::vector<std::string>& args,
+                      std::ostream& out, std::ostream& err) {
+  if (args.size() != 1 || args[0].rfind("-", 0) == 0) {
+    return error(err, kUsage, "usage: signet client delete CLIENT_ID");
+  }
+  if (missing_db(db_url, err)) return kUsage;
+  store::PostgresStore store(db_url, 1);
+  auto removed = store::PostgresClientAdmin(store).remove(args[0]);
+  if (!removed) return store_error(err, removed.error());
+  if (!*removed) return error(err, kFailure, "no such client: " + args[0]);
+  out << nlohmann::json{{"client_id", args[0]}, {"deleted", true}}.dump(2) << '\n';
+  return 0;
+}
+
+int cmd_client_rotate_secret(const std::string& db_url, const std::vector<std::string>& args,
+                             std::ostream& out, std::ostream& err) {
+  if (args.size() != 1 || args[0].rfind("-", 0) == 0) {
+    return error(err, kUsage, "usage: signet client rotate-secret CLIENT_ID");
+  }
+  if (missing_db(db_url, err)) return kUsage;
+  store::PostgresStore store(db_url, 1);
+  protocol::Client c;
+  if (int rc = load_client(store, args[0], c, err)) return rc;
+  if (c.is_public) {
+    return error(err, kUsage, "client " + args[0] + " is public: it has no secret to rotate");
+  }
+  const std::string secret = random_token(32);
+  auto set =
+      store::PostgresClientAdmin(store).set_secret_digest(c.client_id, sha256_b64url(secret));
+  if (!set) return store_error(err, set.error());
+  if (!*set) return error(err, kFailure, "no such client: " + args[0]);
+  // Shown once; only its digest is stored. The old secret stops working at once.
+  out << nlohmann::json{{"client_id", c.client_id}, {"client_secret", secret}}.dump(2) << '\n';
+  return 0;
+}
+
+// --- client add --metadata ---------------------------------------------------------------
+
+std::string check_client_metadata(const std::string& json_text) {
+  nlohmann::json j;
+  try {
+    j = nlohmann::json::parse(json_text);
+  } catch (const std::exception&) {
+    return "the metadata is not valid JSON";
+  }
+  if (!j.is_object()) return "the metadata must be a JSON object";
+  static const std::set<std::string> kKnown = {"client_name",
+                                               "redirect_uris",
+                                               "grant_types",
+                                               "response_types",
+                                               "scope",
+                                               "token_endpoint_auth_method",
+                                               "access_token_ttl",
+                                               "post_logout_redirect_uris",
+                                               "id_token_signed_response_alg"};
+  for (const auto& [key, value] : j.items()) {
+    if (!kKnown.count(key)) {
+      return "unknown field \"" + key +
+             "\" (supported: client_name, redirect_uris, grant_types, response_types, scope, "
+             "token_endpoint_auth_method, access_token_ttl, post_logout_redirect_uris, "
+             "id_token_signed_response_alg)";
+    }
+  }
+  auto string_array = [&](const char* key) -> std::string {
+    if (!j.contains(key)) return {};
+    const auto& v = j[key];
+    if (!v.is_array()) return std::string("\"") + key + "\" must be an array of strings";
+    for (const auto& x : v) {
+      if (!x.is_string()) return std::string("\"") + key + "\" must be an array of strings";
+    }
+    return {};
+  };
+  if (!j.contains("client_name") || !j["client_name"].is_string()) {
+    return "\"client_name\" is required and must be a string";
+  }
+  for (const char* key :
+       {"redirect_uris", "grant_types", "response_types", "post_logout_redirect_uris"}) {
+    if (std::string why = string_array(key); !why.empty()) return why;
+  }
+  if (j.contains("grant_types")) {
+    for (const auto& g : j["grant_types"]) {
+      if (!has(kGrants, g.get<std::string>())) {
+        return "\"grant_types\": unsupported grant " + g.get<std::string>();
+      }
+    }
+  }
+  if (j.contains("response_types")) {
+    for (const auto& r : j["response_types"]) {
+      if (r != "code") return "\"response_types\": only \"code\" is supported";
+    }
+  }
+  if (!j.contains("scope") || !j["scope"].is_string()) {
+    return "\"scope\" is required and must be a space-separated string";
+  }
+  if (j.contains("token_endpoint_auth_method")) {
+    const auto& m = j["token_endpoint_auth_method"];
+    if (!m.is_string() ||
+        (m != "client_secret_basic" && m != "client_secret_post" && m != "none")) {
+      return "\"token_endpoint_auth_method\" must be client_secret_basic, client_secret_post or "
+             "none";
+    }
+  }
+  if (j.contains("access_token_ttl")) {
+    const auto& t = j["access_token_ttl"];
+    if (!t.is_number_integer() || t.get<int64_t>() < 1 || t.get<int64_t>() > 86400) {
+      return "\"access_token_ttl\" must be an integer from 1 to 86400 (seconds)";
+    }
+  }
+  if (j.contains("id_token_signed_response_alg")) {
+    const auto& a = j["id_token_signed_response_alg"];
+    if (!a.is_string() || (a != "RS256" && a != "ES256")) {
+      return "\"id_token_signed_response_alg\" must be RS256 or ES256";
+    }
+  }
+  return {};
+}
+
+int cmd_client_add_metadata(const std::string& db_url, const std::vector<std::string>& argv,
+                            std::ostream& out, std::ostream& err) {
+  const char* usage = " (usage: signet client add --metadata FILE.json)";
+  std::optional<std::string> path;
+  Args args(argv);
+  while (!args.done()) {
+    std::string value;
+    std::string problem;
+    const std::string word = args.peek();
+    if (args.option("--metadata", value, problem)) {
+      if (!problem.empty()) return error(err, kUsage, problem + usage);
+      path = value;
+    } else {
+      return error(
+          err, kUsage,
+          "unexpected argument with --metadata: " + word + " (the file holds every field)" + usage);
+    }
+  }
+  if (!path) return error(err, kUsage, std::string("missing --metadata") + usage);
+  std::ifstream in(*path);
+  if (!in) return error(err, kUsage, "cannot read --metadata file " + *path);
+  const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  if (std::string why = check_client_metadata(text); !why.empty()) {
+    return error(err, kUsage, "invalid client metadata in " + *path + ": " + why);
+  }
+  const auto j = nlohmann::json::parse(text);
+  protocol::Client c;
+  c.client_id = random_token(16);
+  c.client_name = j["client_name"].get<std::string>();
+  c.is_public = j.value("token_endpoint_auth_method", "client_secret_basic") == "none";
+  c.redirect_uris = j.value("redirect_uris", std::vector<std::string>{});
+  c.scopes = split_spaces(j["scope"].get<std::string>());
+  c.grant_types = j.value("grant_types", std::vector<std::string>{"authorization_code"});
+  if (j.contains("access_token_ttl")) c.access_token_ttl = j["access_token_ttl"].get<int64_t>();
+  c.post_logout_redirect_uris = j.value("post_logout_redirect_uris", std::vector<std::string>{});
+  if (j.contains("id_token_signed_response_alg")) {
+    c.id_token_signed_response_alg = j["id_token_signed_response_alg"].get<std::string>();
+  }
+  if (std::string why = check_client_rules(c); !why.empty()) {
+    return error(err, kUsage, "invalid client metadata in " + *path + ": " + why);
+  }
+  for (const auto& u : c.post_logout_redirect_uris) {
+    if (std::string why = check_redirect_uri(u); !why.empty()) {
+      return error(err, kUsage, "invalid post_logout_redirect_uris entry " + u + ": " + why);
+    }
+  }
+  if (missing_db(db_url, err)) return kUsage;
+  store::PostgresStore store(db_url, 1);
+  if (int rc = check_known_scopes(store, c.scopes, err)) return rc;
+  std::string secret;
+  if (!c.is_public) {
+    secret = random_token(32);
+    c.secret_digest = sha256_b64url(secret);
+  }
+  auto created = store.create_client(c);
+  if (!created) return store_error(err, created.error());
+  if (c.access_token_ttl) {
+    auto updated = store::PostgresClientAdmin(store).update(c);
+    if (!updated) return store_error(err, updated.error());
+  }
+  nlohmann::json result = client_json(c);
+  if (j.contains("token_endpoint_auth_method")) {
+    result["token_endpoint_auth_method"] = j["token_endpoint_auth_method"];
+  }
+  if (!c.is_public) result["client_secret"] = secret;  // shown once
+  out << result.dump(2) << '\n';
+  return 0;
+}
+
+}  // namespace signet::cli

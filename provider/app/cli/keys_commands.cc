@@ -1,0 +1,228 @@
+// signet keys list|rotate and signet resource add|list, and the dispatcher of
+// every command in admin_commands.h.
+#include <iostream>
+#include <optional>
+
+#include <nlohmann/json.hpp>
+
+#include "app/cli/admin_commands.h"
+#include "app/cli/cli_util.h"
+#include "common/clock.h"
+#include "jose/key.h"
+#include "jose/seal.h"
+#include "store/admin_stores.h"
+#include "store/postgres_stores.h"
+
+namespace signet::cli {
+
+using namespace util;
+
+namespace {
+
+nlohmann::json key_json(const store::StoredSigningKey& k) {
+  nlohmann::json j;
+  j["kid"] = k.kid;
+  j["alg"] = k.alg;
+  j["state"] = k.state;
+  j["created_at"] = k.created_at;
+  j["activated_at"] = k.activated_at ? nlohmann::json(*k.activated_at) : nlohmann::json(nullptr);
+  j["retired_at"] = k.retired_at ? nlohmann::json(*k.retired_at) : nlohmann::json(nullptr);
+  return j;
+}
+
+nlohmann::json resource_json(const protocol::ResourceServer& r) {
+  return {{"audience", r.audience}, {"name", r.name}, {"scope", join(r.scopes, " ")}};
+}
+
+}  // namespace
+
+int cmd_keys_list(const std::string& db_url, std::ostream& out, std::ostream& err) {
+  if (missing_db(db_url, err)) return kUsage;
+  store::PostgresStore store(db_url, 1);
+  auto keys = store.list_signing_keys();
+  if (!keys) return store_error(err, keys.error());
+  nlohmann::json j = nlohmann::json::array();
+  for (const auto& k : *keys) j.push_back(key_json(k));
+  out << j.dump(2) << '\n';
+  return 0;
+}
+
+int cmd_keys_rotate(const std::string& db_url, const std::string& master_key,
+                    const std::string& default_alg, const std::vector<std::string>& argv,
+                    std::ostream& out, std::ostream& err) {
+  const char* usage = " (usage: signet keys rotate [--alg ES256|RS256] [--now])";
+  std::string alg_name = default_alg.empty() ? "ES256" : default_alg;
+  bool now_flag = false;
+  Args args(argv);
+  while (!args.done()) {
+    std::string value;
+    std::string problem;
+    const std::string word = args.peek();
+    if (args.flag("--now")) {
+      now_flag = true;
+    } else if (args.option("--alg", value, problem)) {
+      if (!problem.empty()) return error(err, kUsage, problem + usage);
+      if (value != "ES256" && value != "RS256") {
+        return error(err, kUsage, "invalid --alg " + value + ": must be ES256 or RS256");
+      }
+      alg_name = value;
+    } else {
+      return error(err, kUsage, "unknown argument: " + word + usage);
+    }
+  }
+  auto alg = jose::alg_from_name(alg_name);
+  if (!alg) return error(err, kUsage, "invalid SIGNET_SIGNING_ALG " + alg_name);
+  if (missing_db(db_url, err)) return kUsage;
+  if (master_key.empty()) {
+    return error(err, kUsage,
+                 "no master key: set SIGNET_MASTER_KEY or SIGNET_MASTER_KEY_FILE (it seals the "
+                 "new private key)");
+  }
+
+  store::PostgresStore store(db_url, 1);
+  // The master key must be the one the existing keys were sealed with.
+  auto existing = store.list_signing_keys();
+  if (!existing) return store_error(err, existing.error());
+  if (!existing->empty() &&
+      !jose::unseal(master_key, existing->front().sealed_private, existing->front().kid)) {
+    return error(err, kFailure,
+                 "SIGNET_MASTER_KEY differs from the one the existing keys were sealed with");
+  }
+
+  auto key = jose::PrivateKey::generate(*alg);
+  if (!key) return error(err, kFailure, "cannot generate a key: " + key.error().message);
+  auto sealed = jose::seal(master_key, key->to_pem(), key->kid());
+  if (!sealed) return error(err, kFailure, "cannot seal the key: " + sealed.error().message);
+  SystemClock clock;
+  store::StoredSigningKey row;
+  row.kid = key->kid();
+  row.alg = alg_name;
+  row.state = "next";
+  row.public_jwk = key->public_jwk().dump();
+  row.sealed_private = *sealed;
+  row.created_at = clock.now();
+  store::PostgresKeyStore keys(store);
+  auto inserted = keys.insert_next(row);
+  if (!inserted) return store_error(err, inserted.error());
+
+  nlohmann::json j;
+  j["kid"] = row.kid;
+  j["alg"] = row.alg;
+  j["state"] = "next";
+  if (now_flag) {
+    // Emergency / tests: active at once. Resource servers that cached the old
+    // JWKS meet an unknown kid and refetch it.
+    auto promoted = keys.promote_due(clock.now(), 0, row.kid);
+    if (!promoted) return store_error(err, promoted.error());
+    j["state"] = "active";
+    nlohmann::json retired = nlohmann::json::array();
+    for (const auto& p : *promoted) {
+      for (const auto& k : p.retired_kids) retired.push_back(k);
+    }
+    j["retired"] = retired;
+  }
+  out << j.dump(2) << '\n';
+  return 0;
+}
+
+int cmd_resource_add(const std::string& db_url, const std::vector<std::string>& argv,
+                     std::ostream& out, std::ostream& err) {
+  const char* usage = " (usage: signet resource add --audience AUD --name NAME --scope \"a b\")";
+  std::optional<std::string> audience;
+  std::optional<std::string> name;
+  std::vector<std::string> scopes;
+  Args args(argv);
+  while (!args.done()) {
+    std::string value;
+    std::string problem;
+    const std::string word = args.peek();
+    if (args.option("--audience", value, problem)) {
+      if (!problem.empty()) return error(err, kUsage, problem + usage);
+      audience = value;
+    } else if (args.option("--name", value, problem)) {
+      if (!problem.empty()) return error(err, kUsage, problem + usage);
+      name = value;
+    } else if (args.option("--scope", value, problem)) {
+      if (!problem.empty()) return error(err, kUsage, problem + usage);
+      scopes = split_spaces(value);
+    } else {
+      return error(err, kUsage, "unknown argument: " + word + usage);
+    }
+  }
+  if (!audience) return error(err, kUsage, std::string("missing --audience") + usage);
+  if (!protocol::is_well_formed_resource(*audience)) {
+    return error(err, kUsage,
+                 "invalid --audience " + *audience +
+                     ": use 1-2000 printable characters without spaces or a fragment (#)");
+  }
+  if (!name || name->empty() || name->size() > 200) {
+    return error(err, kUsage, std::string("missing or invalid --name") + usage);
+  }
+  if (scopes.empty()) return error(err, kUsage, std::string("missing --scope") + usage);
+  for (const auto& s : scopes) {
+    if (!valid_scope_token(s)) return error(err, kUsage, "invalid --scope value: " + s);
+  }
+  if (missing_db(db_url, err)) return kUsage;
+  store::PostgresStore store(db_url, 1);
+  auto known = store.describe_scopes(scopes);
+  if (!known) return store_error(err, known.error());
+  for (const auto& s : scopes) {
+    bool found = false;
+    for (const auto& d : *known) found = found || d.name == s;
+    if (!found) return error(err, kUsage, "invalid --scope: unknown scope " + s);
+  }
+  protocol::ResourceServer r{*audience, *name, scopes};
+  store::PostgresResourceStore resources(store);
+  auto added = resources.add(r);
+  if (!added) {
+    if (added.error().status == 409) {
+      return error(err, kFailure, "resource already exists: " + *audience);
+    }
+    return store_error(err, added.error());
+  }
+  out << resource_json(r).dump(2) << '\n';
+  return 0;
+}
+
+int cmd_resource_list(const std::string& db_url, std::ostream& out, std::ostream& err) {
+  if (missing_db(db_url, err)) return kUsage;
+  store::PostgresStore store(db_url, 1);
+  auto list = store::PostgresResourceStore(store).list();
+  if (!list) return store_error(err, list.error());
+  nlohmann::json j = nlohmann::json::array();
+  for (const auto& r : *list) j.push_back(resource_json(r));
+  out << j.dump(2) << '\n';
+  return 0;
+}
+
+int dispatch_admin_command(const std::vector<std::string>& words, const std::string& db_url,
+                           const std::string& master_key, const std::string& default_alg) {
+  if (words.size() < 2) return -1;
+  const std::string& group = words[0];
+  const std::string& sub = words[1];
+  const std::vector<std::string> rest(words.begin() + 2, words.end());
+  auto& out = std::cout;
+  auto& err = std::cerr;
+  if (group == "keys") {
+    if (sub == "list" && rest.empty()) return cmd_keys_list(db_url, out, err);
+    if (sub == "rotate") return cmd_keys_rotate(db_url, master_key, default_alg, rest, out, err);
+  } else if (group == "resource") {
+    if (sub == "add") return cmd_resource_add(db_url, rest, out, err);
+    if (sub == "list" && rest.empty()) return cmd_resource_list(db_url, out, err);
+  } else if (group == "client") {
+    if (sub == "show") return cmd_client_show(db_url, rest, out, err);
+    if (sub == "update") return cmd_client_update(db_url, rest, out, err);
+    if (sub == "delete") return cmd_client_delete(db_url, rest, out, err);
+    if (sub == "rotate-secret") return cmd_client_rotate_secret(db_url, rest, out, err);
+    if (sub == "add") {
+      for (const auto& w : rest) {
+        if (w == "--metadata" || w.rfind("--metadata=", 0) == 0) {
+          return cmd_client_add_metadata(db_url, rest, out, err);
+        }
+      }
+    }
+  }
+  return -1;
+}
+
+}  // namespace signet::cli

@@ -1,0 +1,23 @@
+// Token lifecycle endpoints: revocation (RFC 7009), introspection (RFC 7662) and
+// the customer's connected-apps page. Run on a worker thread.
+#pragma once
+
+#include "http/incoming.h"
+#include "http/respond.h"
+#include "http/services.h"
+
+namespace signet::http {
+
+// POST /revoke
+Answer handle_revoke(Services& s, const Incoming& in);
+// POST /introspect
+Answer handle_introspect(Services& s, const Incoming& in);
+// GET /account/apps: the signed-in customer's connected apps (login page first).
+Answer handle_connected_apps(Services& s, const Incoming& in);
+// POST /account/apps/revoke: client_id + csrf_token; withdraws that app's access.
+Answer handle_connected_apps_revoke(Services& s, const Incoming& in);
+
+// The one return_to value of the login form that is not an authorization request.
+constexpr const char* kAccountAppsReturnTo = "account/apps";
+
+}  // namespace signet::http

@@ -1,0 +1,271 @@
+// OpenID Connect: discovery, /userinfo, RP-initiated logout.
+#include "http/oidc_handlers.h"
+
+#include <algorithm>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/crypto.h"
+#include "common/form.h"
+#include "http/handlers.h"
+#include "interaction/logout_pages.h"
+#include "jose/jws.h"
+#include "protocol/authorize.h"
+#include "protocol/id_token.h"
+#include "protocol/prompt.h"
+
+namespace signet::http {
+namespace {
+
+using protocol::OAuthError;
+
+// --- /userinfo ------------------------------------------------------------------
+
+// RFC 6750 §3: a 401 with the Bearer challenge; no error code when the request
+// carried no token at all (§3.1).
+Answer bearer_error(int status, const std::string& code, const std::string& description,
+                    const std::string& scope = {}) {
+  nlohmann::json body = nlohmann::json::object();
+  std::string challenge = "Bearer realm=\"signet\"";
+  if (!code.empty()) {
+    body = {{"error", code}, {"error_description", description}};
+    challenge += ", error=\"" + code + "\", error_description=\"" + description + "\"";
+    if (!scope.empty()) challenge += ", scope=\"" + scope + "\"";
+  }
+  Answer a = json_answer(status, body);
+  a.www_authenticate = challenge;
+  return a;
+}
+
+std::optional<std::string> bearer_token(const Incoming& in) {
+  if (!in.authorization) return std::nullopt;
+  const std::string& h = *in.authorization;
+  if (h.size() < 7) return std::string();
+  std::string scheme = h.substr(0, 7);
+  std::transform(scheme.begin(), scheme.end(), scheme.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  if (scheme != "bearer ") return std::string();
+  std::string token = h.substr(7);
+  while (!token.empty() && token.front() == ' ') token.erase(token.begin());
+  return token;
+}
+
+bool audience_matches(const nlohmann::json& aud, const std::string& expected) {
+  if (aud.is_string()) return aud == expected;
+  if (aud.is_array()) {
+    return std::any_of(aud.begin(), aud.end(),
+                       [&](const nlohmann::json& a) { return a.is_string() && a == expected; });
+  }
+  return false;
+}
+
+// --- /logout --------------------------------------------------------------------
+
+std::optional<protocol::Session> current_session(Services& s, const Incoming& in,
+                                                 std::optional<OAuthError>& error) {
+  const std::string* id = in.cookie(kSessionCookie);
+  if (!id || id->empty() || id->size() > 128) return std::nullopt;
+  auto found = s.sessions.find_session(sha256_b64url(*id), s.clock.now());
+  if (!found) {
+    error = found.error();
+    return std::nullopt;
+  }
+  return *found;
+}
+
+std::string origin_of(const std::string& uri) {
+  auto scheme_end = uri.find("://");
+  if (scheme_end == std::string::npos) return {};
+  auto path = uri.find_first_of("/?#", scheme_end + 3);
+  return uri.substr(0, path);
+}
+
+std::string param(const Params& p, std::string_view key) {
+  const std::string* v = find_param(p, key);
+  return v ? *v : std::string();
+}
+
+// Where to send the browser after logout: only a URI registered for the client,
+// compared as an exact string (RP-Initiated Logout 1.0 §3).
+struct LogoutTarget {
+  std::string client_id;
+  std::string client_name;
+  std::string redirect_uri;  // "" = no redirect: show "You are signed out"
+  std::string state;
+};
+
+LogoutTarget logout_target(Services& s, const std::string& client_id, const Params& p) {
+  LogoutTarget t;
+  if (client_id.empty()) return t;
+  auto client = s.clients.find_client(client_id);
+  if (!client || !*client) return t;
+  t.client_id = client_id;
+  t.client_name = (*client)->client_name;
+  const std::string uri = param(p, "post_logout_redirect_uri");
+  const auto& allowed = (*client)->post_logout_redirect_uris;
+  if (!uri.empty() && std::find(allowed.begin(), allowed.end(), uri) != allowed.end()) {
+    t.redirect_uri = uri;
+    t.state = param(p, "state");
+  }
+  return t;
+}
+
+Answer end_session_and_leave(Services& s, const Incoming& in, const LogoutTarget& target) {
+  if (const std::string* id = in.cookie(kSessionCookie); id && !id->empty() && id->size() <= 128) {
+    auto deleted = s.sessions.delete_session(sha256_b64url(*id));
+    if (!deleted) return error_page(deleted.error());
+  }
+  Answer a;
+  if (!target.redirect_uri.empty()) {
+    std::vector<std::pair<std::string, std::string>> q;
+    if (!target.state.empty()) q.emplace_back("state", target.state);
+    a = redirect_answer(append_query(target.redirect_uri, q));
+  } else {
+    a = page_answer(200, interaction::render_signed_out());
+  }
+  a.cookies.push_back({kSessionCookie, "", s.config.secure_cookies(), true});
+  return a;
+}
+
+Answer confirm_page(Services& s, const protocol::Session& session, const LogoutTarget& target) {
+  interaction::LogoutView view;
+  view.client_name = target.client_name;
+  auto user = s.users.find_user_by_subject(session.subject);
+  if (user && *user) view.username = (*user)->username;
+  view.csrf_token = session.csrf_token;
+  if (!target.client_id.empty()) view.hidden.emplace_back("client_id", target.client_id);
+  if (!target.redirect_uri.empty()) {
+    view.hidden.emplace_back("post_logout_redirect_uri", target.redirect_uri);
+    if (!target.state.empty()) view.hidden.emplace_back("state", target.state);
+  }
+  Answer a = page_answer(200, interaction::render_logout_confirm(view));
+  // The browser follows the 303 after the form to the RP: allow it in form-action.
+  if (!target.redirect_uri.empty()) a.form_action = origin_of(target.redirect_uri);
+  return a;
+}
+
+Answer logout(Services& s, const Incoming& in, const Params& p, bool confirmed_post) {
+  std::optional<OAuthError> store_error;
+  auto session = current_session(s, in, store_error);
+  if (store_error) return error_page(*store_error);
+
+  const std::string hint = param(p, "id_token_hint");
+  const std::string client_id = param(p, "client_id");
+  if (!hint.empty()) {
+    auto claims = protocol::verify_id_token_hint(*s.keys.current(), s.config.issuer, hint);
+    if (!claims) {
+      log_error("logout", claims.error());
+      return error_page(400, "This sign-out request cannot be completed",
+                        "The app sent an invalid sign-out request.");
+    }
+    const std::string aud = (*claims)["aud"].get<std::string>();
+    if (!client_id.empty() && client_id != aud) {
+      return error_page(400, "This sign-out request cannot be completed",
+                        "The app sent an invalid sign-out request.");
+    }
+    LogoutTarget target = logout_target(s, aud, p);
+    // The hint names the user of this browser's session (or there is none left):
+    // the RP asked, so the session ends without a question.
+    if (!session || session->subject == (*claims)["sub"].get<std::string>()) {
+      return end_session_and_leave(s, in, target);
+    }
+    // Someone else is signed in here: ask before ending their session.
+    return confirm_page(s, *session, target);
+  }
+
+  LogoutTarget target = logout_target(s, client_id, p);
+  if (!session) return end_session_and_leave(s, in, target);
+  if (!confirmed_post) return confirm_page(s, *session, target);
+  const std::string* csrf = find_param(p, "csrf_token");
+  if (!csrf || csrf->empty() || !constant_time_equal(*csrf, session->csrf_token)) {
+    return error_page(403, "This form has expired",
+                      "For your security, please start signing out again.");
+  }
+  return end_session_and_leave(s, in, target);
+}
+
+}  // namespace
+
+nlohmann::json openid_configuration(const config::Config& c) {
+  nlohmann::json doc = authorization_server_metadata(c);
+  doc["userinfo_endpoint"] = c.issuer + "/userinfo";
+  doc["end_session_endpoint"] = c.issuer + "/logout";
+  doc["scopes_supported"] = {"openid",         "profile",       "email",
+                             "offline_access", "read:accounts", "read:transactions",
+                             "write:payments"};
+  doc["subject_types_supported"] = {"public"};
+  doc["id_token_signing_alg_values_supported"] = {"RS256", "ES256"};
+  doc["claims_supported"] = {"iss",       "sub",           "aud",     "exp",  "iat",
+                             "auth_time", "nonce",         "at_hash", "name", "preferred_username",
+                             "email",     "email_verified"};
+  doc["prompt_values_supported"] = protocol::supported_prompt_values();
+  doc["claims_parameter_supported"] = false;
+  doc["request_parameter_supported"] = false;
+  doc["request_uri_parameter_supported"] = false;
+  return doc;
+}
+
+Answer handle_userinfo(Services& s, const Incoming& in) {
+  auto token = bearer_token(in);
+  if (!token) return bearer_error(401, "", "");
+  if (token->empty()) {
+    return bearer_error(400, "invalid_request", "The Authorization header is not a Bearer token.");
+  }
+  const std::string invalid = "The access token is invalid or expired.";
+  const auto ring = s.keys.current();  // kept for the whole verification (keys rotate)
+  auto verified = jose::verify_compact(
+      *token, [&ring](std::string_view kid) { return ring->find_public(kid); });
+  if (!verified) return bearer_error(401, "invalid_token", invalid);
+  const auto& header = verified->header;
+  const auto& claims = verified->payload;
+  // RFC 9068 §4: an access token, never an ID token.
+  auto typ = header.find("typ");
+  if (typ == header.end() || !typ->is_string() ||
+      (*typ != "at+jwt" && *typ != "application/at+jwt")) {
+    return bearer_error(401, "invalid_token", invalid);
+  }
+  auto iss = claims.find("iss");
+  auto aud = claims.find("aud");
+  auto exp = claims.find("exp");
+  auto sub = claims.find("sub");
+  auto scope = claims.find("scope");
+  if (iss == claims.end() || *iss != s.config.issuer || aud == claims.end() ||
+      !audience_matches(*aud, s.config.audience) || exp == claims.end() ||
+      !exp->is_number_integer() || exp->get<int64_t>() <= s.clock.now() || sub == claims.end() ||
+      !sub->is_string()) {
+    return bearer_error(401, "invalid_token", invalid);
+  }
+  std::vector<std::string> scopes;
+  if (scope != claims.end() && scope->is_string()) {
+    auto parsed = protocol::parse_scope(scope->get<std::string>());
+    if (parsed) scopes = std::move(*parsed);
+  }
+  if (!protocol::has_scope(scopes, protocol::kOpenIdScope)) {
+    return bearer_error(403, "insufficient_scope", "The access token lacks the openid scope.",
+                        "openid");
+  }
+  auto user = s.users.find_user_by_subject(sub->get<std::string>());
+  if (!user) return oauth_error_json(user.error());
+  if (!*user) return bearer_error(401, "invalid_token", invalid);
+  return json_answer(200, protocol::user_claims(**user, scopes));
+}
+
+Answer handle_logout_get(Services& s, const Incoming& in) {
+  auto p = parse_form(in.query);
+  if (!p) return error_page(400, "This request cannot be completed", "The request is malformed.");
+  return logout(s, in, *p, false);
+}
+
+Answer handle_logout_post(Services& s, const Incoming& in) {
+  if (!in.is_form()) {
+    return error_page(415, "Unsupported request", "The sign-out form must be sent as a form.");
+  }
+  auto p = parse_form(in.body);
+  if (!p) return error_page(400, "This request cannot be completed", "The form is malformed.");
+  // A POST carrying an id_token_hint is the RP's own request; one without is
+  // the confirmation form and needs its CSRF token.
+  return logout(s, in, *p, true);
+}
+
+}  // namespace signet::http

@@ -1,0 +1,134 @@
+// Introspection (RFC 7662) and revocation (RFC 7009). Access tokens are checked
+// on the CPU (signature by a key of the ring) and then with one indexed lookup
+// in the revocation list; refresh tokens by their digest.
+#include "protocol/introspection.h"
+
+#include <algorithm>
+#include <utility>
+
+#include "common/crypto.h"
+#include "jose/jws.h"
+
+namespace signet::protocol {
+namespace {
+
+constexpr size_t kMaxTokenSize = 8192;
+
+const nlohmann::json kInactive = {{"active", false}};
+
+bool is_jws_shaped(const std::string& token) { return token.find('.') != std::string::npos; }
+
+const std::string* token_param(const Params& form) {
+  const std::string* t = find_param(form, "token");
+  return t && !t->empty() ? t : nullptr;
+}
+
+bool has_string(const nlohmann::json& j, const char* key) {
+  return j.contains(key) && j[key].is_string();
+}
+bool has_int(const nlohmann::json& j, const char* key) {
+  return j.contains(key) && j[key].is_number_integer();
+}
+
+}  // namespace
+
+std::optional<nlohmann::json> verify_own_access_token(const std::string& token,
+                                                      const jose::KeyRing& keys,
+                                                      const TokenSettings& settings) {
+  if (token.size() > kMaxTokenSize) return std::nullopt;
+  auto v = jose::verify_compact(
+      token, [&keys](std::string_view kid) { return keys.find_public(kid); }, kMaxTokenSize);
+  if (!v) return std::nullopt;
+  const nlohmann::json& h = v->header;
+  const nlohmann::json& c = v->payload;
+  if (!has_string(h, "typ") || h["typ"].get<std::string>() != "at+jwt") return std::nullopt;
+  if (!has_string(c, "iss") || c["iss"].get<std::string>() != settings.issuer) return std::nullopt;
+  for (const char* k : {"sub", "client_id", "jti"}) {
+    if (!has_string(c, k)) return std::nullopt;
+  }
+  if (!has_int(c, "exp") || !has_int(c, "iat")) return std::nullopt;
+  return c;
+}
+
+Result<nlohmann::json, OAuthError> Introspection::introspect(const TokenRequest& request) {
+  auto client = authenticate_client(request, clients_);
+  if (!client) return fail(std::move(client.error()));
+  if (client->is_public) {
+    return fail(
+        OAuthError::invalid_client("Client authentication failed.",
+                                   "public client " + client->client_id + " may not introspect"));
+  }
+  const std::string* token = token_param(request.form);
+  if (!token) return fail(OAuthError::invalid_request("The token parameter is missing."));
+  const int64_t now = clock_.now();
+
+  if (is_jws_shaped(*token)) {
+    auto claims = verify_own_access_token(*token, *keys_.current(), settings_);
+    if (!claims) return kInactive;
+    const nlohmann::json& c = *claims;
+    if (now >= c["exp"].get<int64_t>()) return kInactive;
+    auto revoked = store_.is_access_token_revoked(c["jti"].get<std::string>());
+    if (!revoked) return fail(std::move(revoked.error()));
+    if (*revoked) return kInactive;
+    nlohmann::json out = {{"active", true},  {"client_id", c["client_id"]},
+                          {"sub", c["sub"]}, {"iss", c["iss"]},
+                          {"exp", c["exp"]}, {"iat", c["iat"]},
+                          {"jti", c["jti"]}, {"token_type", "Bearer"}};
+    if (c.contains("scope")) out["scope"] = c["scope"];
+    if (c.contains("aud")) out["aud"] = c["aud"];
+    return out;
+  }
+
+  if (token->size() > kMaxTokenSize) return kInactive;
+  auto found = store_.find_refresh_token(sha256_b64url(*token));
+  if (!found) return fail(std::move(found.error()));
+  if (!found->has_value()) return kInactive;
+  const RefreshTokenRecord& r = **found;
+  const int64_t exp = std::min(r.expires_at, r.family_expires_at);
+  // A refresh token is only ever shown to the client that holds it.
+  if (r.client_id != client->client_id || r.used_at || r.family_revoked_at || now >= exp) {
+    return kInactive;
+  }
+  std::string scope;
+  for (const auto& s : r.scopes) scope += (scope.empty() ? "" : " ") + s;
+  return nlohmann::json{{"active", true},
+                        {"scope", scope},
+                        {"client_id", r.client_id},
+                        {"sub", r.subject},
+                        {"exp", exp},
+                        {"iat", r.issued_at},
+                        {"iss", settings_.issuer},
+                        {"token_type", "refresh_token"}};
+}
+
+Result<Ok, OAuthError> Introspection::revoke(const TokenRequest& request) {
+  auto client = authenticate_client(request, clients_);
+  if (!client) return fail(std::move(client.error()));
+  const std::string* token = token_param(request.form);
+  if (!token) return fail(OAuthError::invalid_request("The token parameter is missing."));
+  // token_type_hint is only a hint (RFC 7009 §2.1): the shape tells the kind.
+  const int64_t now = clock_.now();
+
+  if (is_jws_shaped(*token)) {
+    auto claims = verify_own_access_token(*token, *keys_.current(), settings_);
+    if (!claims) return Ok{};
+    const nlohmann::json& c = *claims;
+    if (c["client_id"].get<std::string>() != client->client_id) return Ok{};
+    const int64_t exp = c["exp"].get<int64_t>();
+    if (now >= exp) return Ok{};
+    auto r = store_.revoke_access_token(c["jti"].get<std::string>(), exp, now, "revocation");
+    if (!r) return fail(std::move(r.error()));
+    return Ok{};
+  }
+
+  if (token->size() > kMaxTokenSize) return Ok{};
+  auto found = store_.find_refresh_token(sha256_b64url(*token));
+  if (!found) return fail(std::move(found.error()));
+  if (!found->has_value() || (*found)->client_id != client->client_id) return Ok{};
+  if ((*found)->family_revoked_at) return Ok{};
+  auto r = store_.revoke_family((*found)->family_id, now, "revocation");
+  if (!r) return fail(std::move(r.error()));
+  return Ok{};
+}
+
+}  // namespace signet::protocol

@@ -1,0 +1,65 @@
+// Token introspection (RFC 7662) and the shared check of Signet's own access
+// tokens (RFC 9068), used by introspection and revocation (RFC 7009).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "common/clock.h"
+#include "common/result.h"
+#include "jose/key_ring.h"
+#include "protocol/error.h"
+#include "protocol/lifecycle_store.h"
+#include "protocol/token_endpoint.h"
+
+namespace signet::protocol {
+
+// The claims of an access token that this issuer signed (signature by a key of
+// the ring, typ at+jwt, our iss, the claims present). Expiry is NOT checked.
+std::optional<nlohmann::json> verify_own_access_token(const std::string& token,
+                                                      const jose::KeyRing& keys,
+                                                      const TokenSettings& settings);
+
+class Introspection {
+ public:
+  // `keys` is read at every request (keys rotate while the server runs).
+  Introspection(TokenSettings settings, ClientStore& clients, TokenLifecycleStore& store,
+                const jose::KeyRingHolder& keys, const Clock& clock)
+      : settings_(std::move(settings)),
+        clients_(clients),
+        store_(store),
+        keys_(keys),
+        clock_(clock) {}
+  // A fixed ring that outlives this object (tests).
+  Introspection(TokenSettings settings, ClientStore& clients, TokenLifecycleStore& store,
+                const jose::KeyRing& keys, const Clock& clock)
+      : settings_(std::move(settings)),
+        clients_(clients),
+        store_(store),
+        owned_keys_(std::make_unique<jose::KeyRingHolder>(jose::KeyRingHolder::borrow(keys))),
+        keys_(*owned_keys_),
+        clock_(clock) {}
+
+  // RFC 7662 §2: the caller must be a confidential client (resource servers are
+  // clients here). {"active":false} for anything unknown, expired, revoked,
+  // malformed, or a refresh token of another client.
+  Result<nlohmann::json, OAuthError> introspect(const TokenRequest& request);
+
+  // RFC 7009 §2: revokes the caller's own refresh token (its whole family, with
+  // the access tokens issued from it) or access token. Unknown, invalid or
+  // foreign tokens change nothing and still succeed.
+  Result<Ok, OAuthError> revoke(const TokenRequest& request);
+
+ private:
+  TokenSettings settings_;
+  ClientStore& clients_;
+  TokenLifecycleStore& store_;
+  std::unique_ptr<jose::KeyRingHolder> owned_keys_;  // only with the fixed-ring constructor
+  const jose::KeyRingHolder& keys_;
+  const Clock& clock_;
+};
+
+}  // namespace signet::protocol

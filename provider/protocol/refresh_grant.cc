@@ -1,0 +1,153 @@
+// The refresh_token grant (RFC 6749 §6) with rotation on every use and reuse
+// detection (RFC 9700 §4.14.2), and the start of a family at code redemption.
+#include "protocol/refresh_grant.h"
+
+#include <algorithm>
+#include <iostream>
+#include <utility>
+
+#include "common/crypto.h"
+#include "protocol/authorize.h"
+#include "protocol/token_endpoint.h"
+
+namespace signet::protocol {
+namespace {
+
+// One public text for every failure about the refresh token itself.
+constexpr const char* kBadRefresh = "The refresh token is invalid or expired.";
+
+}  // namespace
+
+void log_security_event_to_stderr(const nlohmann::json& event) {
+  nlohmann::json line = event;
+  line["level"] = "warning";
+  std::cerr << line.dump() + "\n" << std::flush;
+}
+
+bool should_issue_refresh_token(const Client& client, const AuthorizationCode& /*code*/) {
+  return client.allows_grant("refresh_token");
+}
+
+void TokenEndpoint::enable_refresh_tokens(TokenLifecycleStore& store, RefreshSettings settings,
+                                          SecurityEventSink events) {
+  lifecycle_ = &store;
+  refresh_settings_ = settings;
+  security_events_ = std::move(events);
+}
+
+Result<std::string, OAuthError> TokenEndpoint::start_refresh_family(
+    const Client& client, const AuthorizationCode& code, const IssuedAccessToken& access_token,
+    int64_t now, std::string& family_id) {
+  const std::string token = random_token(32);
+  NewRefreshFamily family;
+  family.family_id = random_token(16);
+  family.client_id = client.client_id;
+  family.subject = code.subject;
+  family.scopes = code.scopes;
+  family.code_digest = code.code_digest;
+  family.created_at = now;
+  family.expires_at = now + refresh_settings_.max_age;
+  NewRefreshToken first{sha256_b64url(token), family.family_id, code.scopes, now,
+                        std::min(now + refresh_settings_.lifetime, family.expires_at)};
+  IssuedTokenRecord access{access_token.jti, code.subject, client.client_id, family.family_id,
+                           access_token.expires_at};
+  auto created = lifecycle_->create_family(family, first, access);
+  if (!created) return fail(std::move(created.error()));
+  family_id = family.family_id;
+  return token;
+}
+
+Result<TokenResponse, OAuthError> TokenEndpoint::refresh_token_grant(const Client& client,
+                                                                     const Params& form) {
+  if (!lifecycle_ || !client.allows_grant("refresh_token")) {
+    return fail(OAuthError::unauthorized_client(
+        "The client may not use the refresh_token grant.",
+        "client " + client.client_id + " lacks the refresh_token grant"));
+  }
+  const std::string* presented = find_param(form, "refresh_token");
+  if (!presented || presented->empty()) {
+    return fail(OAuthError::invalid_request("The refresh_token parameter is missing."));
+  }
+  std::vector<std::string> requested;
+  if (const std::string* scope = find_param(form, "scope")) {
+    auto parsed = parse_scope(*scope);
+    if (!parsed) return fail(std::move(parsed.error()));
+    requested = std::move(*parsed);
+  }
+
+  const int64_t now = clock_.now();
+  std::string new_token;
+  std::vector<std::string> scopes;
+  std::optional<IssuedAccessToken> issued;
+
+  auto rotation = lifecycle_->rotate(
+      sha256_b64url(*presented), now,
+      [&](const RefreshTokenRecord& r) -> Result<RotationPlan, OAuthError> {
+        // Bound to its client (RFC 6749 §6): another client learns nothing.
+        if (r.client_id != client.client_id) {
+          return fail(OAuthError::invalid_grant(
+              kBadRefresh,
+              "refresh token of client " + r.client_id + " presented by " + client.client_id));
+        }
+        if (now >= r.expires_at || now >= r.family_expires_at) {
+          return fail(OAuthError::invalid_grant(kBadRefresh, "refresh token expired"));
+        }
+        // §6: narrower is fine; anything not originally granted is refused.
+        scopes = r.scopes;
+        if (!requested.empty()) {
+          for (const auto& s : requested) {
+            if (std::find(r.scopes.begin(), r.scopes.end(), s) == r.scopes.end()) {
+              return fail(OAuthError::invalid_scope(
+                  "The requested scope exceeds the scope originally granted.",
+                  "refresh asked for " + s + " beyond the grant"));
+            }
+          }
+          scopes = requested;
+        }
+        auto token = issue_access_token(keys_, settings_, r.subject, client.client_id, scopes, now);
+        if (!token) return fail(std::move(token.error()));
+        issued = std::move(*token);
+        new_token = random_token(32);
+        RotationPlan plan;
+        // §6: the new refresh token keeps the scope of the one it replaces.
+        plan.successor = {sha256_b64url(new_token), r.family_id, r.scopes, now,
+                          std::min(now + refresh_settings_.lifetime, r.family_expires_at)};
+        plan.access_token = {issued->jti, r.subject, client.client_id, r.family_id,
+                             issued->expires_at};
+        return plan;
+      });
+  if (!rotation) return fail(std::move(rotation.error()));
+
+  switch (rotation->outcome) {
+    case RotationOutcome::kRotated:
+      break;
+    case RotationOutcome::kUnknown:
+      return fail(OAuthError::invalid_grant(kBadRefresh, "unknown refresh token"));
+    case RotationOutcome::kRevoked:
+      return fail(OAuthError::invalid_grant(kBadRefresh, "refresh token family revoked"));
+    case RotationOutcome::kReused: {
+      const RefreshTokenRecord& r = rotation->presented;
+      if (security_events_) {
+        security_events_({{"event", "refresh_token_reuse"},
+                          {"client_id", r.client_id},
+                          {"presented_by", client.client_id},
+                          {"subject", r.subject},
+                          {"family_id", r.family_id},
+                          {"used_at", r.used_at.value_or(0)},
+                          {"time", now},
+                          {"action", "family_revoked"}});
+      }
+      return fail(OAuthError::invalid_grant(kBadRefresh, "refresh token reused; family revoked"));
+    }
+  }
+  if (!issued) return fail(OAuthError::server_error("rotation stored no access token"));
+
+  TokenResponse response;
+  response.access_token = std::move(issued->token);
+  response.expires_in = issued->expires_at - now;
+  response.scope = join_scope(scopes);
+  response.refresh_token = std::move(new_token);
+  return response;
+}
+
+}  // namespace signet::protocol

@@ -1,0 +1,87 @@
+// PostgreSQL operations of key rotation, client administration and the resource
+// registry (sql/0005). They share PostgresStore's connection pool and use plain
+// parameterised statements (none of them is on a hot path except
+// find_resource, which is one indexed lookup).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "protocol/resource_indicator.h"
+#include "store/postgres_stores.h"
+
+namespace signet::store {
+
+// What one promote_due() call did.
+struct Promotion {
+  std::string alg;
+  std::string activated_kid;
+  std::vector<std::string> retired_kids;
+};
+
+class PostgresKeyStore {
+ public:
+  template <class T>
+  using StoreResult = protocol::StoreResult<T>;
+  explicit PostgresKeyStore(PostgresStore& store) : pool_(store.pool()) {}
+
+  // Inserts a key in state "next" (published at once, not yet signing).
+  StoreResult<Ok> insert_next(const StoredSigningKey& key);
+
+  // For each algorithm, the newest "next" key published for at least
+  // `publish_delay` seconds (or exactly `force_kid`, whatever its age) becomes
+  // "active"; the active key of that algorithm becomes "retired" (retired_at =
+  // now); older "next" keys of that algorithm, never used, are deleted. Runs under
+  // a transaction-level advisory lock: when another replica holds it, nothing is
+  // done (unless `force_kid` is set, which waits for it).
+  StoreResult<std::vector<Promotion>> promote_due(int64_t now, int64_t publish_delay,
+                                                  const std::string& force_kid = {});
+
+  // Deletes retired keys that no live token can carry any more: retired before
+  // now - (the longest access token lifetime, the server's `default_token_ttl`
+  // or a client's) - `margin`. Returns the kids deleted.
+  StoreResult<std::vector<std::string>> delete_expired(int64_t now, int64_t default_token_ttl,
+                                                       int64_t margin);
+
+ private:
+  ConnectionPool& pool_;
+};
+
+class PostgresClientAdmin {
+ public:
+  template <class T>
+  using StoreResult = protocol::StoreResult<T>;
+  explicit PostgresClientAdmin(PostgresStore& store) : pool_(store.pool()) {}
+
+  // Replaces the editable metadata of an existing client (name, redirect URIs,
+  // scopes, grants, access token lifetime). False when there is no such client.
+  StoreResult<bool> update(const protocol::Client& client);
+  StoreResult<bool> set_secret_digest(std::string_view client_id, std::string_view digest);
+  // Deletes the client; its codes and consents go with it (ON DELETE CASCADE).
+  StoreResult<bool> remove(std::string_view client_id);
+
+ private:
+  ConnectionPool& pool_;
+};
+
+class PostgresResourceStore final : public protocol::ResourceStore {
+ public:
+  template <class T>
+  using StoreResult = protocol::StoreResult<T>;
+  explicit PostgresResourceStore(PostgresStore& store) : pool_(store.pool()) {}
+
+  StoreResult<std::optional<protocol::ResourceServer>> find_resource(
+      std::string_view audience) override;
+  // An existing audience fails with "resource already exists" (409).
+  StoreResult<Ok> add(const protocol::ResourceServer& resource);
+  // Every resource server, by audience.
+  StoreResult<std::vector<protocol::ResourceServer>> list();
+
+ private:
+  ConnectionPool& pool_;
+};
+
+}  // namespace signet::store

@@ -1,0 +1,268 @@
+// Key rotation, client administration and resource indicators against the real
+// servers: bank-api keeps verifying across a rotation without restart, several
+// signet processes on one database follow a rotation, client changes reach a
+// running server through the client cache invalidation, and `resource` sets `aud`.
+#include <chrono>
+#include <set>
+#include <thread>
+
+#include "harness.h"
+
+namespace signet::it {
+namespace {
+
+const std::string kRedirect = "https://finance.example.com/callback";
+
+// Forgets a test's extra server in the World's log list when the test ends.
+struct Forget {
+  Server& s;
+  ~Forget() { std::erase(World::get().processes, s.process.get()); }
+};
+
+class KeysClientsTest : public IntegrationTest {
+ protected:
+  // A machine client (client_credentials) for `scope`.
+  Client machine(const std::string& scope) {
+    return w().add_client(w().unique("Machine"), {}, scope, false, {"client_credentials"});
+  }
+  HttpResponse cc_token(const Client& c, const std::string& base_url = {},
+                        std::vector<std::pair<std::string, std::string>> extra = {}) {
+    std::vector<std::pair<std::string, std::string>> fields = {
+        {"grant_type", "client_credentials"}};
+    fields.insert(fields.end(), extra.begin(), extra.end());
+    if (base_url.empty()) return w().token_request(fields, &c);
+    HttpClient http;
+    return http.post_form(base_url + "/token", fields,
+                          {{"Authorization", basic_auth(c.client_id, c.client_secret)}});
+  }
+  static std::set<std::string> jwks_kids(const std::string& base_url) {
+    HttpClient http;
+    std::set<std::string> kids;
+    auto r = http.get(base_url + "/jwks");
+    EXPECT_EQ(r.status, 200) << r.error << r.body;
+    if (r.status != 200) return kids;
+    const nlohmann::json body = r.json();  // kept alive for the loop
+    for (const auto& k : body["keys"]) kids.insert(k.value("kid", ""));
+    return kids;
+  }
+  // Polls until a fresh token from `base_url` is signed with `kid` (replicas reload
+  // through LISTEN signet_keys).
+  std::string token_signed_with(const Client& c, const std::string& kid,
+                                const std::string& base_url) {
+    for (int i = 0; i < 100; ++i) {
+      auto r = cc_token(c, base_url);
+      if (r.status == 200) {
+        std::string token = r.json()["access_token"];
+        if (jwt_header(token).value("kid", "") == kid) return token;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    return {};
+  }
+  // bank-api refetches its JWKS on an unknown kid at most every 30 s (the
+  // resource library's guard against kid floods): a token signed by a key newer
+  // than its last fetch is accepted within that interval, without a restart.
+  HttpResponse bank_get_eventually(const std::string& path, const std::string& token) {
+    HttpResponse r;
+    for (int i = 0; i < 80; ++i) {
+      r = w().bank_get(path, token);
+      if (r.status == 200 || r.body.find("unknown signing key") == std::string::npos) break;
+      std::this_thread::sleep_for(std::chrono::milliseconds(500));
+    }
+    return r;
+  }
+  nlohmann::json keys_list() {
+    auto r = w().cli({"keys", "list"});
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    return nlohmann::json::parse(r.out);
+  }
+};
+
+TEST_F(KeysClientsTest, RotationWhileBankApiServesKeepsTokensAccepted) {
+  Client c = machine("read:accounts");
+  auto first = cc_token(c);
+  ASSERT_EQ(first.status, 200) << first.body;
+  const std::string old_token = first.json()["access_token"];
+  ASSERT_EQ(w().bank_get("/accounts", old_token).status, 200);
+  const std::string old_kid = jwt_header(old_token)["kid"];
+
+  auto rotated = w().cli({"keys", "rotate", "--now"});
+  ASSERT_EQ(rotated.exit_code, 0) << rotated.err;
+  const auto j = nlohmann::json::parse(rotated.out);
+  const std::string new_kid = j["kid"];
+  EXPECT_EQ(j["state"], "active");
+  EXPECT_NE(new_kid, old_kid);
+
+  const std::string new_token = token_signed_with(c, new_kid, w().signet.base_url);
+  ASSERT_FALSE(new_token.empty()) << "signet never signed with the new key";
+  auto kids = jwks_kids(w().signet.base_url);
+  EXPECT_TRUE(kids.count(new_kid));
+  EXPECT_TRUE(kids.count(old_kid)) << "the retired key must stay published";
+  // bank-api has the old JWKS cached: it refetches on the unknown kid.
+  auto r = bank_get_eventually("/accounts", new_token);
+  EXPECT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(w().bank_get("/accounts", old_token).status, 200) << "old tokens stay valid";
+
+  bool old_retired = false;
+  for (const auto& k : keys_list()) {
+    if (k["kid"] == old_kid) old_retired = k["state"] == "retired" && !k["retired_at"].is_null();
+  }
+  EXPECT_TRUE(old_retired);
+}
+
+TEST_F(KeysClientsTest, TwoSignetProcessesFollowOneRotation) {
+  std::string error;
+  Server second = w().start_signet({}, &error);
+  Forget forget{second};
+  ASSERT_TRUE(second.process) << error;
+  Client c = machine("read:accounts");
+  ASSERT_EQ(cc_token(c, second.base_url).status, 200);
+
+  auto rotated = w().cli({"keys", "rotate", "--now"});
+  ASSERT_EQ(rotated.exit_code, 0) << rotated.err;
+  const std::string new_kid = nlohmann::json::parse(rotated.out)["kid"];
+  EXPECT_FALSE(token_signed_with(c, new_kid, second.base_url).empty())
+      << "the second process never reloaded its keys";
+  EXPECT_FALSE(token_signed_with(c, new_kid, w().signet.base_url).empty());
+  EXPECT_TRUE(jwks_kids(second.base_url).count(new_kid));
+}
+
+TEST_F(KeysClientsTest, NextKeyIsPublishedAtOnceAndPromotedAfterTheDelay) {
+  std::string error;
+  Server fast = w().start_signet({{"SIGNET_KEY_PUBLISH_DELAY", "2"}}, &error);
+  Forget forget{fast};
+  ASSERT_TRUE(fast.process) << error;
+  Client c = machine("read:accounts");
+
+  auto rotated = w().cli({"keys", "rotate"});
+  ASSERT_EQ(rotated.exit_code, 0) << rotated.err;
+  const auto j = nlohmann::json::parse(rotated.out);
+  EXPECT_EQ(j["state"], "next");
+  const std::string kid = j["kid"];
+  // Published at once (after the reload), not signing yet.
+  bool published = false;
+  for (int i = 0; i < 50 && !published; ++i) {
+    published = jwks_kids(fast.base_url).count(kid) > 0;
+    if (!published) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  EXPECT_TRUE(published);
+  // Within a few seconds the server promotes it; then it signs.
+  EXPECT_FALSE(token_signed_with(c, kid, fast.base_url).empty());
+  bool active = false;
+  for (const auto& k : keys_list()) {
+    if (k["kid"] == kid) active = k["state"] == "active";
+  }
+  EXPECT_TRUE(active);
+}
+
+TEST_F(KeysClientsTest, RotatedSecretReplacesTheOldOneOnARunningServer) {
+  Client c = machine("read:accounts");
+  ASSERT_EQ(cc_token(c).status, 200);  // now cached by the server
+  auto rotated = w().cli({"client", "rotate-secret", c.client_id});
+  ASSERT_EQ(rotated.exit_code, 0) << rotated.err;
+  Client fresh = c;
+  fresh.client_secret = nlohmann::json::parse(rotated.out)["client_secret"];
+  ASSERT_NE(fresh.client_secret, c.client_secret);
+  HttpResponse old_secret;
+  for (int i = 0; i < 50; ++i) {  // the NOTIFY reaches the cache within moments
+    old_secret = cc_token(c);
+    if (old_secret.status == 401) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  EXPECT_EQ(old_secret.status, 401) << old_secret.body;
+  EXPECT_EQ(old_secret.json().value("error", ""), "invalid_client");
+  EXPECT_EQ(cc_token(fresh).status, 200);
+}
+
+TEST_F(KeysClientsTest, DeletedClientIsInvalidClient) {
+  Client c = machine("read:accounts");
+  ASSERT_EQ(cc_token(c).status, 200);
+  auto deleted = w().cli({"client", "delete", c.client_id});
+  ASSERT_EQ(deleted.exit_code, 0) << deleted.err;
+  HttpResponse r;
+  for (int i = 0; i < 50; ++i) {
+    r = cc_token(c);
+    if (r.status == 401) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  EXPECT_EQ(r.status, 401) << r.body;
+  EXPECT_EQ(r.json().value("error", ""), "invalid_client");
+  EXPECT_NE(w().cli({"client", "show", c.client_id}).exit_code, 0);
+}
+
+TEST_F(KeysClientsTest, PerClientAccessTokenLifetime) {
+  Client c = machine("read:accounts");
+  auto updated = w().cli({"client", "update", c.client_id, "--access-token-ttl", "120"});
+  ASSERT_EQ(updated.exit_code, 0) << updated.err;
+  EXPECT_EQ(nlohmann::json::parse(updated.out)["access_token_ttl"], 120);
+  HttpResponse r;
+  for (int i = 0; i < 50; ++i) {
+    r = cc_token(c);
+    if (r.status == 200 && r.json()["expires_in"] == 120) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(r.json()["expires_in"], 120);
+  const auto claims = jwt_claims(r.json()["access_token"].get<std::string>());
+  EXPECT_EQ(claims["exp"].get<int64_t>() - claims["iat"].get<int64_t>(), 120);
+}
+
+TEST_F(KeysClientsTest, ResourceIndicatorSetsTheAudience) {
+  const std::string other = "https://" + w().unique("ledger") + ".example.com/api";
+  auto added = w().cli(
+      {"resource", "add", "--audience", other, "--name", "Ledger", "--scope", "read:accounts"});
+  ASSERT_EQ(added.exit_code, 0) << added.err;
+  Client c = machine("read:accounts write:payments");
+
+  auto bank = cc_token(c, {}, {{"resource", "bank-api"}});
+  ASSERT_EQ(bank.status, 200) << bank.body;
+  const std::string bank_token = bank.json()["access_token"];
+  EXPECT_EQ(jwt_claims(bank_token)["aud"], "bank-api");
+  EXPECT_EQ(bank_get_eventually("/accounts", bank_token).status, 200);
+
+  auto ledger = cc_token(c, {}, {{"resource", other}});
+  ASSERT_EQ(ledger.status, 200) << ledger.body;
+  EXPECT_EQ(ledger.json()["scope"], "read:accounts") << "only the scopes the resource owns";
+  const std::string ledger_token = ledger.json()["access_token"];
+  EXPECT_EQ(jwt_claims(ledger_token)["aud"], other);
+  // bank-api accepts only tokens for its own audience.
+  auto refused = bank_get_eventually("/accounts", ledger_token);
+  EXPECT_EQ(refused.status, 401);
+  EXPECT_NE(refused.header("www-authenticate").find("invalid_token"), std::string::npos);
+
+  auto unknown = cc_token(c, {}, {{"resource", "https://unknown.example.com/"}});
+  EXPECT_EQ(unknown.status, 400);
+  EXPECT_EQ(unknown.json().value("error", ""), "invalid_target");
+  auto foreign_scope = cc_token(c, {}, {{"resource", other}, {"scope", "write:payments"}});
+  EXPECT_EQ(foreign_scope.status, 400);
+  EXPECT_EQ(foreign_scope.json().value("error", ""), "invalid_scope");
+}
+
+TEST_F(KeysClientsTest, ResourceIndicatorInTheCodeFlow) {
+  User user = w().add_user(w().unique("rita"), "correct horse battery staple");
+  Client c = w().add_client(w().unique("FinanceApp"), {kRedirect}, "read:accounts");
+  HttpClient browser;
+  AuthorizeRequest req;
+  req.client_id = c.client_id;
+  req.redirect_uri = kRedirect;
+  req.scope = "read:accounts";
+  req.state = random_hex(8);
+  req.code_verifier = random_hex(32);
+  req.extra = {{"resource", "bank-api"}};
+  auto result = w().authorize(browser, req, user);
+  ASSERT_FALSE(result.code().empty()) << result.redirect << result.last.body;
+  auto token = w().exchange_code(c, result.code(), kRedirect, req.code_verifier);
+  ASSERT_EQ(token.status, 200) << token.body;
+  EXPECT_EQ(jwt_claims(token.json()["access_token"].get<std::string>())["aud"], "bank-api");
+
+  req.extra = {{"resource", "https://unknown.example.com/"}};
+  req.state = random_hex(8);
+  auto second = w().authorize(browser, req, user);
+  ASSERT_FALSE(second.code().empty());
+  auto refused = w().exchange_code(c, second.code(), kRedirect, req.code_verifier);
+  EXPECT_EQ(refused.status, 400);
+  EXPECT_EQ(refused.json().value("error", ""), "invalid_target");
+}
+
+}  // namespace
+}  // namespace signet::it

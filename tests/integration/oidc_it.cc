@@ -1,0 +1,343 @@
+// OpenID Connect Core 1.0 over HTTP against the real signet: ID tokens (nonce,
+// at_hash, auth_time), prompt and max_age, /userinfo, discovery, single sign-on
+// and RP-initiated logout. The tests act as the relying party.
+#include <algorithm>
+#include <chrono>
+#include <set>
+#include <thread>
+
+#include "harness.h"
+
+namespace signet::it {
+namespace {
+
+const std::string kRedirect = "https://rp.example.com/callback";
+const std::string kLoggedOut = "https://rp.example.com/logged-out";
+const std::string kPassword = "correct horse battery staple";
+
+class OidcTest : public IntegrationTest {
+ protected:
+  User alice() {
+    User u{w().unique("alice"), kPassword, ""};
+    auto r = w().cli({"user", "add", u.username, "--password-stdin", "--name", "Alice Martin",
+                      "--email", u.username + "@example.com", "--email-verified"},
+                     kPassword + "\n");
+    EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+    u.subject = nlohmann::json::parse(r.out).at("subject").get<std::string>();
+    return u;
+  }
+  Client rp(const std::string& extra_alg = {}) {
+    std::vector<std::string> args{"client",         "add",     "--name",
+                                  w().unique("RP"), "--scope", "openid profile email read:accounts",
+                                  "--redirect-uri", kRedirect, "--post-logout-redirect-uri",
+                                  kLoggedOut};
+    if (!extra_alg.empty()) {
+      args.push_back("--id-token-alg");
+      args.push_back(extra_alg);
+    }
+    auto r = w().cli(args);
+    EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+    Client c;
+    c.raw = nlohmann::json::parse(r.out);
+    c.client_id = c.raw.at("client_id").get<std::string>();
+    c.client_secret = c.raw.at("client_secret").get<std::string>();
+    c.redirect_uris = {kRedirect};
+    return c;
+  }
+  AuthorizeRequest request(const Client& c, const std::string& scope,
+                           std::vector<std::pair<std::string, std::string>> extra = {}) {
+    return AuthorizeRequest{c.client_id,    kRedirect,      scope,
+                            random_hex(12), random_hex(32), std::move(extra)};
+  }
+  // The whole code flow; returns the token response.
+  nlohmann::json tokens(HttpClient& browser, const Client& c, const User& u,
+                        const AuthorizeRequest& req, AuthorizationResult* result = nullptr) {
+    auto a = w().authorize(browser, req, u);
+    if (result) *result = a;
+    EXPECT_FALSE(a.code().empty()) << a.redirect << a.last.body;
+    auto t = w().exchange_code(c, a.code(), kRedirect, req.code_verifier);
+    EXPECT_EQ(t.status, 200) << t.body;
+    return t.json();
+  }
+};
+
+TEST_F(OidcTest, IdTokenCarriesNonceAtHashAuthTimeAndClaimsByScope) {
+  User u = alice();
+  Client c = rp();
+  HttpClient browser;
+  const std::string nonce = random_hex(16);
+  const int64_t before = now_seconds();
+  auto t = tokens(browser, c, u, request(c, "openid profile", {{"nonce", nonce}}));
+  ASSERT_TRUE(t.contains("id_token")) << t.dump();
+  const std::string id_token = t["id_token"];
+  auto h = jwt_header(id_token);
+  auto claims = jwt_claims(id_token);
+  EXPECT_EQ(h["alg"], "RS256");
+  EXPECT_EQ(h["typ"], "JWT");
+  EXPECT_EQ(claims["iss"], w().signet.base_url);
+  EXPECT_EQ(claims["aud"], c.client_id);
+  EXPECT_EQ(claims["sub"], u.subject);
+  EXPECT_EQ(claims["nonce"], nonce);
+  EXPECT_GE(claims["auth_time"].get<int64_t>(), before - 1);
+  EXPECT_GT(claims["exp"].get<int64_t>(), claims["iat"].get<int64_t>());
+  const std::string digest = sha256(t["access_token"].get<std::string>());
+  EXPECT_EQ(claims["at_hash"], b64url(digest.substr(0, 16)));
+  EXPECT_EQ(claims["name"], "Alice Martin");
+  EXPECT_EQ(claims["preferred_username"], u.username);
+  EXPECT_FALSE(claims.contains("email")) << "email claim without the email scope";
+
+  // The RP compares the nonce it stored with the one in the token: a token minted
+  // for another request is recognised.
+  auto other = tokens(browser, c, u, request(c, "openid", {{"nonce", random_hex(16)}}));
+  EXPECT_NE(jwt_claims(other["id_token"].get<std::string>())["nonce"], nonce);
+
+  // The signature verifies against the published RS256 key.
+  auto jwks = HttpClient().get(w().signet.base_url + "/jwks").json();
+  bool found = false;
+  for (const auto& k : jwks["keys"]) found = found || (k["kid"] == h["kid"] && k["kty"] == "RSA");
+  EXPECT_TRUE(found) << jwks.dump();
+}
+
+TEST_F(OidcTest, Es256IdTokenWhenTheClientAsks) {
+  User u = alice();
+  Client c = rp("ES256");
+  EXPECT_EQ(c.raw["id_token_signed_response_alg"], "ES256");
+  HttpClient browser;
+  auto t = tokens(browser, c, u, request(c, "openid"));
+  EXPECT_EQ(jwt_header(t["id_token"].get<std::string>())["alg"], "ES256");
+  EXPECT_FALSE(jwt_claims(t["id_token"].get<std::string>()).contains("nonce"));
+}
+
+TEST_F(OidcTest, NoIdTokenWithoutOpenid) {
+  User u = alice();
+  Client c = rp();
+  HttpClient browser;
+  auto t = tokens(browser, c, u, request(c, "read:accounts"));
+  EXPECT_FALSE(t.contains("id_token"));
+}
+
+TEST_F(OidcTest, PromptNoneWithoutSessionIsLoginRequired) {
+  Client c = rp();
+  HttpClient browser;
+  auto req = request(c, "openid", {{"prompt", "none"}});
+  auto r = browser.get(w().authorize_url(req));
+  ASSERT_EQ(r.status, 303) << r.body;
+  auto p = query_params(r.location());
+  EXPECT_EQ(r.location().rfind(kRedirect + "?", 0), 0u);
+  EXPECT_EQ(p["error"], "login_required");
+  EXPECT_EQ(p["state"], req.state);
+  EXPECT_EQ(p["iss"], w().signet.base_url);
+}
+
+TEST_F(OidcTest, PromptNoneWithSessionButNoConsentIsConsentRequiredThenIssues) {
+  User u = alice();
+  Client c = rp();
+  Client other = rp();
+  HttpClient browser;
+  tokens(browser, c, u, request(c, "openid"));  // session and consent for c
+  auto r = browser.get(w().authorize_url(request(other, "openid", {{"prompt", "none"}})));
+  ASSERT_EQ(r.status, 303);
+  EXPECT_EQ(query_params(r.location())["error"], "consent_required");
+  r = browser.get(w().authorize_url(request(c, "openid", {{"prompt", "none"}})));
+  ASSERT_EQ(r.status, 303);
+  EXPECT_FALSE(query_params(r.location())["code"].empty()) << r.location();
+}
+
+TEST_F(OidcTest, PromptLoginForcesLoginEvenWithASession) {
+  User u = alice();
+  Client c = rp();
+  HttpClient browser;
+  tokens(browser, c, u, request(c, "openid"));
+  AuthorizationResult a;
+  a = w().authorize(browser, request(c, "openid"), u);
+  EXPECT_TRUE(a.pages.empty()) << "session and consent: straight back";
+  a = w().authorize(browser, request(c, "openid", {{"prompt", "login"}}), u);
+  ASSERT_EQ(a.pages, std::vector<std::string>{"login"});
+  EXPECT_FALSE(a.code().empty()) << "after the login the flow continues: " << a.last.body;
+}
+
+TEST_F(OidcTest, PromptConsentAlwaysShowsConsent) {
+  User u = alice();
+  Client c = rp();
+  HttpClient browser;
+  tokens(browser, c, u, request(c, "openid"));
+  auto a = w().authorize(browser, request(c, "openid", {{"prompt", "consent"}}), u);
+  EXPECT_EQ(a.pages, std::vector<std::string>{"consent"});
+  EXPECT_FALSE(a.code().empty());
+}
+
+TEST_F(OidcTest, MaxAgeOlderSessionMustLoginAgain) {
+  User u = alice();
+  Client c = rp();
+  HttpClient browser;
+  auto first = tokens(browser, c, u, request(c, "openid"));
+  const int64_t first_auth = jwt_claims(first["id_token"].get<std::string>())["auth_time"];
+  std::this_thread::sleep_for(std::chrono::milliseconds(2100));
+  AuthorizationResult a;
+  auto t = tokens(browser, c, u, request(c, "openid", {{"max_age", "3600"}}), &a);
+  EXPECT_TRUE(a.pages.empty());
+  EXPECT_EQ(jwt_claims(t["id_token"].get<std::string>())["auth_time"], first_auth);
+  t = tokens(browser, c, u, request(c, "openid", {{"max_age", "1"}}), &a);
+  EXPECT_EQ(a.pages, std::vector<std::string>{"login"});
+  EXPECT_GT(jwt_claims(t["id_token"].get<std::string>())["auth_time"].get<int64_t>(), first_auth);
+}
+
+TEST_F(OidcTest, LoginHintPrefillsTheUsername) {
+  Client c = rp();
+  HttpClient browser;
+  auto r = browser.get(w().authorize_url(request(c, "openid", {{"login_hint", "bob-hint"}})));
+  ASSERT_EQ(r.status, 200);
+  EXPECT_EQ(form_value(r.body, "username"), "bob-hint");
+}
+
+TEST_F(OidcTest, UserinfoReturnsClaimsByScope) {
+  User u = alice();
+  Client c = rp();
+  HttpClient browser;
+  auto t = tokens(browser, c, u, request(c, "openid email"));
+  const std::string at = t["access_token"];
+  HttpClient http;
+  auto r = http.get(w().signet.base_url + "/userinfo", {{"Authorization", "Bearer " + at}});
+  ASSERT_EQ(r.status, 200) << r.body;
+  auto j = r.json();
+  EXPECT_EQ(j["sub"], u.subject);
+  EXPECT_EQ(j["email"], u.username + "@example.com");
+  EXPECT_EQ(j["email_verified"], true);
+  EXPECT_FALSE(j.contains("name"));
+  r = http.request("POST", w().signet.base_url + "/userinfo", "",
+                   {{"Authorization", "Bearer " + at}});
+  EXPECT_EQ(r.status, 200) << r.body;
+
+  // Errors per RFC 6750.
+  r = http.get(w().signet.base_url + "/userinfo");
+  EXPECT_EQ(r.status, 401);
+  EXPECT_EQ(r.header("www-authenticate").rfind("Bearer", 0), 0u);
+  r = http.get(w().signet.base_url + "/userinfo",
+               {{"Authorization", "Bearer " + t["id_token"].get<std::string>()}});
+  EXPECT_EQ(r.status, 401) << "an ID token is not an access token";
+  EXPECT_NE(r.header("www-authenticate").find("invalid_token"), std::string::npos);
+  auto no_openid = tokens(browser, c, u, request(c, "read:accounts"));
+  r = http.get(w().signet.base_url + "/userinfo",
+               {{"Authorization", "Bearer " + no_openid["access_token"].get<std::string>()}});
+  EXPECT_EQ(r.status, 403);
+  EXPECT_NE(r.header("www-authenticate").find("insufficient_scope"), std::string::npos);
+}
+
+TEST_F(OidcTest, DiscoveryDocumentIsTruthful) {
+  HttpClient http;
+  auto r = http.get(w().signet.base_url + "/.well-known/openid-configuration");
+  ASSERT_EQ(r.status, 200);
+  auto d = r.json();
+  const std::string base = w().signet.base_url;
+  EXPECT_EQ(d["issuer"], base);
+  EXPECT_EQ(d["response_types_supported"], nlohmann::json({"code"}));
+  EXPECT_EQ(d["subject_types_supported"], nlohmann::json({"public"}));
+  EXPECT_EQ(d["code_challenge_methods_supported"], nlohmann::json({"S256"}));
+  EXPECT_EQ(d["id_token_signing_alg_values_supported"], nlohmann::json({"RS256", "ES256"}));
+  EXPECT_EQ(d["authorization_response_iss_parameter_supported"], true);
+  for (const char* scope : {"openid", "profile", "email", "offline_access"}) {
+    EXPECT_NE(std::find(d["scopes_supported"].begin(), d["scopes_supported"].end(), scope),
+              d["scopes_supported"].end())
+        << scope;
+  }
+  // Every advertised endpoint answers (with its own error for an empty request).
+  EXPECT_EQ(http.get(d["authorization_endpoint"].get<std::string>()).status, 400);
+  EXPECT_EQ(http.post_form(d["token_endpoint"].get<std::string>(), {}).status, 400);
+  EXPECT_EQ(http.get(d["userinfo_endpoint"].get<std::string>()).status, 401);
+  EXPECT_EQ(http.get(d["end_session_endpoint"].get<std::string>()).status, 200);
+  auto jwks = http.get(d["jwks_uri"].get<std::string>());
+  ASSERT_EQ(jwks.status, 200);
+  std::set<std::string> algs;
+  const auto jwks_json = jwks.json();
+  for (const auto& k : jwks_json["keys"]) algs.insert(k["alg"].get<std::string>());
+  for (const auto& alg : d["id_token_signing_alg_values_supported"]) {
+    EXPECT_TRUE(algs.count(alg.get<std::string>())) << "no published key for " << alg;
+  }
+  for (const char* key : {"revocation_endpoint", "introspection_endpoint"}) {
+    if (d.contains(key)) {
+      auto a = http.post_form(d[key].get<std::string>(), {});
+      EXPECT_NE(a.status, 404) << key;
+    }
+  }
+  // The same document as RFC 8414 metadata for the shared members.
+  auto oauth = http.get(base + "/.well-known/oauth-authorization-server").json();
+  for (const auto& [k, v] : oauth.items()) EXPECT_EQ(d[k], v) << k;
+}
+
+TEST_F(OidcTest, SecondAppInTheSameBrowserSkipsTheLoginPage) {
+  User u = alice();
+  Client first = rp();
+  Client second = rp();
+  HttpClient browser;
+  AuthorizationResult a;
+  tokens(browser, first, u, request(first, "openid"), &a);
+  EXPECT_EQ(a.pages, (std::vector<std::string>{"login", "consent"}));
+  auto t = tokens(browser, second, u, request(second, "openid"), &a);
+  EXPECT_EQ(a.pages, std::vector<std::string>{"consent"});
+  EXPECT_EQ(jwt_claims(t["id_token"].get<std::string>())["sub"], u.subject);
+}
+
+TEST_F(OidcTest, LogoutWithIdTokenHintRedirectsWithStateAndEndsTheSession) {
+  User u = alice();
+  Client c = rp();
+  HttpClient browser;
+  auto t = tokens(browser, c, u, request(c, "openid"));
+  ASSERT_FALSE(browser.cookie("signet_session").empty());
+  const std::string state = random_hex(8);
+  auto r = browser.get(w().signet.base_url + "/logout?" +
+                       form_encode({{"id_token_hint", t["id_token"].get<std::string>()},
+                                    {"post_logout_redirect_uri", kLoggedOut},
+                                    {"state", state}}));
+  ASSERT_EQ(r.status, 303) << r.body;
+  EXPECT_EQ(r.location(), kLoggedOut + "?state=" + state);
+  EXPECT_EQ(browser.cookie("signet_session"), "");
+  // The session is gone: prompt=none now needs a login.
+  auto again = browser.get(w().authorize_url(request(c, "openid", {{"prompt", "none"}})));
+  EXPECT_EQ(query_params(again.location())["error"], "login_required");
+}
+
+TEST_F(OidcTest, LogoutNeverRedirectsToAnUnregisteredUri) {
+  User u = alice();
+  Client c = rp();
+  HttpClient browser;
+  auto t = tokens(browser, c, u, request(c, "openid"));
+  for (const std::string& uri :
+       {std::string("https://evil.example/"), kRedirect, kLoggedOut + "/x", kLoggedOut + "?a=b"}) {
+    auto r = browser.get(w().signet.base_url + "/logout?" +
+                         form_encode({{"id_token_hint", t["id_token"].get<std::string>()},
+                                      {"post_logout_redirect_uri", uri},
+                                      {"state", "s"}}));
+    EXPECT_EQ(r.status, 200) << uri;
+    EXPECT_EQ(r.location(), "") << uri;
+    EXPECT_NE(r.body.find("You are signed out"), std::string::npos) << uri;
+  }
+  // An access token is no id_token_hint.
+  auto r = browser.get(w().signet.base_url + "/logout?" +
+                       form_encode({{"id_token_hint", t["access_token"].get<std::string>()},
+                                    {"post_logout_redirect_uri", kLoggedOut}}));
+  EXPECT_EQ(r.location(), "");
+}
+
+TEST_F(OidcTest, LogoutWithoutHintAsksAndNeedsTheCsrfToken) {
+  User u = alice();
+  Client c = rp();
+  HttpClient browser;
+  tokens(browser, c, u, request(c, "openid"));
+  const std::string session = browser.cookie("signet_session");
+  auto page = browser.get(w().signet.base_url + "/logout");
+  ASSERT_EQ(page.status, 200);
+  ASSERT_NE(page.body.find("action=\"/logout\""), std::string::npos) << page.body;
+  EXPECT_EQ(browser.cookie("signet_session"), session) << "a bare GET must not log out";
+  auto fields = form_fields(page.body, "/logout");
+  // Without (or with a wrong) CSRF token: refused, still signed in.
+  auto bad = browser.post_form(w().signet.base_url + "/logout", {{"csrf_token", "x"}});
+  EXPECT_EQ(bad.status, 403);
+  EXPECT_EQ(browser.cookie("signet_session"), session);
+  auto ok = browser.post_form(w().signet.base_url + "/logout", fields);
+  EXPECT_EQ(ok.status, 200);
+  EXPECT_NE(ok.body.find("You are signed out"), std::string::npos);
+  EXPECT_EQ(browser.cookie("signet_session"), "");
+}
+
+}  // namespace
+}  // namespace signet::it

@@ -1,0 +1,331 @@
+// Refresh tokens (rotation, reuse detection, narrowing, client binding, expiry),
+// introspection and revocation, on in-memory stores. Each test names the rule it
+// proves.
+#include <gtest/gtest.h>
+
+#include "common/base64url.h"
+#include "common/clock.h"
+#include "common/crypto.h"
+#include "common/form.h"
+#include "jose/key_ring.h"
+#include "memory_lifecycle_store.h"
+#include "memory_stores.h"
+#include "protocol/authorize.h"
+#include "protocol/introspection.h"
+#include "protocol/token_endpoint.h"
+#include "protocol_fixtures.h"
+
+namespace signet::protocol::testing {
+namespace {
+
+const jose::PrivateKey& test_key() {
+  static const jose::PrivateKey key = [] {
+    auto k = jose::PrivateKey::generate(jose::Alg::ES256);
+    if (!k) std::abort();
+    return std::move(k.value());
+  }();
+  return key;
+}
+
+TokenSettings token_settings() {
+  TokenSettings s;
+  s.issuer = kIssuer;
+  s.audience = kAudience;
+  s.access_token_lifetime = 600;
+  return s;
+}
+
+std::string basic(const std::string& id, const std::string& secret) {
+  return "Basic " + base64_encode(url_encode(id) + ":" + url_encode(secret));
+}
+
+Client refreshing(Client c) {
+  c.grant_types.push_back("refresh_token");
+  return c;
+}
+
+class LifecycleTest : public ::testing::Test {
+ protected:
+  LifecycleTest() {
+    keys_.add(test_key(), jose::KeyState::kActive);
+    clients_.add(refreshing(finance_app()));
+    Client other = refreshing(finance_app("other-secret"));
+    other.client_id = "other-app";
+    clients_.add(other);
+    Client plain = finance_app("plain-secret");
+    plain.client_id = "plain-app";
+    clients_.add(plain);
+    endpoint_.enable_refresh_tokens(store_, RefreshSettings{3600, 4 * 3600},
+                                    [this](const nlohmann::json& e) { events_.push_back(e); });
+  }
+
+  std::string mint_code(const std::string& client_id = "finance-app") {
+    Params q = authorize_query();
+    q["client_id"] = client_id;
+    auto req = validate_authorize_request(q, clients_);
+    EXPECT_TRUE(req.ok());
+    if (!req) return {};
+    auto code = issue_authorization_code(*req, "alice", clock_.now(), codes_, clock_, 60);
+    EXPECT_TRUE(code.ok());
+    return code.ok() ? *code : std::string{};
+  }
+
+  Result<TokenResponse, OAuthError> redeem(const std::string& code,
+                                           const std::string& client_id = "finance-app",
+                                           const std::string& secret = "finance-secret") {
+    TokenRequest r;
+    r.form = {{"grant_type", "authorization_code"},
+              {"code", code},
+              {"redirect_uri", kRedirect},
+              {"code_verifier", kVerifier}};
+    r.authorization = basic(client_id, secret);
+    return endpoint_.handle(r);
+  }
+
+  Result<TokenResponse, OAuthError> refresh(const std::string& token, const std::string& scope = {},
+                                            const std::string& client_id = "finance-app",
+                                            const std::string& secret = "finance-secret") {
+    TokenRequest r;
+    r.form = {{"grant_type", "refresh_token"}, {"refresh_token", token}};
+    if (!scope.empty()) r.form["scope"] = scope;
+    r.authorization = basic(client_id, secret);
+    return endpoint_.handle(r);
+  }
+
+  TokenResponse first_tokens() {
+    auto r = redeem(mint_code());
+    EXPECT_TRUE(r.ok()) << (r.ok() ? "" : r.error().detail);
+    EXPECT_FALSE(r.ok() && r->refresh_token.empty());
+    return r.ok() ? *r : TokenResponse{};
+  }
+
+  nlohmann::json introspect(const std::string& token, const std::string& client_id = "finance-app",
+                            const std::string& secret = "finance-secret") {
+    TokenRequest r;
+    r.form = {{"token", token}};
+    r.authorization = basic(client_id, secret);
+    auto out = introspection_.introspect(r);
+    EXPECT_TRUE(out.ok()) << (out.ok() ? "" : out.error().detail);
+    return out.ok() ? *out : nlohmann::json{};
+  }
+
+  void revoke(const std::string& token, const std::string& client_id = "finance-app",
+              const std::string& secret = "finance-secret") {
+    TokenRequest r;
+    r.form = {{"token", token}};
+    r.authorization = basic(client_id, secret);
+    auto out = introspection_.revoke(r);
+    EXPECT_TRUE(out.ok()) << (out.ok() ? "" : out.error().detail);
+  }
+
+  FakeClock clock_;
+  MemoryClientStore clients_;
+  MemoryCodeStore codes_;
+  MemoryLifecycleStore store_;
+  jose::KeyRing keys_;
+  TokenEndpoint endpoint_{token_settings(), clients_, codes_, keys_, clock_};
+  Introspection introspection_{token_settings(), clients_, store_, keys_, clock_};
+  std::vector<nlohmann::json> events_;
+};
+
+TEST_F(LifecycleTest, CodeGrantIssuesRefreshTokenOnlyToClientsWithTheGrant) {
+  TokenResponse t = first_tokens();
+  EXPECT_GE(t.refresh_token.size(), 43u);  // 256 random bits
+  EXPECT_EQ(t.to_json()["refresh_token"], t.refresh_token);
+
+  auto plain = redeem(mint_code("plain-app"), "plain-app", "plain-secret");
+  ASSERT_TRUE(plain.ok()) << plain.error().detail;
+  EXPECT_TRUE(plain->refresh_token.empty());
+  EXPECT_FALSE(plain->to_json().contains("refresh_token"));
+}
+
+TEST_F(LifecycleTest, ClientWithoutTheGrantCannotRefresh) {
+  auto r = refresh(first_tokens().refresh_token, "", "plain-app", "plain-secret");
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().code, "unauthorized_client");
+}
+
+TEST_F(LifecycleTest, RefreshRotatesTheToken) {
+  TokenResponse t = first_tokens();
+  clock_.advance(60);
+  auto r = refresh(t.refresh_token);
+  ASSERT_TRUE(r.ok()) << r.error().detail;
+  EXPECT_FALSE(r->access_token.empty());
+  EXPECT_NE(r->refresh_token, t.refresh_token);
+  EXPECT_EQ(r->scope, "read:accounts read:transactions");
+  EXPECT_EQ(r->expires_in, 600);
+  // The successor works once more.
+  auto again = refresh(r->refresh_token);
+  ASSERT_TRUE(again.ok()) << again.error().detail;
+}
+
+TEST_F(LifecycleTest, ReuseOfRotatedTokenRevokesTheWholeFamily) {
+  TokenResponse t = first_tokens();
+  auto second = refresh(t.refresh_token);
+  ASSERT_TRUE(second.ok());
+  EXPECT_TRUE(events_.empty());
+
+  // The old token comes back (an attacker, or the client's stolen copy).
+  auto reuse = refresh(t.refresh_token);
+  ASSERT_FALSE(reuse.ok());
+  EXPECT_EQ(reuse.error().code, "invalid_grant");
+
+  // Every token of the family is dead: the successor and its access tokens.
+  auto successor = refresh(second->refresh_token);
+  ASSERT_FALSE(successor.ok());
+  EXPECT_EQ(successor.error().code, "invalid_grant");
+  EXPECT_EQ(introspect(second->access_token)["active"], false);
+  EXPECT_EQ(introspect(t.access_token)["active"], false);
+
+  ASSERT_EQ(events_.size(), 1u);
+  EXPECT_EQ(events_[0]["event"], "refresh_token_reuse");
+  EXPECT_EQ(events_[0]["client_id"], "finance-app");
+  const std::string logged = events_[0].dump();
+  EXPECT_EQ(logged.find(t.refresh_token), std::string::npos) << "token value in the log";
+  EXPECT_EQ(logged.find(second->refresh_token), std::string::npos);
+}
+
+TEST_F(LifecycleTest, RefreshMayNarrowScopeAndTheGrantKeepsItsScope) {
+  TokenResponse t = first_tokens();
+  auto narrow = refresh(t.refresh_token, "read:accounts");
+  ASSERT_TRUE(narrow.ok()) << narrow.error().detail;
+  EXPECT_EQ(narrow->scope, "read:accounts");
+  // RFC 6749 §6: the new refresh token keeps the original scope.
+  auto full = refresh(narrow->refresh_token);
+  ASSERT_TRUE(full.ok()) << full.error().detail;
+  EXPECT_EQ(full->scope, "read:accounts read:transactions");
+}
+
+TEST_F(LifecycleTest, RefreshCannotWidenScope) {
+  Params q = authorize_query();
+  q["scope"] = "read:accounts";
+  auto req = validate_authorize_request(q, clients_);
+  ASSERT_TRUE(req.ok());
+  auto code = issue_authorization_code(*req, "alice", clock_.now(), codes_, clock_, 60);
+  ASSERT_TRUE(code.ok());
+  auto t = redeem(*code);
+  ASSERT_TRUE(t.ok());
+
+  auto wider = refresh(t->refresh_token, "read:accounts read:transactions");
+  ASSERT_FALSE(wider.ok());
+  EXPECT_EQ(wider.error().code, "invalid_scope");
+  // Refused without consuming the token: no reuse alarm on the next, honest use.
+  auto honest = refresh(t->refresh_token);
+  ASSERT_TRUE(honest.ok()) << honest.error().detail;
+  EXPECT_EQ(honest->scope, "read:accounts");
+  EXPECT_TRUE(events_.empty());
+}
+
+TEST_F(LifecycleTest, RefreshTokenIsBoundToItsClient) {
+  TokenResponse t = first_tokens();
+  auto stolen = refresh(t.refresh_token, "", "other-app", "other-secret");
+  ASSERT_FALSE(stolen.ok());
+  EXPECT_EQ(stolen.error().code, "invalid_grant");
+  // The owner still can.
+  auto owner = refresh(t.refresh_token);
+  ASSERT_TRUE(owner.ok()) << owner.error().detail;
+}
+
+TEST_F(LifecycleTest, SlidingExpiryAndAbsoluteFamilyLimit) {
+  TokenResponse t = first_tokens();
+  // Sliding: each rotation renews the hour, until the 4-hour family limit.
+  std::string token = t.refresh_token;
+  for (int i = 0; i < 3; ++i) {
+    clock_.advance(3000);
+    auto r = refresh(token);
+    ASSERT_TRUE(r.ok()) << i << ": " << r.error().detail;
+    token = r->refresh_token;
+  }
+  clock_.advance(3000);  // 12000 s: the successor is capped at the family limit, 14400 s
+  auto r = refresh(token);
+  ASSERT_TRUE(r.ok()) << r.error().detail;
+  token = r->refresh_token;
+  clock_.advance(2401);  // 14401 s: beyond the family's absolute limit
+  auto late = refresh(token);
+  ASSERT_FALSE(late.ok());
+  EXPECT_EQ(late.error().code, "invalid_grant");
+}
+
+TEST_F(LifecycleTest, UnusedTokenExpiresAfterItsLifetime) {
+  TokenResponse t = first_tokens();
+  clock_.advance(3600);
+  auto r = refresh(t.refresh_token);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().code, "invalid_grant");
+}
+
+TEST_F(LifecycleTest, ReplayedCodeRevokesTheRefreshFamily) {
+  std::string code = mint_code();
+  auto first = redeem(code);
+  ASSERT_TRUE(first.ok());
+  clock_.advance(2);
+  auto replay = redeem(code);
+  ASSERT_FALSE(replay.ok());
+  auto r = refresh(first->refresh_token);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().code, "invalid_grant");
+}
+
+TEST_F(LifecycleTest, IntrospectionDescribesActiveTokens) {
+  TokenResponse t = first_tokens();
+  auto at = introspect(t.access_token);
+  EXPECT_EQ(at["active"], true);
+  EXPECT_EQ(at["token_type"], "Bearer");
+  EXPECT_EQ(at["client_id"], "finance-app");
+  EXPECT_EQ(at["sub"], "alice");
+  EXPECT_EQ(at["aud"], kAudience);
+  EXPECT_EQ(at["iss"], kIssuer);
+  EXPECT_EQ(at["scope"], "read:accounts read:transactions");
+  EXPECT_EQ(at["exp"], clock_.now() + 600);
+
+  auto rt = introspect(t.refresh_token);
+  EXPECT_EQ(rt["active"], true);
+  EXPECT_EQ(rt["token_type"], "refresh_token");
+  EXPECT_EQ(rt["exp"], clock_.now() + 3600);
+  // Another client never sees someone else's refresh token.
+  EXPECT_EQ(introspect(t.refresh_token, "other-app", "other-secret")["active"], false);
+
+  clock_.advance(600);
+  EXPECT_EQ(introspect(t.access_token)["active"], false);  // expired
+  EXPECT_EQ(introspect("not-a-token")["active"], false);
+  EXPECT_EQ(introspect("a.b.c")["active"], false);
+}
+
+TEST_F(LifecycleTest, PublicClientsCannotIntrospect) {
+  clients_.add(mobile_app());
+  TokenRequest r;
+  r.form = {{"token", "x"}, {"client_id", "mobile-app"}};
+  auto out = introspection_.introspect(r);
+  ASSERT_FALSE(out.ok());
+  EXPECT_EQ(out.error().code, "invalid_client");
+}
+
+TEST_F(LifecycleTest, RevocationOfRefreshTokenEndsTheFamilyAndItsAccessTokens) {
+  TokenResponse t = first_tokens();
+  revoke(t.refresh_token);
+  EXPECT_EQ(introspect(t.refresh_token)["active"], false);
+  EXPECT_EQ(introspect(t.access_token)["active"], false);
+  auto r = refresh(t.refresh_token);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().code, "invalid_grant");
+  EXPECT_TRUE(events_.empty()) << "a revoked token is not a reuse";
+}
+
+TEST_F(LifecycleTest, RevocationOfAccessTokenByJti) {
+  TokenResponse t = first_tokens();
+  revoke(t.access_token);
+  EXPECT_EQ(introspect(t.access_token)["active"], false);
+  EXPECT_EQ(introspect(t.refresh_token)["active"], true);
+}
+
+TEST_F(LifecycleTest, ClientCannotRevokeAnotherClientsTokens) {
+  TokenResponse t = first_tokens();
+  revoke(t.refresh_token, "other-app", "other-secret");
+  revoke(t.access_token, "other-app", "other-secret");
+  EXPECT_EQ(introspect(t.refresh_token)["active"], true);
+  EXPECT_EQ(introspect(t.access_token)["active"], true);
+  revoke("unknown-token");  // still a success
+}
+
+}  // namespace
+}  // namespace signet::protocol::testing
