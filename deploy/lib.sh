@@ -34,12 +34,14 @@ install_packages() {
   apt-get install -y -qq --no-install-recommends "${wanted[@]}" >/dev/null
 }
 
-# build DIR [cmake options...]
+# build DIR [cmake options...]; BUILD_TARGETS limits what is built (default: everything).
 build() {
   local dir=$1; shift
   say "Building in ${dir#$REPO/}"
   cmake -S "$REPO" -B "$dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo "$@" >/dev/null
-  cmake --build "$dir" -j"$(nproc)"
+  local targets=()
+  for t in ${BUILD_TARGETS:-}; do targets+=(--target "$t"); done
+  cmake --build "$dir" -j"$(nproc)" "${targets[@]}"
 }
 
 # Runs a PostgreSQL tool as the cluster's owner: "postgres" when we are root
