@@ -1,13 +1,37 @@
 // Builds the benchmark's table from one run's JSON files (written by tests/bench/run
 // and wrk/common.lua), prints it, writes RUN_DIR/summary.json and results/latest.json,
-// and (full runs) BENCHMARKS.md.
-// Usage: node report.mjs RUN_DIR quick|full BENCHMARKS_MD|- SETTINGS
+// and (full runs) BENCHMARKS.md; growth runs (run --growth) write only the section
+// "## How cost grows: database size" of BENCHMARKS.md (a full run keeps it).
+// Usage: node report.mjs RUN_DIR quick|full|growth BENCHMARKS_MD|- SETTINGS
 import { execFileSync } from 'node:child_process';
 import { copyFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, release } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 
 const [runDir, mode, mdPath, settings] = process.argv.slice(2);
+const GROWTH_HEADING = '## How cost grows: database size';
+// replaceSection(md, heading, text): text in place of the section starting with heading
+// (up to the next "## "), or before "## Micro-benchmarks", or at the end.
+function replaceSection(md, heading, text) {
+  const esc = heading.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  const start = md.search(new RegExp(`^${esc}[ \t]*$`, 'm'));
+  if (start >= 0) {
+    const rest = md.slice(start + 1);
+    const next = rest.search(/^## /m);
+    return md.slice(0, start) + text + (next >= 0 ? `\n${rest.slice(next)}` : '');
+  }
+  const micro = md.search(/^## Micro-benchmarks[ \t]*$/m);
+  if (micro >= 0) return `${md.slice(0, micro)}${text}\n${md.slice(micro)}`;
+  return `${md.replace(/\n*$/, '\n\n')}${text}`;
+}
+function sectionOf(md, heading) {
+  const lines = md.split('\n');
+  const i = lines.findIndex((l) => l.trim() === heading);
+  if (i < 0) return null;
+  let j = i + 1;
+  while (j < lines.length && !lines[j].startsWith('## ')) j++;
+  return `${lines.slice(i, j).join('\n').replace(/\n*$/, '')}\n`;
+}
 const load = (name) => {
   const f = join(runDir, `${name}.json`);
   return existsSync(f) ? JSON.parse(readFileSync(f, 'utf8')) : null;
@@ -61,6 +85,61 @@ function op(key, label, peerName, target) {
 }
 const verdict = (ok) => (ok == null ? 'n/a' : ok ? 'met' : 'MISSED');
 
+// --- Growth runs: only their section of BENCHMARKS.md ------------------------------
+if (mode === 'growth') {
+  const seedS = load('seed.small');
+  const seedB = load('seed.big');
+  const sp = load('growth-small-peak.signet');
+  const bp = load('growth-big-peak.signet');
+  const sq = load('growth-small-paced.signet');
+  const bq = load('growth-big-paced.signet');
+  const reap = load('growth-reap-paced.signet');
+  const n = (x) => (x == null ? '?' : Number(x).toLocaleString('en-US'));
+  const ratio = sq && bq ? bq.p99_ms / sq.p99_ms : null;
+  const growth = {
+    mode, machine, settings, seed: { small: seedS, big: seedB },
+    refresh: { small_peak: sp, big_peak: bp, small_paced: sq, big_paced: bq, during_reaper: reap },
+    target: { what: 'refresh-grant p99 (paced) at the large size ≤ 1.5× at the small size', ratio, met: ratio == null ? null : ratio <= 1.5 },
+  };
+  writeFileSync(join(runDir, 'summary.json'), `${JSON.stringify(growth, null, 2)}\n`);
+  copyFileSync(join(runDir, 'summary.json'), join(dirname(runDir), 'latest-growth.json'));
+  const row = (label, seed, r) =>
+    `| ${label} | ${n(seed?.users)} | ${n(seed?.consents)} | ${n(seed?.refresh_tokens)} | ${seed ? `${(seed.db_bytes / 2 ** 30).toFixed(2)} GiB` : '?'} | ${f1(r?.rps)} | ${lat(r)} | ${errors(r) ?? '–'} |`;
+  const pacedRate = sq?.pace_ms != null ? Math.round(sq.rps) : '?';
+  const text = `${GROWTH_HEADING}
+
+Measured by \`tests/bench/run --growth\` on ${machine.date.slice(0, 10)} (load average at the end: ${machine.loadavg_at_report.split(' ').slice(0, 3).join(' ')}; ${settings}).
+Signet and PostgreSQL on core ${settings.match(/SERVER_CPU=(\S+)/)?.[1] ?? 0}, wrk on the other core. The database is grown by
+\`tests/bench/seed_growth.sql\` (users with one consent for each of 3 clients; refresh-token families of 10 tokens, 9
+used and 1 live, digests = base64 SHA-256 of numbered strings): first to the small size (seeding took ${seedS?.seconds ?? '?'} s),
+then to the large one (${seedB?.seconds ?? '?'} s, indexes rebuilt, \`VACUUM ANALYZE\`). The refresh grant uses the benchmark's own
+pool of refresh tokens (minted through the real flow, each used once, rotated).
+
+| Database | users | consents | refresh tokens | size | refresh req/s (peak) | p50 / p99 ms (peak) | errors |
+|---|--:|--:|--:|--:|--:|--:|--:|
+${row('small', seedS, sp)}
+${row('large', seedB, bp)}
+
+| Refresh grant paced at ~${pacedRate} req/s | p50 / p99 ms | max ms | Target | Result |
+|---|--:|--:|---|---|
+| small database | ${lat(sq)} | ${ms(sq?.max_ms)} | | |
+| large database | ${lat(bq)} | ${ms(bq?.max_ms)} | p99 ≤ 1.5× small | **${verdict(growth.target.met)}**: ${ratio == null ? '?' : `${ratio.toFixed(2)}×`} |
+| large database, reaper running (${reap ? reap.duration_s.toFixed(0) : '?'} s run) | ${lat(reap)} | ${ms(reap?.max_ms)} | no pause | expired families ${n(reap?.expired_families_before)} → ${n(reap?.expired_families_after)}, reaper log lines ${reap?.reaper_passes_logged ?? '?'} |
+
+The reaper (a thread in \`signet serve\`, every 60 s, 10,000 expired families per pass with their tokens by
+\`ON DELETE CASCADE\`) runs off the request path. \`seed_growth.sql\` adds families whose absolute expiry is an hour past;
+signet is restarted right before the last run, so its first pass falls ${reap && reap.duration_s > 60 ? 'inside the run' : 'after the run if the run was shorter than 60 s'}.
+${reap && reap.expired_families_before === reap.expired_families_after ? '**The reaper was not observed during the run** (no expired family deleted).' : 'The row shows the latency of refresh requests while it deleted them (wrk reports the whole run\'s percentiles, not per second).'}
+`;
+  if (mdPath && mdPath !== '-') {
+    const md = existsSync(mdPath) ? readFileSync(mdPath, 'utf8') : '# Benchmarks\n';
+    writeFileSync(mdPath, replaceSection(md, GROWTH_HEADING, text));
+    process.stdout.write(`Wrote the growth section of ${mdPath}\n`);
+  }
+  process.stdout.write(`\n${text}\n`);
+  process.exit(0);
+}
+
 const sign = openssl.sign_per_s;
 op('cc', 'client-credentials grant (POST /token)', 'oidc-provider', (row, s) => {
   const share = s && sign ? s.rps / sign : null;
@@ -80,6 +159,21 @@ op('code-half', 'authorization-code exchange at ½ peak, paced', 'oidc-provider'
   target: 'Signet p99 ≤ 5 ms',
   met: s ? s.p99_ms <= 5 : null,
   detail: s ? `p99 ${ms(s.p99_ms)} ms at ${f1(s.rps)} req/s` : '',
+}));
+op('refresh', 'refresh-token grant with rotation (POST /token)', 'oidc-provider', (row) => ({
+  target: '≥ 5× peer',
+  met: row.ratio == null ? null : row.ratio >= 5,
+  detail: `${f1(row.ratio)}× peer`,
+}));
+op('introspect', 'introspection of a live refresh token (POST /introspect)', 'oidc-provider', (row) => ({
+  target: '≥ 5× peer',
+  met: row.ratio == null ? null : row.ratio >= 5,
+  detail: `${f1(row.ratio)}× peer`,
+}));
+op('introspect-at', 'introspection of an access token (JWT), distinct tokens', '(oidc-provider does not introspect JWT access tokens)', () => ({
+  target: '(Signet only)',
+  met: null,
+  detail: '',
 }));
 op('verify', 'protected request, verification only: distinct tokens (403 scope path)', 'node:http + jose', (row) => ({
   target: '≥ 8× node+jose',
@@ -111,7 +205,7 @@ op('token-during-login', 'client-credentials paced, during login saturation', ''
 
 // Peak RSS: the largest VmHWM in the runs both authorization servers do (client
 // credentials, code exchange); the login runs (Signet only) are reported apart.
-const compared = ['cc', 'code', 'code-half'];
+const compared = ['cc', 'code', 'code-half', 'refresh', 'introspect'];
 const rssOf = (proc, keys) =>
   ops
     .filter((o) => keys.includes(o.key))
@@ -135,6 +229,34 @@ const rssRow = {
     : '',
 };
 
+// How cost grows with cores: signet restarted with 1 HTTP thread on core 0, and with 2
+// on cores 0-1 (run's section 5); the main rows are the 2-threads-on-core-0 column.
+const scaleOps = [
+  ['cc', 'client-credentials grant'],
+  ['introspect', 'refresh-token introspection'],
+  ['refresh', 'refresh-token grant'],
+];
+const scaleCols = [
+  ['1t-core0', (k) => load(`scale-1t-core0-${k}.signet`), '1 HTTP thread, 4 workers, core 0'],
+  ['main', (k) => load(`${k}.signet`), '2 HTTP threads, 8 workers, core 0 (main rows)'],
+  ['2t-cores01', (k) => load(`scale-2t-cores01-${k}.signet`), '2 HTTP threads, 8 workers, cores 0-1'],
+];
+const scaling = scaleOps.map(([k, label]) => ({
+  key: k,
+  operation: label,
+  runs: Object.fromEntries(scaleCols.map(([c, get]) => [c, get(k)])),
+}));
+const haveScaling = scaling.some((r) => r.runs['1t-core0'] || r.runs['2t-cores01']);
+const scalingTable = [
+  `| Operation | ${scaleCols.map(([, , t]) => `${t}: req/s, p50 / p99 ms`).join(' | ')} | 2 cores vs 1 core |`,
+  `|---|${scaleCols.map(() => '--:').join('|')}|--:|`,
+  ...scaling.map((r) => {
+    const a = r.runs.main;
+    const b = r.runs['2t-cores01'];
+    return `| ${r.operation} | ${scaleCols.map(([c]) => (r.runs[c] ? `${f1(r.runs[c].rps)}, ${lat(r.runs[c])}` : '–')).join(' | ')} | ${a && b ? `${(b.rps / a.rps).toFixed(2)}×` : '–'} |`;
+  }),
+].join('\n');
+
 const cc = load('cc.signet');
 const summary = {
   mode,
@@ -145,6 +267,7 @@ const summary = {
   clients_table_scans_per_cc_request: cc?.clients_table_scans_per_request ?? null,
   peak_rss_kb: rss,
   operations: ops,
+  scaling,
   targets: [...ops.filter((o) => o.target && o.met !== undefined && !o.target.startsWith('(')), rssRow].map((o) => ({
     operation: o.operation,
     target: o.target,
@@ -192,7 +315,7 @@ const noise = busiest > 10
 const es = `openssl speed ecdsap256 on the server core: ${f1(openssl.sign_per_s)} sign/s, ${f1(openssl.verify_per_s)} verify/s; ` +
   `Signet's client-credentials rate is ${summary.signet_cc_share_of_es256_sign == null ? '?' : (summary.signet_cc_share_of_es256_sign * 100).toFixed(1)}% of the sign rate.`;
 
-process.stdout.write(`\n${table}\n\n${es}\n\n${cpuTable}\n\n`);
+process.stdout.write(`\n${table}\n\n${es}\n\n${cpuTable}\n\n${haveScaling ? `${scalingTable}\n\n` : ''}`);
 const missed = summary.targets.filter((t) => t.met === false).map((t) => t.target);
 process.stdout.write(`Targets: ${summary.targets.filter((t) => t.met).length} met, ${missed.length} missed${missed.length ? ` (${missed.join('; ')})` : ''}.\n`);
 process.stdout.write(`Results: ${join(runDir, 'summary.json')}\n`);
@@ -223,6 +346,16 @@ each measured run, divided by the requests answered; PostgreSQL shares core 0 wi
 
 ${cpuTable}
 
+## How cost grows: cores and HTTP threads
+
+${haveScaling ? `The same operations with signet restarted in other settings: \`SIGNET_HTTP_THREADS\` (Pistache event threads)
+and \`SIGNET_WORKERS\` (the pool that runs database calls), signet and PostgreSQL (all backends) pinned with
+\`taskset\` to core 0 only, or to cores 0-1. wrk stays on core 1, so in the cores 0-1 column it competes with the
+server for that core: the 2-core figure understates what a second core gives. Refresh and introspection use the
+same pool of refresh tokens (each refresh run uses each token once; the pool is the successors).
+
+${scalingTable}` : 'Not measured in this run (the full run measures it; `BENCH_NO_SCALING` skips it).'}
+
 ## How each row is measured
 
 - **Peer.** oidc-provider ${sh('node', ['-p', `require('${join(dirname(new URL(import.meta.url).pathname), 'peer/node_modules/oidc-provider/package.json')}').version`])} (npm, Node.js ${machine.node}; it warns that it
@@ -245,6 +378,20 @@ ${cpuTable}
   \`delay()\` hook makes each connection wait 10 ms before each request, with rate/100 connections,
   which approximates the rate (the achieved rate is the req/s column). Latency is measured from send to
   answer and is not corrected for coordinated omission.
+- **Refresh grant and introspection:** a third client on each side (Signet \`Wallet\`, registered with
+  \`--grant refresh_token\`; oidc-provider \`wallet-app\` with the \`refresh_token\` grant, \`issueRefreshToken\` true for it,
+  \`rotateRefreshToken: true\`, refresh tokens in the in-memory adapter) gets a refresh token with every code exchange.
+  A pool is minted ahead: the real flow once, codes minted for ${mode === 'full' ? 'the mint period' : 'a short period'} and all redeemed
+  (Signet ${load('refresh.signet')?.codes_minted ?? '?'} codes, peer ${load('refresh.peer')?.codes_minted ?? '?'}). Introspection (\`POST /introspect\`;
+  oidc-provider \`/token/introspection\`) cycles through the live refresh tokens of the pool (${load('introspect.signet')?.distinct_tokens ?? '?'} / ${load('introspect.peer')?.distinct_tokens ?? '?'}),
+  authenticated as their client; each answer is \`active: true\` (checked before the run). oidc-provider refuses
+  to introspect JWT access tokens, so access-token introspection is a Signet-only row (the Reconciler client
+  introspecting ${load('introspect-at.signet')?.distinct_tokens ?? '?'} distinct client-credentials tokens: ES256 verification, then the revocation lookup).
+  The refresh grant (\`grant_type=refresh_token\`, Basic auth) uses each token of the pool once; each answer's new
+  refresh token goes into the next run's pool (rotation: a used token is spent), and each run is cut to what the pool
+  can feed (Signet ${load('refresh.signet')?.refresh_pool ?? '?'} tokens, ${load('refresh.signet')?.duration_s?.toFixed(0) ?? '?'} s; peer ${load('refresh.peer')?.refresh_pool ?? '?'}, ${load('refresh.peer')?.duration_s?.toFixed(0) ?? '?'} s).
+  Signet's rotation is a PostgreSQL transaction (row lock, mark used, insert the successor, record the access
+  token); the peer's is in memory.
 - **Protected requests:** both resource servers verify the same Signet-issued tokens (ES256, \`at+jwt\`;
   node uses \`createLocalJWKSet\` built once, then \`jwtVerify\` with \`typ\`, \`iss\`, \`aud\`, 30 s leeway).
   bank-api's resource library caches up to 4096 verified tokens (and empties the cache when full); node does
@@ -262,6 +409,8 @@ ${cpuTable}
 - **Peak RSS** is \`VmHWM\` from \`/proc/PID/status\` after each measured run, reset before it through
   \`/proc/PID/clear_refs\`; PostgreSQL's memory is not included in Signet's figure.
 `;
-  writeFileSync(mdPath, md);
+  // The growth section (run --growth) survives a full run.
+  const previous = existsSync(mdPath) ? sectionOf(readFileSync(mdPath, 'utf8'), GROWTH_HEADING) : null;
+  writeFileSync(mdPath, previous ? replaceSection(md, GROWTH_HEADING, previous) : md);
   process.stdout.write(`Wrote ${mdPath}\n`);
 }

@@ -2,6 +2,9 @@
 // for the same work as Signet (ES256 JWT access tokens with typ at+jwt, 600 s,
 // client_secret_basic, client_credentials and authorization_code with PKCE S256,
 // codes valid 60 s), with an unbounded in-memory adapter (no database).
+// Refresh tokens (client wallet-app, grant refresh_token): issued with every code
+// exchange of a client allowed the refresh_token grant (Signet's rule; no
+// offline_access scope needed), rotated on every use; introspection enabled.
 //
 // Env: PEER_ISSUER (http://127.0.0.1:19080), PEER_LISTEN_PORT (19080),
 //      PEER_CLIENTS_FILE: JSON written here with the clients' credentials.
@@ -101,6 +104,15 @@ const clients = [
     token_endpoint_auth_method: 'client_secret_basic',
     id_token_signed_response_alg: 'ES256',
   },
+  {
+    client_id: 'wallet-app',
+    client_secret: secret(),
+    grant_types: ['authorization_code', 'refresh_token'],
+    response_types: ['code'],
+    redirect_uris: [redirectUri],
+    token_endpoint_auth_method: 'client_secret_basic',
+    id_token_signed_response_alg: 'ES256',
+  },
 ];
 
 const provider = new Provider(issuer, {
@@ -114,14 +126,21 @@ const provider = new Provider(issuer, {
     ClientCredentials: 600,
     AuthorizationCode: 60,
     Grant: 28800,
+    RefreshToken: 1209600,
     Interaction: 3600,
     Session: 28800,
   },
+  issueRefreshToken: async (_ctx, client) => client.grantTypeAllowed('refresh_token'),
+  rotateRefreshToken: true,
   findAccount: async (_ctx, sub) => ({ accountId: sub, claims: async () => ({ sub }) }),
   features: {
     devInteractions: { enabled: true },
     clientCredentials: { enabled: true },
-    introspection: { enabled: false },
+    introspection: {
+      enabled: true,
+      // Like Signet: a client introspects its own refresh tokens only.
+      allowedPolicy: async (_ctx, client, token) => token.clientId === client.clientId,
+    },
     revocation: { enabled: false },
     resourceIndicators: {
       enabled: true,

@@ -2,7 +2,9 @@
 -- POST /token with client_secret_basic and the PKCE verifier. A thread that runs
 -- out of codes sends a bogus one, which fails and is counted.
 -- Env: BENCH_CODES (file, one code a line), BENCH_THREADS, BENCH_AUTH,
---      BENCH_REDIRECT_URI, BENCH_VERIFIER, and common.lua's.
+--      BENCH_REDIRECT_URI, BENCH_VERIFIER, and common.lua's. With BENCH_CAPTURE_OUT,
+--      each answer's refresh_token is written to BENCH_CAPTURE_OUT.<tid> (a pool of
+--      refresh tokens for refresh.lua).
 dofile(os.getenv("BENCH_WRK_DIR") .. "/common.lua")
 
 local function urlencode(s)
@@ -24,6 +26,11 @@ function init(args)
   headers["Content-Type"] = "application/x-www-form-urlencoded"
   tail = "&redirect_uri=" .. urlencode(os.getenv("BENCH_REDIRECT_URI")) ..
          "&code_verifier=" .. os.getenv("BENCH_VERIFIER")
+  local out = os.getenv("BENCH_CAPTURE_OUT")
+  if out then
+    capture = assert(io.open(out .. "." .. tid, "w"))
+    capture:setvbuf("line")
+  end
 end
 
 function request()
@@ -33,4 +40,10 @@ function request()
                     "grant_type=authorization_code&code=" .. urlencode(code) .. tail)
 end
 
-function response(status, headers, body) check(status) end
+function response(status, headers, body)
+  check(status)
+  if capture and status == 200 then
+    local rt = body and body:match('"refresh_token":%s*"([^"]+)"')
+    if rt then capture:write(rt, "\n") end
+  end
+end

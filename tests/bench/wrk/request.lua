@@ -3,7 +3,9 @@
 -- (Authorization value), BENCH_COOKIE, BENCH_BODY (form-encoded), and common.lua's.
 -- With BENCH_TOKENS (a file, one access token a line) each request carries the
 -- next token in turn as "Authorization: Bearer", so that no verified-token cache
--- holding fewer entries than the file can answer.
+-- holding fewer entries than the file can answer. With BENCH_TOKEN_PARAM (e.g.
+-- "token", for POST /introspect) the token goes in the form body instead:
+-- BENCH_BODY .. "&token=<token>" (BENCH_BODY may be empty), BENCH_AUTH stays.
 dofile(os.getenv("BENCH_WRK_DIR") .. "/common.lua")
 
 function init(args)
@@ -17,10 +19,18 @@ function init(args)
   local tokens = os.getenv("BENCH_TOKENS")
   if tokens then
     reqs = {}
+    local param = os.getenv("BENCH_TOKEN_PARAM")
+    if param then headers["Content-Type"] = "application/x-www-form-urlencoded" end
     for line in io.lines(tokens) do
       if line ~= "" then
-        headers["Authorization"] = "Bearer " .. line
-        reqs[#reqs + 1] = wrk.format(method, path, headers, body)
+        if param then
+          local b = param .. "=" .. line
+          if body and body ~= "" then b = body .. "&" .. b end
+          reqs[#reqs + 1] = wrk.format(method, path, headers, b)
+        else
+          headers["Authorization"] = "Bearer " .. line
+          reqs[#reqs + 1] = wrk.format(method, path, headers, body)
+        end
       end
     end
     next_req = 1 + tid * 7919 % #reqs
