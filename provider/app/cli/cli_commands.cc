@@ -9,6 +9,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "app/cli/cli_util.h"
 #include "common/crypto.h"
 #include "interaction/password.h"
 #include "store/migrations.h"
@@ -17,100 +18,12 @@
 namespace signet::cli {
 namespace {
 
-constexpr int kUsage = 2;
-constexpr int kFailure = 1;
-
-// One line, whatever the message holds (libpq messages end with newlines).
-std::string one_line(const std::string& s) {
-  std::string out;
-  for (char c : s) {
-    if (c == '\n' || c == '\r' || c == '\t') c = ' ';
-    if (c == ' ' && (out.empty() || out.back() == ' ')) continue;
-    out += c;
-  }
-  while (!out.empty() && out.back() == ' ') out.pop_back();
-  return out;
-}
-
-int error(std::ostream& err, int code, const std::string& message) {
-  err << "error: " << one_line(message) << '\n';
-  return code;
-}
-
-int store_error(std::ostream& err, const protocol::OAuthError& e) {
-  if (e.detail.find("SQLSTATE 42P01") != std::string::npos) {
-    return error(err, kFailure, "the database schema is missing; run `signet migrate` first");
-  }
-  if (e.status >= 500) return error(err, kFailure, e.description + " (" + one_line(e.detail) + ")");
-  return error(err, kFailure, e.description);
-}
-
-bool missing_db(const std::string& db_url, std::ostream& err) {
-  if (!db_url.empty()) return false;
-  error(err, kUsage, "no database: set SIGNET_DATABASE_URL");
-  return true;
-}
-
-// A tiny option parser: "--opt value", "--opt=value" and flags.
-class Args {
- public:
-  explicit Args(const std::vector<std::string>& args) : args_(args) {}
-  bool done() const { return i_ >= args_.size(); }
-  const std::string& peek() const { return args_[i_]; }
-  // If the next word is option `name`, consumes it and its value.
-  // Sets `error` when the value is missing.
-  bool option(const std::string& name, std::string& value, std::string& error) {
-    const std::string& a = args_[i_];
-    if (a == name) {
-      if (i_ + 1 >= args_.size()) {
-        error = "missing value for " + name;
-        ++i_;
-        return true;
-      }
-      value = args_[i_ + 1];
-      i_ += 2;
-      return true;
-    }
-    if (a.rfind(name + "=", 0) == 0) {
-      value = a.substr(name.size() + 1);
-      ++i_;
-      return true;
-    }
-    return false;
-  }
-  bool flag(const std::string& name) {
-    if (args_[i_] == name) {
-      ++i_;
-      return true;
-    }
-    return false;
-  }
-  std::string next() { return args_[i_++]; }
-
- private:
-  const std::vector<std::string>& args_;
-  size_t i_ = 0;
-};
+// Shared with the other admin command files: error lines, the option parser.
+using namespace util;
 
 template <class T>
 void push_unique(std::vector<T>& v, const T& x) {
   if (std::find(v.begin(), v.end(), x) == v.end()) v.push_back(x);
-}
-
-std::vector<std::string> split_spaces(const std::string& s) {
-  std::vector<std::string> out;
-  std::istringstream in(s);
-  for (std::string w; in >> w;) out.push_back(w);
-  return out;
-}
-
-std::string join(const std::vector<std::string>& v, const char* sep) {
-  std::string out;
-  for (size_t i = 0; i < v.size(); ++i) {
-    if (i) out += sep;
-    out += v[i];
-  }
-  return out;
 }
 
 bool printable_no_space(const std::string& s) {
