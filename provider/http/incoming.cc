@@ -3,7 +3,27 @@
 #include <algorithm>
 #include <cctype>
 
+#include "common/crypto.h"
+
 namespace signet::http {
+
+namespace {
+
+// A caller's id is kept only if it is short and plain, so that it can be
+// logged and echoed without escaping (no CR/LF header injection).
+bool plain_request_id(const std::string& id) {
+  if (id.empty() || id.size() > 64) return false;
+  return std::all_of(id.begin(), id.end(), [](unsigned char c) {
+    return std::isalnum(c) || c == '-' || c == '_' || c == '.';
+  });
+}
+
+}  // namespace
+
+std::string request_id_from(const std::optional<std::string>& header) {
+  if (header && plain_request_id(*header)) return *header;
+  return random_token(12);
+}
 
 Incoming Incoming::from(const Pistache::Rest::Request& request) {
   using namespace Pistache;
@@ -28,6 +48,9 @@ Incoming Incoming::from(const Pistache::Rest::Request& request) {
   }
   for (const auto& c : request.cookies()) in.cookies.emplace(c.name, c.value);
   in.client_address = request.address().host();
+  std::optional<std::string> caller_id;
+  if (auto raw = request.headers().tryGetRaw("X-Request-Id")) caller_id = raw->value();
+  in.request_id = request_id_from(caller_id);
   return in;
 }
 

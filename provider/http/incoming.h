@@ -18,10 +18,16 @@ struct Incoming {
   std::optional<std::string> content_type;  // "type/subtype", lower case, parameters dropped
   std::map<std::string, std::string> cookies;
   std::string client_address;
+  // X-Request-Id from the caller when well formed, else a fresh one; echoed in
+  // the answer and carried into every log line and audit event.
+  std::string request_id;
 
   static Incoming from(const Pistache::Rest::Request& request);
   const std::string* cookie(const std::string& name) const;
   bool is_form() const { return content_type == "application/x-www-form-urlencoded"; }
 };
+
+// The request id for a request's X-Request-Id header (absent, or not plain).
+std::string request_id_from(const std::optional<std::string>& header);
 
 }  // namespace signet::http

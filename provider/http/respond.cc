@@ -90,6 +90,7 @@ void send(Pistache::Http::ResponseWriter& w, const Answer& a) {
       add(w, "Pragma", "no-cache");
     }
     add(w, "X-Content-Type-Options", "nosniff");
+    if (!a.request_id.empty()) add(w, "X-Request-Id", a.request_id);
     if (a.page) {
       std::string form_action = "'self'";
       if (!a.form_action.empty()) form_action += " " + a.form_action;

@@ -32,6 +32,7 @@ struct Answer {
   std::string cache_control;  // overrides no_store when set
   std::string www_authenticate;
   std::string form_action;  // extra CSP form-action source (the consent redirect target)
+  std::string request_id;   // echoed as X-Request-Id
 };
 
 Answer json_answer(int status, const nlohmann::json& body);

@@ -66,6 +66,7 @@ struct Server::Impl {
         now.reset();  // retried on a worker, where errors are answered
       }
       if (now) {
+        now->request_id = in->request_id;
         send(response, *now);
       } else {
         dispatch(s.workers, handler, json_errors, in, std::move(response));
@@ -85,11 +86,14 @@ struct Server::Impl {
         auto err = protocol::OAuthError::server_error(e.what());
         a = json_errors ? oauth_error_json(err) : error_page(err);
       }
+      a.request_id = in->request_id;
       send(*writer, a);
     });
     if (!queued) {
       auto err = protocol::OAuthError::temporarily_unavailable("worker queue full");
-      send(*writer, json_errors ? oauth_error_json(err) : error_page(err));
+      Answer a = json_errors ? oauth_error_json(err) : error_page(err);
+      a.request_id = in->request_id;
+      send(*writer, a);
     }
   }
 

@@ -8,6 +8,7 @@
 #include "config/config.h"
 #include "jose/key_ring.h"
 #include "jose/key_ring_holder.h"
+#include "protocol/audit.h"
 #include "protocol/introspection.h"
 #include "protocol/lifecycle_store.h"
 #include "protocol/stores.h"
@@ -30,6 +31,10 @@ struct Services {
   // Token lifecycle (revocation, introspection, connected apps); set by app/.
   protocol::TokenLifecycleStore* lifecycle = nullptr;
   protocol::Introspection* introspection = nullptr;
+  // Security events (login, consent, tokens, reuse, throttling); set by app/.
+  protocol::AuditSink* audit = &no_audit;
+
+  inline static protocol::NoAudit no_audit;
 };
 
 }  // namespace signet::http
