@@ -245,6 +245,16 @@ Answer handle_userinfo(Services& s, const Incoming& in) {
     return bearer_error(403, "insufficient_scope", "The access token lacks the openid scope.",
                         "openid");
   }
+  // RFC 7009 §2: a revoked access token (or one of a revoked grant: connected
+  // apps, refresh reuse) stops working here at once, not at its expiry.
+  if (s.lifecycle) {
+    auto jti = claims.find("jti");
+    if (jti == claims.end() || !jti->is_string())
+      return bearer_error(401, "invalid_token", invalid);
+    auto revoked = s.lifecycle->is_access_token_revoked(jti->get<std::string>());
+    if (!revoked) return oauth_error_json(revoked.error());
+    if (*revoked) return bearer_error(401, "invalid_token", invalid);
+  }
   auto user = s.users.find_user_by_subject(sub->get<std::string>());
   if (!user) return oauth_error_json(user.error());
   if (!*user) return bearer_error(401, "invalid_token", invalid);

@@ -223,6 +223,24 @@ TEST_F(OidcTest, UserinfoReturnsClaimsByScope) {
   EXPECT_NE(r.header("www-authenticate").find("insufficient_scope"), std::string::npos);
 }
 
+TEST_F(OidcTest, UserinfoRefusesARevokedAccessToken) {
+  User u = alice();
+  Client c = rp();
+  HttpClient browser;
+  auto t = tokens(browser, c, u, request(c, "openid email"));
+  const std::string at = t["access_token"];
+  HttpClient http;
+  const Headers bearer = {{"Authorization", "Bearer " + at}};
+  ASSERT_EQ(http.get(w().signet.base_url + "/userinfo", bearer).status, 200);
+  auto revoked = http.post_form(w().signet.base_url + "/revoke",
+                                {{"token", at}, {"token_type_hint", "access_token"}},
+                                {{"Authorization", basic_auth(c.client_id, c.client_secret)}});
+  ASSERT_EQ(revoked.status, 200) << revoked.body;
+  auto r = http.get(w().signet.base_url + "/userinfo", bearer);
+  EXPECT_EQ(r.status, 401) << r.body;
+  EXPECT_NE(r.header("www-authenticate").find("invalid_token"), std::string::npos);
+}
+
 TEST_F(OidcTest, DiscoveryDocumentIsTruthful) {
   HttpClient http;
   auto r = http.get(w().signet.base_url + "/.well-known/openid-configuration");
