@@ -23,6 +23,7 @@ struct RefreshTokenRecord {
   std::string subject;
   std::vector<std::string> scopes;          // what this token may ask for
   std::vector<std::string> granted_scopes;  // the family's grant: the upper bound
+  std::string resource;  // RFC 8707 resource of the grant; empty: the default audience
   int64_t issued_at = 0;
   int64_t expires_at = 0;         // sliding
   int64_t family_expires_at = 0;  // absolute
@@ -36,6 +37,7 @@ struct NewRefreshFamily {
   std::string subject;
   std::vector<std::string> scopes;
   std::string code_digest;  // the code whose redemption started it
+  std::string resource;     // RFC 8707 resource the grant's tokens are for
   int64_t created_at = 0;
   int64_t expires_at = 0;
 };

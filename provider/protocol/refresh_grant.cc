@@ -36,8 +36,8 @@ void TokenEndpoint::enable_refresh_tokens(TokenLifecycleStore& store, RefreshSet
 }
 
 Result<std::string, OAuthError> TokenEndpoint::start_refresh_family(
-    const Client& client, const AuthorizationCode& code, const IssuedAccessToken& access_token,
-    int64_t now, std::string& family_id) {
+    const std::string& resource, const Client& client, const AuthorizationCode& code,
+    const IssuedAccessToken& access_token, int64_t now, std::string& family_id) {
   const std::string token = random_token(32);
   NewRefreshFamily family;
   family.family_id = random_token(16);
@@ -45,6 +45,7 @@ Result<std::string, OAuthError> TokenEndpoint::start_refresh_family(
   family.subject = code.subject;
   family.scopes = code.scopes;
   family.code_digest = code.code_digest;
+  family.resource = resource;
   family.created_at = now;
   family.expires_at = now + refresh_settings_.max_age;
   NewRefreshToken first{sha256_b64url(token), family.family_id, code.scopes, now,
@@ -73,6 +74,11 @@ Result<TokenResponse, OAuthError> TokenEndpoint::refresh_token_grant(const Clien
     auto parsed = parse_scope(*scope);
     if (!parsed) return fail(std::move(parsed.error()));
     requested = std::move(*parsed);
+  }
+  // RFC 8707 §2.2: a refresh may name the resource again, but not another one.
+  const std::string* resource = find_param(form, "resource");
+  if (resource && resource->empty()) {
+    return fail(invalid_target("The resource parameter is empty."));
   }
 
   const int64_t now = clock_.now();
@@ -104,7 +110,17 @@ Result<TokenResponse, OAuthError> TokenEndpoint::refresh_token_grant(const Clien
           }
           scopes = requested;
         }
-        auto token = issue_access_token(keys_, settings_, r.subject, client.client_id, scopes, now);
+        if (resource && *resource != r.resource &&
+            !(r.resource.empty() && *resource == settings_.audience)) {
+          return fail(invalid_target("The resource differs from the one the grant is for.",
+                                     "refresh asked for resource " + *resource));
+        }
+        // The new access token is for the grant's resource, with the client's
+        // own lifetime, like the one the code gave.
+        auto audience = resolve_audience(r.resource, scopes, resources_, settings_.audience);
+        if (!audience) return fail(std::move(audience.error()));
+        auto token = issue_access_token(keys_, settings_for(client, *audience), r.subject,
+                                        client.client_id, scopes, now);
         if (!token) return fail(std::move(token.error()));
         issued = std::move(*token);
         new_token = random_token(32);

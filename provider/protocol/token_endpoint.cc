@@ -94,8 +94,8 @@ Result<TokenResponse, OAuthError> TokenEndpoint::authorization_code_grant(const 
     return fail(invalid_target("The resource differs from the authorization request's.",
                                "resource " + *resource + " vs " + row.resource));
   }
-  auto audience = resolve_audience(resource ? *resource : row.resource, row.scopes, resources_,
-                                   settings_.audience);
+  const std::string& granted_resource = resource ? *resource : row.resource;
+  auto audience = resolve_audience(granted_resource, row.scopes, resources_, settings_.audience);
   if (!audience) return fail(std::move(audience.error()));
 
   auto issued = issue_access_token(keys_, settings_for(client, *audience), row.subject,
@@ -107,7 +107,7 @@ Result<TokenResponse, OAuthError> TokenEndpoint::authorization_code_grant(const 
   std::string refresh_token;
   std::string family_id;
   if (lifecycle_ && should_issue_refresh_token(client, row)) {
-    auto started = start_refresh_family(client, row, *issued, now, family_id);
+    auto started = start_refresh_family(granted_resource, client, row, *issued, now, family_id);
     if (!started) return fail(std::move(started.error()));
     refresh_token = std::move(*started);
   }

@@ -108,7 +108,8 @@ class TokenEndpoint {
                                                              const Params& form);
   Result<TokenResponse, OAuthError> refresh_token_grant(const Client& client, const Params& form);
   // Starts a refresh-token family for a code about to be redeemed; returns the token.
-  Result<std::string, OAuthError> start_refresh_family(const Client& client,
+  Result<std::string, OAuthError> start_refresh_family(const std::string& resource,
+                                                       const Client& client,
                                                        const AuthorizationCode& code,
                                                        const IssuedAccessToken& access_token,
                                                        int64_t now, std::string& family_id);

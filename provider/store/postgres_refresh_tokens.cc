@@ -14,7 +14,7 @@ namespace {
 
 const char* const kRefreshColumns =
     "t.token_digest, t.family_id, f.client_id, f.subject::text, t.scopes, f.scopes, t.issued_at, "
-    "t.expires_at, f.expires_at, t.used_at, f.revoked_at "
+    "t.expires_at, f.expires_at, t.used_at, f.revoked_at, f.resource "
     "FROM refresh_tokens t JOIN refresh_token_families f ON f.family_id = t.family_id "
     "WHERE t.token_digest = $1";
 
@@ -23,7 +23,8 @@ std::vector<Statement> lifecycle_statements() {
   return {
       {"lc_create_family",
        "INSERT INTO refresh_token_families (family_id, client_id, subject, scopes, code_digest, "
-       "created_at, expires_at) VALUES ($1, $2, $3::uuid, $4::text[], NULLIF($5, ''), $6, $7)"},
+       "created_at, expires_at, resource) "
+       "VALUES ($1, $2, $3::uuid, $4::text[], NULLIF($5, ''), $6, $7, $8)"},
       {"lc_insert_refresh",
        "INSERT INTO refresh_tokens (token_digest, family_id, scopes, issued_at, expires_at) "
        "VALUES ($1, $2, $3::text[], $4, $5)"},
@@ -91,6 +92,7 @@ RefreshTokenRecord refresh_from(const pqxx::row& r) {
   t.family_expires_at = r[8].as<int64_t>();
   if (!r[9].is_null()) t.used_at = r[9].as<int64_t>();
   if (!r[10].is_null()) t.family_revoked_at = r[10].as<int64_t>();
+  t.resource = r[11].as<std::string>();
   return t;
 }
 
@@ -116,7 +118,8 @@ PostgresLifecycleStore::StoreResult<Ok> PostgresLifecycleStore::create_family(
   return pool_.run<Ok>("create_family", kNoRetry, [&](pqxx::connection& c) {
     pqxx::work t(c);
     t.exec_prepared("lc_create_family", f.family_id, f.client_id, f.subject,
-                    to_pg_text_array(f.scopes), f.code_digest, f.created_at, f.expires_at);
+                    to_pg_text_array(f.scopes), f.code_digest, f.created_at, f.expires_at,
+                    f.resource);
     t.exec_prepared("lc_insert_refresh", first.token_digest, first.family_id,
                     to_pg_text_array(first.scopes), first.issued_at, first.expires_at);
     t.exec_prepared("lc_record_access", a.jti, a.subject, a.client_id, a.family_id, a.expires_at);

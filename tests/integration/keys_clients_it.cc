@@ -264,5 +264,51 @@ TEST_F(KeysClientsTest, ResourceIndicatorInTheCodeFlow) {
   EXPECT_EQ(refused.json().value("error", ""), "invalid_target");
 }
 
+TEST_F(KeysClientsTest, RefreshKeepsTheResourceOfTheGrant) {
+  const std::string ledger = "https://" + w().unique("ledger") + ".example.com/api";
+  auto added = w().cli(
+      {"resource", "add", "--audience", ledger, "--name", "Ledger", "--scope", "read:accounts"});
+  ASSERT_EQ(added.exit_code, 0) << added.err;
+  User user = w().add_user(w().unique("rita"), "correct horse battery staple");
+  Client c = w().add_client(w().unique("FinanceApp"), {kRedirect}, "read:accounts", false,
+                            {"authorization_code", "refresh_token"});
+  HttpClient browser;
+  AuthorizeRequest req;
+  req.client_id = c.client_id;
+  req.redirect_uri = kRedirect;
+  req.scope = "read:accounts";
+  req.state = random_hex(8);
+  req.code_verifier = random_hex(32);
+  req.extra = {{"resource", ledger}};
+  auto result = w().authorize(browser, req, user);
+  ASSERT_FALSE(result.code().empty()) << result.redirect << result.last.body;
+  auto token = w().exchange_code(c, result.code(), kRedirect, req.code_verifier);
+  ASSERT_EQ(token.status, 200) << token.body;
+  EXPECT_EQ(jwt_claims(token.json()["access_token"].get<std::string>())["aud"], ledger);
+  const std::string rt = token.json()["refresh_token"];
+
+  HttpClient http;
+  const Headers basic = {{"Authorization", basic_auth(c.client_id, c.client_secret)}};
+  // RFC 8707 §2.2: another resource is refused and the token stays usable.
+  auto other = http.post_form(
+      w().signet.base_url + "/token",
+      {{"grant_type", "refresh_token"}, {"refresh_token", rt}, {"resource", "bank-api"}}, basic);
+  EXPECT_EQ(other.status, 400) << other.body;
+  EXPECT_EQ(other.json().value("error", ""), "invalid_target");
+  // Without a resource, and with the same one, the new token keeps the grant's audience.
+  auto refreshed = http.post_form(w().signet.base_url + "/token",
+                                  {{"grant_type", "refresh_token"}, {"refresh_token", rt}}, basic);
+  ASSERT_EQ(refreshed.status, 200) << refreshed.body;
+  EXPECT_EQ(jwt_claims(refreshed.json()["access_token"].get<std::string>())["aud"], ledger);
+  auto again =
+      http.post_form(w().signet.base_url + "/token",
+                     {{"grant_type", "refresh_token"},
+                      {"refresh_token", refreshed.json()["refresh_token"].get<std::string>()},
+                      {"resource", ledger}},
+                     basic);
+  ASSERT_EQ(again.status, 200) << again.body;
+  EXPECT_EQ(jwt_claims(again.json()["access_token"].get<std::string>())["aud"], ledger);
+}
+
 }  // namespace
 }  // namespace signet::it

@@ -26,6 +26,7 @@ RefreshTokenRecord MemoryLifecycleStore::record_locked(const std::string& digest
   r.issued_at = t.token.issued_at;
   r.expires_at = t.token.expires_at;
   r.family_expires_at = f.expires_at;
+  r.resource = f.resource;
   r.used_at = t.used_at;
   r.family_revoked_at = family_revoked_[f.family_id];
   return r;
