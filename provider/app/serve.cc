@@ -140,6 +140,7 @@ int serve() {
                           store, key_ring, clock, workers, token_endpoint};
   services.lifecycle = &lifecycle;
   services.introspection = &introspection;
+  services.resources = &resources;
   http::Server server(services);
   if (auto started = server.start(); !started) {
     std::cerr << "signet: " << started.error().message << "\n";

@@ -100,7 +100,8 @@ Answer handle_authorize(Services& s, const Incoming& in) {
     return error_page(400, "This request cannot be completed",
                       "The authorization request is malformed: " + params.error().message + ".");
   }
-  auto validated = protocol::validate_authorize_request(*params, s.clients);
+  auto validated =
+      protocol::validate_authorize_request(*params, s.clients, s.resources, s.config.audience);
   if (auto refused = refuse(s, validated)) return *refused;
   const AuthorizeRequest& r = *validated;
 
@@ -189,7 +190,8 @@ Answer handle_login(Services& s, const Incoming& in) {
     if (!params) {
       return error_page(400, "This request cannot be completed", "The form is malformed.");
     }
-    auto validated = protocol::validate_authorize_request(*params, s.clients);
+    auto validated =
+        protocol::validate_authorize_request(*params, s.clients, s.resources, s.config.audience);
     if (!validated.ok() && !validated.error().error.redirectable) {
       return error_page(validated.error().error);
     }
@@ -250,7 +252,8 @@ Answer handle_consent(Services& s, const Incoming& in) {
   form->erase("csrf_token");
   form->erase("decision");
 
-  auto validated = protocol::validate_authorize_request(*form, s.clients);
+  auto validated =
+      protocol::validate_authorize_request(*form, s.clients, s.resources, s.config.audience);
   if (auto refused = refuse(s, validated)) return *refused;
   const AuthorizeRequest& r = *validated;
 

@@ -31,6 +31,8 @@ struct Services {
   // Token lifecycle (revocation, introspection, connected apps); set by app/.
   protocol::TokenLifecycleStore* lifecycle = nullptr;
   protocol::Introspection* introspection = nullptr;
+  // RFC 8707 resource registry, checked at /authorize too; set by app/.
+  protocol::ResourceStore* resources = nullptr;
   // Security events (login, consent, tokens, reuse, throttling); set by app/.
   protocol::AuditSink* audit = &no_audit;
 

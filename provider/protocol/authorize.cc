@@ -28,8 +28,9 @@ Unexpected<AuthorizeFailure> refuse_without_redirect(OAuthError error) {
 
 }  // namespace
 
-Result<AuthorizeRequest, AuthorizeFailure> validate_authorize_request(const Params& query,
-                                                                      ClientStore& clients) {
+Result<AuthorizeRequest, AuthorizeFailure> validate_authorize_request(
+    const Params& query, ClientStore& clients, ResourceStore* resources,
+    const std::string& default_audience) {
   // 1. The client and its redirect URI: until both are proven, nothing may be
   // sent to the redirect URI (no open redirector, RFC 9700 §4.11).
   const std::string* client_id = find_param(query, "client_id");
@@ -125,10 +126,18 @@ Result<AuthorizeRequest, AuthorizeFailure> validate_authorize_request(const Para
   request.state = state;
   request.code_challenge = *challenge;
   request.nonce = param(query, "nonce");
-  // 6. RFC 8707 resource: well formed here; registered, and owning the scopes, at /token.
+  // 6. RFC 8707 resource: well formed, registered, and owning the scopes (the
+  // token endpoint checks again: the registry may change in between).
   request.resource = param(query, "resource");
-  if (find_param(query, "resource") && !is_well_formed_resource(request.resource)) {
-    return refuse(invalid_target("The resource parameter is malformed."));
+  if (find_param(query, "resource")) {
+    if (!is_well_formed_resource(request.resource)) {
+      return refuse(invalid_target("The resource parameter is malformed."));
+    }
+    if (resources) {
+      auto audience =
+          resolve_audience(request.resource, request.scopes, resources, default_audience);
+      if (!audience) return refuse(std::move(audience.error()));
+    }
   }
   return request;
 }

@@ -12,6 +12,7 @@
 #include "common/result.h"
 #include "protocol/error.h"
 #include "protocol/model.h"
+#include "protocol/resource_indicator.h"
 #include "protocol/stores.h"
 
 namespace signet::protocol {
@@ -39,9 +40,11 @@ struct AuthorizeFailure {
 // redirect when either is wrong), then response_type=code, PKCE S256 with a
 // well-formed challenge (plain refused), scope within the client's allowed set
 // (empty scope is invalid_scope), and a client allowed the authorization_code
-// grant.
-Result<AuthorizeRequest, AuthorizeFailure> validate_authorize_request(const Params& query,
-                                                                      ClientStore& clients);
+// grant. With a resource registry, a `resource` must be registered and own the
+// scopes (RFC 8707 §2: invalid_target at the authorization endpoint already).
+Result<AuthorizeRequest, AuthorizeFailure> validate_authorize_request(
+    const Params& query, ClientStore& clients, ResourceStore* resources = nullptr,
+    const std::string& default_audience = {});
 
 // True when the user must be asked: some requested scope was never granted.
 bool consent_required(const std::vector<std::string>& requested,

@@ -255,13 +255,15 @@ TEST_F(KeysClientsTest, ResourceIndicatorInTheCodeFlow) {
   ASSERT_EQ(token.status, 200) << token.body;
   EXPECT_EQ(jwt_claims(token.json()["access_token"].get<std::string>())["aud"], "bank-api");
 
+  // An unregistered resource is refused at /authorize already (RFC 8707 §2),
+  // back at the client's redirect URI: no code is issued.
   req.extra = {{"resource", "https://unknown.example.com/"}};
   req.state = random_hex(8);
   auto second = w().authorize(browser, req, user);
-  ASSERT_FALSE(second.code().empty());
-  auto refused = w().exchange_code(c, second.code(), kRedirect, req.code_verifier);
-  EXPECT_EQ(refused.status, 400);
-  EXPECT_EQ(refused.json().value("error", ""), "invalid_target");
+  EXPECT_TRUE(second.code().empty());
+  auto p = query_params(second.redirect);
+  EXPECT_EQ(p["error"], "invalid_target") << second.redirect << second.last.body;
+  EXPECT_EQ(p["state"], req.state);
 }
 
 TEST_F(KeysClientsTest, RefreshKeepsTheResourceOfTheGrant) {
