@@ -1,37 +1,8 @@
 #include "interaction/connected_apps.h"
 
-#include <kainjow/mustache.hpp>
-
-#include <stdexcept>
-
-#include "interaction/assets.h"
+#include "interaction/render.h"
 
 namespace signet::interaction {
-namespace {
-
-namespace mstch = kainjow::mustache;
-
-mstch::mustache parse(std::string_view path) {
-  mstch::mustache tmpl{std::string(assets::get(path))};
-  if (!tmpl.is_valid()) {
-    throw std::logic_error("consent-ui template " + std::string(path) + ": " +
-                           tmpl.error_message());
-  }
-  return tmpl;
-}
-
-// One parsed copy per thread (kainjow's render is not const), as in pages.cc.
-struct Templates {
-  mstch::mustache layout = parse("templates/layout.html");
-  mstch::mustache apps = parse("templates/connected_apps.html");
-};
-
-Templates& templates() {
-  thread_local Templates t;
-  return t;
-}
-
-}  // namespace
 
 std::string render_connected_apps(const ConnectedAppsView& view) {
   mstch::data d;
@@ -57,10 +28,7 @@ std::string render_connected_apps(const ConnectedAppsView& view) {
   }
   d.set("apps", apps);
 
-  mstch::data page;
-  page.set("title", "Connected apps");
-  page.set("content", templates().apps.render(d));
-  return templates().layout.render(page);
+  return render_page("connected_apps", "Connected apps", d);
 }
 
 }  // namespace signet::interaction

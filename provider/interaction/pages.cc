@@ -1,62 +1,9 @@
 #include "interaction/pages.h"
 
-#include <kainjow/mustache.hpp>
-
-#include <stdexcept>
-#include <string_view>
-
 #include "interaction/assets.h"
+#include "interaction/render.h"
 
 namespace signet::interaction {
-
-namespace assets {
-
-std::string_view get(std::string_view path) {
-  for (std::size_t i = 0; i < kAssetCount; ++i) {
-    if (kAssets[i].path == path) return kAssets[i].text;
-  }
-  throw std::logic_error("consent-ui asset not compiled in: " + std::string(path));
-}
-
-}  // namespace assets
-
-namespace {
-
-namespace mstch = kainjow::mustache;
-
-mstch::mustache parse(std::string_view path) {
-  mstch::mustache tmpl{std::string(assets::get(path))};
-  if (!tmpl.is_valid()) {
-    throw std::logic_error("consent-ui template " + std::string(path) + ": " +
-                           tmpl.error_message());
-  }
-  return tmpl;
-}
-
-// kainjow's render is not const (it walks and may annotate the parsed tree), so each
-// thread parses its own copy once instead of sharing one across I/O threads.
-struct Templates {
-  mstch::mustache layout = parse("templates/layout.html");
-  mstch::mustache login = parse("templates/login.html");
-  mstch::mustache consent = parse("templates/consent.html");
-  mstch::mustache error = parse("templates/error.html");
-};
-
-Templates& templates() {
-  thread_local Templates t;
-  return t;
-}
-
-// Wraps a rendered page body in the layout. `content` is our own rendered HTML (its
-// variables were escaped when it was rendered); `title` is escaped here.
-std::string page(const std::string& title, const std::string& content) {
-  mstch::data d;
-  d.set("title", title);
-  d.set("content", content);
-  return templates().layout.render(d);
-}
-
-}  // namespace
 
 std::string render_login(const LoginView& view) {
   mstch::data d;
@@ -67,7 +14,7 @@ std::string render_login(const LoginView& view) {
   d.set("focus_password", !view.username.empty());
   if (!view.error.empty()) d.set("error", view.error);
   if (!view.client_name.empty()) d.set("client_name", view.client_name);
-  return page("Sign in", templates().login.render(d));
+  return render_page("login", "Sign in", d);
 }
 
 std::string render_consent(const ConsentView& view) {
@@ -86,16 +33,8 @@ std::string render_consent(const ConsentView& view) {
   }
   d.set("scopes", scopes);
 
-  mstch::data hidden{mstch::data::type::list};
-  for (const auto& [name, value] : view.hidden) {
-    if (name == "csrf_token" || name == "decision") continue;  // set by the page itself
-    mstch::data item;
-    item.set("name", name);
-    item.set("value", value);
-    hidden.push_back(item);
-  }
-  d.set("hidden", hidden);
-  return page("Allow access", templates().consent.render(d));
+  d.set("hidden", hidden_fields(view.hidden, {"csrf_token", "decision"}));
+  return render_page("consent", "Allow access", d);
 }
 
 std::string render_error(const ErrorView& view) {
@@ -103,7 +42,7 @@ std::string render_error(const ErrorView& view) {
   mstch::data d;
   d.set("title", title);
   d.set("message", view.message);
-  return page(title, templates().error.render(d));
+  return render_page("error", title, d);
 }
 
 const std::string& stylesheet() {
