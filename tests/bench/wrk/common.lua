@@ -30,6 +30,46 @@ function base_headers()
   return { ["Connection"] = "keep-alive" }
 end
 
+function urlencode(s)
+  return (s:gsub("[^%w%-%._~]", function(ch) return string.format("%%%02X", string.byte(ch)) end))
+end
+
+-- A token file shared by the threads: each thread takes every nth line (its own
+-- share, used once, in order). Returns the list.
+function thread_share(path)
+  local nthreads = tonumber(getenv("BENCH_THREADS") or "1")
+  local mine, i = {}, 0
+  for line in io.lines(path) do
+    if line ~= "" then
+      if i % nthreads == tid then mine[#mine + 1] = line end
+      i = i + 1
+    end
+  end
+  return mine
+end
+
+-- Form POSTs with client_secret_basic (BENCH_AUTH); with BENCH_CAPTURE_OUT, each
+-- 200 answer's refresh_token is written to BENCH_CAPTURE_OUT.<tid> (the pool of
+-- refresh tokens of the next run).
+function form_post_setup()
+  headers = base_headers()
+  headers["Authorization"] = getenv("BENCH_AUTH")
+  headers["Content-Type"] = "application/x-www-form-urlencoded"
+  local out = getenv("BENCH_CAPTURE_OUT")
+  if out then
+    capture = assert(io.open(out .. "." .. tid, "w"))
+    capture:setvbuf("line")
+  end
+end
+
+function check_and_capture(status, body)
+  check(status)
+  if capture and status == 200 then
+    local rt = body and body:match('"refresh_token":%s*"([^"]+)"')
+    if rt then capture:write(rt, "\n") end
+  end
+end
+
 local threads = {}
 local next_tid = 0
 function setup(thread)

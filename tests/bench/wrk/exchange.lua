@@ -7,30 +7,11 @@
 --      refresh tokens for refresh.lua).
 dofile(os.getenv("BENCH_WRK_DIR") .. "/common.lua")
 
-local function urlencode(s)
-  return (s:gsub("[^%w%-%._~]", function(c) return string.format("%%%02X", string.byte(c)) end))
-end
-
 function init(args)
-  local nthreads = tonumber(os.getenv("BENCH_THREADS") or "1")
-  codes, next_code = {}, 1
-  local i = 0
-  for line in io.lines(os.getenv("BENCH_CODES")) do
-    if line ~= "" then
-      if i % nthreads == tid then codes[#codes + 1] = line end
-      i = i + 1
-    end
-  end
-  headers = base_headers()
-  headers["Authorization"] = os.getenv("BENCH_AUTH")
-  headers["Content-Type"] = "application/x-www-form-urlencoded"
+  codes, next_code = thread_share(os.getenv("BENCH_CODES")), 1
+  form_post_setup()
   tail = "&redirect_uri=" .. urlencode(os.getenv("BENCH_REDIRECT_URI")) ..
          "&code_verifier=" .. os.getenv("BENCH_VERIFIER")
-  local out = os.getenv("BENCH_CAPTURE_OUT")
-  if out then
-    capture = assert(io.open(out .. "." .. tid, "w"))
-    capture:setvbuf("line")
-  end
 end
 
 function request()
@@ -41,9 +22,5 @@ function request()
 end
 
 function response(status, headers, body)
-  check(status)
-  if capture and status == 200 then
-    local rt = body and body:match('"refresh_token":%s*"([^"]+)"')
-    if rt then capture:write(rt, "\n") end
-  end
+  check_and_capture(status, body)
 end

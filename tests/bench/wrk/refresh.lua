@@ -7,28 +7,9 @@
 -- and common.lua's.
 dofile(os.getenv("BENCH_WRK_DIR") .. "/common.lua")
 
-local function urlencode(s)
-  return (s:gsub("[^%w%-%._~]", function(c) return string.format("%%%02X", string.byte(c)) end))
-end
-
 function init(args)
-  local nthreads = tonumber(os.getenv("BENCH_THREADS") or "1")
-  tokens, next_token = {}, 1
-  local i = 0
-  for line in io.lines(os.getenv("BENCH_TOKENS")) do
-    if line ~= "" then
-      if i % nthreads == tid then tokens[#tokens + 1] = line end
-      i = i + 1
-    end
-  end
-  headers = base_headers()
-  headers["Authorization"] = os.getenv("BENCH_AUTH")
-  headers["Content-Type"] = "application/x-www-form-urlencoded"
-  local out = os.getenv("BENCH_CAPTURE_OUT")
-  if out then
-    capture = assert(io.open(out .. "." .. tid, "w"))
-    capture:setvbuf("line")
-  end
+  tokens, next_token = thread_share(os.getenv("BENCH_TOKENS")), 1
+  form_post_setup()
 end
 
 function request()
@@ -38,9 +19,5 @@ function request()
 end
 
 function response(status, headers, body)
-  check(status)
-  if capture and status == 200 then
-    local rt = body and body:match('"refresh_token":%s*"([^"]+)"')
-    if rt then capture:write(rt, "\n") end
-  end
+  check_and_capture(status, body)
 end
