@@ -185,6 +185,10 @@ Answer handle_login(Services& s, const Incoming& in) {
   // login can only lead back to /authorize (no open redirector).
   const bool to_account = *return_to == kAccountAppsReturnTo;
   std::string client_name;
+  // The way back is rebuilt from the parsed parameters, each percent-encoded, so
+  // that no raw byte of return_to (CR, LF, '#') reaches the Location header
+  // (response splitting, RFC 9110 §5.5; open redirection, RFC 9700 §4.11.2).
+  std::string back_to;
   if (!to_account) {
     auto params = parse_form(*return_to);
     if (!params) {
@@ -196,6 +200,7 @@ Answer handle_login(Services& s, const Incoming& in) {
       return error_page(validated.error().error);
     }
     if (validated.ok()) client_name = validated->client.client_name;
+    back_to = encode_form({params->begin(), params->end()});
   }
 
   auto user = s.users.find_user_by_username(*username);
@@ -222,8 +227,8 @@ Answer handle_login(Services& s, const Incoming& in) {
   auto created = s.sessions.create_session(session);
   if (!created) return error_page(created.error());
 
-  Answer a = redirect_answer(
-      s.config.issuer + (to_account ? std::string("/account/apps") : "/authorize?" + *return_to));
+  Answer a = redirect_answer(s.config.issuer +
+                             (to_account ? std::string("/account/apps") : "/authorize?" + back_to));
   a.cookies.push_back({kSessionCookie, session_id, s.config.secure_cookies(), false});
   a.cookies.push_back({kLoginCsrfCookie, "", s.config.secure_cookies(), true});
   return a;
