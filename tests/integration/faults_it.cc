@@ -195,7 +195,7 @@ class Tally {
       problems_.push_back(step + ": " + std::to_string(r.status) + " " + r.error + " " +
                           r.body.substr(0, 300));
     }
-    if (took > seconds(5)) {
+    if (took > seconds(8)) {  // a hang, not a slow machine
       problems_.push_back(step + " took " +
                           std::to_string(std::chrono::duration_cast<milliseconds>(took).count()) +
                           " ms");
@@ -399,7 +399,12 @@ TEST_F(FaultsTest, PostgresRestartUnderLoadAnswers503ThenLosesNothing) {
   for (auto& t : threads) t.join();
 
   const std::string summary = tally.summary();
-  for (const auto& p : tally.problems()) ADD_FAILURE() << p << "\n" << summary;
+  const auto problems = tally.problems();
+  std::string listed;
+  for (size_t i = 0; i < problems.size() && i < 10; ++i) listed += "  " + problems[i] + "\n";
+  EXPECT_TRUE(problems.empty()) << problems.size() << " bad answers, the first:\n"
+                                << listed << "by step and status:\n"
+                                << summary;
   EXPECT_GT(tally.count("refresh", 503) + tally.count("exchange", 503), 0)
       << "the outage was never seen: " << summary;
   EXPECT_GE(ok_after_restart.load(), 40) << "no recovery after PostgreSQL came back:\n"
@@ -532,7 +537,7 @@ TEST_F(FaultsTest, SigkillMidFlowsAndRestartKeepsEveryStage) {
     items.push_back(std::move(code_item));
     items.push_back(std::move(refresh_item));
   }
-  for (int i = 0; i < 12; ++i) {
+  for (int i = 0; i < 24; ++i) {
     Item login_item{"login", {}, "", std::make_unique<HttpClient>(), {}, {}};
     login_item.page = open_authorize(*login_item.browser, base, request_for(app));
     ASSERT_TRUE(is_login_page(login_item.page));
@@ -556,7 +561,7 @@ TEST_F(FaultsTest, SigkillMidFlowsAndRestartKeepsEveryStage) {
   }
   while (ready < static_cast<int>(items.size())) std::this_thread::yield();
   go = true;
-  std::this_thread::sleep_for(milliseconds(60));
+  std::this_thread::sleep_for(milliseconds(30));
   kill_hard(signet);
   for (auto& t : threads) t.join();
   int unanswered = 0;
@@ -616,10 +621,11 @@ TEST_F(FaultsTest, SigkillMidFlowsAndRestartKeepsEveryStage) {
 
 TEST_F(FaultsTest, SigtermAnswersEveryRequestInFlightThenExitsZero) {
   // One CPU: 20 logins (Argon2id, ~60 ms each) take over a second whatever the machine.
+  // A generous grace: on a loaded CI runner the low-priority login pool may crawl.
   Server& s = extra_signet();
   std::string why;
   ASSERT_TRUE(
-      start_signet_on(w(), s, 0, {{{"SIGNET_SHUTDOWN_GRACE_SECONDS", "15"}}, "", true}, &why))
+      start_signet_on(w(), s, 0, {{{"SIGNET_SHUTDOWN_GRACE_SECONDS", "60"}}, "", true}, &why))
       << why;
   Client app = w().add_client(w().unique("FinanceApp"), {kRedirect}, kScope, false,
                               {"authorization_code", "refresh_token"});
@@ -629,7 +635,7 @@ TEST_F(FaultsTest, SigtermAnswersEveryRequestInFlightThenExitsZero) {
   std::vector<HttpResponse> pages(kLogins), answers(kLogins);
   for (int i = 0; i < kLogins; ++i) {
     browsers.push_back(std::make_unique<HttpClient>());
-    browsers.back()->timeout_ms = 30000;
+    browsers.back()->timeout_ms = 70000;
     pages[i] = open_authorize(*browsers.back(), s.base_url, request_for(app));
     ASSERT_TRUE(is_login_page(pages[i])) << pages[i].body.substr(0, 300);
   }
@@ -653,7 +659,7 @@ TEST_F(FaultsTest, SigtermAnswersEveryRequestInFlightThenExitsZero) {
   HttpClient late;
   HttpResponse during = late.get(s.base_url + "/jwks");
   for (auto& t : threads) t.join();
-  auto status = wait_for_exit(*s.process, seconds(20));
+  auto status = wait_for_exit(*s.process, seconds(70));
   const auto exit_after = SteadyClock::now() - term_at;
 
   int complete = 0;
@@ -670,9 +676,9 @@ TEST_F(FaultsTest, SigtermAnswersEveryRequestInFlightThenExitsZero) {
   }
   EXPECT_EQ(complete, kLogins);
   EXPECT_EQ(during.status, 200) << during.error;
-  ASSERT_TRUE(status.has_value()) << "still running 20 s after SIGTERM";
+  ASSERT_TRUE(status.has_value()) << "still running 70 s after SIGTERM";
   EXPECT_TRUE(WIFEXITED(*status) && WEXITSTATUS(*status) == 0) << "wait status " << *status;
-  EXPECT_LT(exit_after, seconds(15));
+  EXPECT_LT(exit_after, seconds(60)) << "the drain ran out of its grace";
   const std::string log = s.process->log();
   EXPECT_NE(log.find("\"event\":\"draining\""), std::string::npos) << log;
   EXPECT_NE(log.find("\"drained\":true"), std::string::npos) << log;
