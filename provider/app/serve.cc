@@ -160,9 +160,25 @@ int serve() {
 
   int sig = 0;
   sigwait(&stop_signals, &sig);
-  log_line({{"level", "info"}, {"event", "stopping"}, {"signal", sig}});
+  // Drain: readiness fails, the requests in flight (queued, running, being
+  // written) are all answered, bounded by the grace period; then stop.
+  log_line({{"level", "info"},
+            {"event", "draining"},
+            {"signal", sig},
+            {"grace_seconds", c.shutdown_grace_seconds}});
+  const auto drain_started = std::chrono::steady_clock::now();
+  const size_t unanswered = server.drain(std::chrono::seconds(c.shutdown_grace_seconds));
+  const auto drain_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                            std::chrono::steady_clock::now() - drain_started)
+                            .count();
   server.shutdown();
+  workers.drop_queued();  // none after a full drain
   workers.shutdown();
+  log_line({{"level", unanswered == 0 ? "info" : "warning"},
+            {"event", "stopped"},
+            {"drained", unanswered == 0},
+            {"unanswered", unanswered},
+            {"drain_ms", drain_ms}});
   return 0;
 }
 

@@ -39,6 +39,15 @@ void WorkerPool::shutdown() {
   threads_.clear();
 }
 
+size_t WorkerPool::drop_queued() {
+  std::deque<std::function<void()>> dropped;
+  {
+    std::lock_guard lock(mu_);
+    dropped.swap(queue_);
+  }
+  return dropped.size();  // destroyed outside the lock
+}
+
 void WorkerPool::run() {
   for (;;) {
     std::function<void()> job;

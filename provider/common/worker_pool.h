@@ -27,6 +27,10 @@ class WorkerPool {
   // Stops taking jobs, finishes those queued, joins the threads.
   void shutdown();
 
+  // Forgets the jobs not started yet (at exit, after a drain that ran out of
+  // time: nobody is left to receive their answers); returns how many.
+  size_t drop_queued();
+
   size_t size() const { return threads_.size(); }
 
  private:

@@ -153,6 +153,10 @@ const std::vector<Setting>& settings() {
          c.workers = static_cast<int>(t);
          return r;
        }},
+      {"SIGNET_SHUTDOWN_GRACE_SECONDS", "shutdown_grace_seconds",
+       [](Config& c, const std::string& n, const std::string& v) {
+         return set_int(n, v, 0, 3600, c.shutdown_grace_seconds);
+       }},
   };
   return s;
 }

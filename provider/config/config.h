@@ -28,6 +28,8 @@ struct Config {
   int http_threads = 2;
   int workers = 8;
   int64_t max_request_bytes = 64 * 1024;
+  // On SIGTERM, how long to wait for the requests in flight before stopping.
+  int64_t shutdown_grace_seconds = 20;
 
   // Cookies get the Secure attribute when the issuer is https.
   bool secure_cookies() const { return issuer.rfind("https://", 0) == 0; }

@@ -79,7 +79,7 @@ Answer error_page(const protocol::OAuthError& error) {
   return error_page(error.status, "This request cannot be completed", error.description);
 }
 
-void send(Pistache::Http::ResponseWriter& w, const Answer& a) {
+Pistache::Async::Promise<ssize_t> send(Pistache::Http::ResponseWriter& w, const Answer& a) {
   using namespace Pistache;
   try {
     if (!a.cache_control.empty()) {
@@ -112,9 +112,10 @@ void send(Pistache::Http::ResponseWriter& w, const Answer& a) {
       w.cookies().add(cookie);
     }
     w.headers().add<Http::Header::ContentType>(Http::Mime::MediaType(a.content_type));
-    w.send(static_cast<Http::Code>(a.status), a.body);
+    return w.send(static_cast<Http::Code>(a.status), a.body);
   } catch (const std::exception& e) {
     std::cerr << R"({"level":"error","event":"response_failed","detail":")" << e.what() << "\"}\n";
+    return Async::Promise<ssize_t>::rejected(e);
   }
 }
 

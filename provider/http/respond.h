@@ -47,7 +47,9 @@ Answer oauth_error_json(const protocol::OAuthError& error, bool basic_challenge 
 Answer error_page(int status, const std::string& title, const std::string& message);
 Answer error_page(const protocol::OAuthError& error);
 
-void send(Pistache::Http::ResponseWriter& writer, const Answer& answer);
+// Writes the answer; the promise settles once it is on the wire (or cannot be).
+Pistache::Async::Promise<ssize_t> send(Pistache::Http::ResponseWriter& writer,
+                                       const Answer& answer);
 
 // Logs an error's private detail (never sent to a client).
 void log_error(const std::string& where, const protocol::OAuthError& error);

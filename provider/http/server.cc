@@ -11,6 +11,7 @@
 #include <pistache/router.h>
 
 #include "http/handlers.h"
+#include "http/in_flight.h"
 #include "http/lifecycle_handlers.h"
 #include "http/oidc_handlers.h"
 #include "interaction/pages.h"
@@ -19,8 +20,19 @@ namespace signet::http {
 
 using namespace Pistache;
 
+namespace {
+
+// Writes the answer; the ticket is released once it is written or has failed.
+void answer(Http::ResponseWriter& writer, const Answer& a, InFlight::TicketPtr ticket) {
+  send(writer, a).then([ticket](ssize_t) { ticket->done(); },
+                       [ticket](std::exception_ptr) { ticket->done(); });
+}
+
+}  // namespace
+
 struct Server::Impl {
   Services& s;
+  InFlight in_flight;
   Rest::Router router;
   std::unique_ptr<Http::Endpoint> endpoint;
   std::string metadata_json;
@@ -46,8 +58,9 @@ struct Server::Impl {
   Rest::Route::Handler on_pool(WorkerPool& pool, Handler handler, bool json_errors) {
     return [this, &pool, handler, json_errors](const Rest::Request& request,
                                                Http::ResponseWriter response) {
+      auto ticket = in_flight.take();
       dispatch(pool, handler, json_errors, std::make_shared<Incoming>(Incoming::from(request)),
-               std::move(response));
+               std::move(response), std::move(ticket));
       return Rest::Route::Result::Ok;
     };
   }
@@ -58,6 +71,7 @@ struct Server::Impl {
                                     Handler handler, bool json_errors) {
     return [this, try_now, handler, json_errors](const Rest::Request& request,
                                                  Http::ResponseWriter response) {
+      auto ticket = in_flight.take();
       auto in = std::make_shared<Incoming>(Incoming::from(request));
       std::optional<Answer> now;
       try {
@@ -67,18 +81,18 @@ struct Server::Impl {
       }
       if (now) {
         now->request_id = in->request_id;
-        send(response, *now);
+        answer(response, *now, std::move(ticket));
       } else {
-        dispatch(s.workers, handler, json_errors, in, std::move(response));
+        dispatch(s.workers, handler, json_errors, in, std::move(response), std::move(ticket));
       }
       return Rest::Route::Result::Ok;
     };
   }
 
   void dispatch(WorkerPool& pool, Handler handler, bool json_errors, std::shared_ptr<Incoming> in,
-                Http::ResponseWriter response) {
+                Http::ResponseWriter response, InFlight::TicketPtr ticket) {
     auto writer = std::make_shared<Http::ResponseWriter>(std::move(response));
-    bool queued = pool.submit([this, handler, json_errors, writer, in] {
+    bool queued = pool.submit([this, handler, json_errors, writer, in, ticket] {
       Answer a;
       try {
         a = handler(s, *in);
@@ -87,19 +101,19 @@ struct Server::Impl {
         a = json_errors ? oauth_error_json(err) : error_page(err);
       }
       a.request_id = in->request_id;
-      send(*writer, a);
+      answer(*writer, a, ticket);
     });
     if (!queued) {
       auto err = protocol::OAuthError::temporarily_unavailable("worker queue full");
       Answer a = json_errors ? oauth_error_json(err) : error_page(err);
       a.request_id = in->request_id;
-      send(*writer, a);
+      answer(*writer, a, std::move(ticket));
     }
   }
 
   Rest::Route::Handler fixed(std::function<Answer()> make) {
-    return [make](const Rest::Request&, Http::ResponseWriter response) {
-      send(response, make());
+    return [this, make](const Rest::Request&, Http::ResponseWriter response) {
+      answer(response, make(), in_flight.take());
       return Rest::Route::Result::Ok;
     };
   }
@@ -164,8 +178,8 @@ struct Server::Impl {
 
     // A route for every method, so that a request with an unrouted method
     // never meets the router's lazy set-up (Pistache PR #1239).
-    router.addNotFoundHandler([](const Rest::Request&, Http::ResponseWriter response) {
-      send(response, json_answer(404, {{"error", "not_found"}}));
+    router.addNotFoundHandler([this](const Rest::Request&, Http::ResponseWriter response) {
+      answer(response, json_answer(404, {{"error", "not_found"}}), in_flight.take());
       return Rest::Route::Result::Ok;
     });
     auto not_allowed = fixed([] { return json_answer(405, {{"error", "method_not_allowed"}}); });
@@ -213,10 +227,17 @@ Result<Ok> Server::start() {
   return Ok{};
 }
 
+size_t Server::drain(std::chrono::milliseconds grace) {
+  impl_->s.draining = true;
+  return impl_->in_flight.wait_idle(grace);
+}
+
 void Server::shutdown() {
   if (impl_ && impl_->endpoint) {
     impl_->endpoint->shutdown();
     impl_->endpoint.reset();
+    impl_->login_workers.drop_queued();  // none after a full drain
+    impl_->login_workers.shutdown();
   }
 }
 

@@ -2,6 +2,7 @@
 // to the worker pool. Pistache stays behind this file so it can be replaced.
 #pragma once
 
+#include <chrono>
 #include <memory>
 #include <string>
 
@@ -15,6 +16,11 @@ class Server {
   ~Server();
   // Binds and starts serving on background threads; fails with one line.
   Result<Ok> start();
+  // Graceful stop (SIGTERM): marks the server draining (Services::draining) and
+  // waits until every request taken so far has been answered, or `grace` has
+  // passed; keeps serving meanwhile. Returns how many were left unanswered.
+  size_t drain(std::chrono::milliseconds grace);
+  // Closes the endpoint and every connection, and stops the login pool.
   void shutdown();
 
  private:

@@ -1,6 +1,7 @@
 // What the HTTP layer needs from the rest of the server, wired by app/.
 #pragma once
 
+#include <atomic>
 #include <string>
 
 #include "common/clock.h"
@@ -35,6 +36,9 @@ struct Services {
   protocol::ResourceStore* resources = nullptr;
   // Security events (login, consent, tokens, reuse, throttling); set by app/.
   protocol::AuditSink* audit = &no_audit;
+  // Set on SIGTERM while the requests in flight are answered (Server::drain):
+  // readiness must fail so that load balancers stop sending work here.
+  std::atomic<bool> draining{false};
 
   inline static protocol::NoAudit no_audit;
 };

@@ -1,8 +1,13 @@
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <chrono>
+#include <future>
+
 #include "common/base64url.h"
 #include "common/crypto.h"
 #include "common/form.h"
+#include "common/worker_pool.h"
 
 namespace signet {
 namespace {
@@ -86,4 +91,23 @@ TEST(Form, EncodesReservedCharacters) {
 }
 
 }  // namespace
+TEST(WorkerPool, DropQueuedForgetsOnlyTheJobsNotStarted) {
+  WorkerPool pool(1, 16);
+  std::promise<void> release;
+  std::shared_future<void> released = release.get_future().share();
+  std::atomic<int> ran{0};
+  std::atomic<bool> started{false};
+  ASSERT_TRUE(pool.submit([&] {
+    started = true;
+    released.wait();
+    ++ran;
+  }));
+  while (!started) std::this_thread::yield();
+  for (int i = 0; i < 3; ++i) ASSERT_TRUE(pool.submit([&] { ++ran; }));
+  EXPECT_EQ(pool.drop_queued(), 3u);
+  release.set_value();
+  pool.shutdown();
+  EXPECT_EQ(ran, 1) << "the running job finishes; the dropped ones never run";
+}
+
 }  // namespace signet

@@ -65,6 +65,21 @@ TEST(Config, NonNumericLifetimeIsNamed) {
   EXPECT_NE(c.error().message.find("SIGNET_ACCESS_TOKEN_TTL"), std::string::npos);
 }
 
+TEST(Config, ShutdownGraceDefaultsTo20SecondsAndABadValueIsNamed) {
+  auto c = load({{"SIGNET_DATABASE_URL", kDb}});
+  ASSERT_TRUE(c.ok()) << c.error().message;
+  EXPECT_EQ(c->shutdown_grace_seconds, 20);
+  auto set = load({{"SIGNET_DATABASE_URL", kDb}, {"SIGNET_SHUTDOWN_GRACE_SECONDS", "0"}});
+  ASSERT_TRUE(set.ok()) << set.error().message;
+  EXPECT_EQ(set->shutdown_grace_seconds, 0);
+  for (const char* bad : {"20s", "-1", "3601", ""}) {
+    auto r = load({{"SIGNET_DATABASE_URL", kDb}, {"SIGNET_SHUTDOWN_GRACE_SECONDS", bad}});
+    ASSERT_FALSE(r.ok()) << bad;
+    EXPECT_EQ(r.error().message.rfind("SIGNET_SHUTDOWN_GRACE_SECONDS: ", 0), 0u)
+        << r.error().message;
+  }
+}
+
 TEST(Config, MasterKeyMustBe32HexBytes) {
   auto bad = load({{"SIGNET_DATABASE_URL", kDb}, {"SIGNET_MASTER_KEY", "abcd"}});
   ASSERT_FALSE(bad.ok());
