@@ -12,6 +12,7 @@
 #include "protocol/introspection.h"
 #include "protocol/lifecycle_store.h"
 #include "protocol/stores.h"
+#include "protocol/throttle.h"
 #include "protocol/token_endpoint.h"
 
 namespace signet::http {
@@ -33,6 +34,8 @@ struct Services {
   protocol::Introspection* introspection = nullptr;
   // Security events (login, consent, tokens, reuse, throttling); set by app/.
   protocol::AuditSink* audit = &no_audit;
+  // Sign-in and /token limits (http/throttling.h); unset members are off.
+  protocol::Throttles throttles = {};
 
   inline static protocol::NoAudit no_audit;
 };

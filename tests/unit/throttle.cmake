@@ -1,0 +1,5 @@
+# Throttling rules (protocol/throttle.h) with fake clocks, the token endpoint's
+# per-client rate, and the throttling settings.
+signet_unit_test(throttle_test
+  SOURCES throttle_test.cc memory_stores.cc
+  LIBS signet_protocol signet_config)
