@@ -4,6 +4,7 @@
 // and failed client authentication per address; every limit is a setting and 0
 // turns it off. Each test starts its own signet with the limits it needs.
 #include <chrono>
+#include <deque>
 #include <thread>
 
 #include "harness.h"
@@ -17,13 +18,20 @@ const char* const kTooMany = "Too many sign-in attempts. Try again in ";
 
 class ThrottleTest : public IntegrationTest {
  protected:
-  // A signet of its own on this binary's database; fails the test when it does not start.
-  Server start(const Env& env) {
+  // A signet of its own on this binary's database; fails the test when it does
+  // not start. Stopped after the test (its log is shown first if the test failed).
+  const Server& start(const Env& env) {
     std::string why;
-    Server s = w().start_signet(env, &why);
-    EXPECT_TRUE(s.process) << "signet did not start: " << why;
-    return s;
+    servers_.push_back(w().start_signet(env, &why));
+    EXPECT_TRUE(servers_.back().process) << "signet did not start: " << why;
+    return servers_.back();
   }
+  void TearDown() override {
+    IntegrationTest::TearDown();
+    for (auto& s : servers_) std::erase(w().processes, s.process.get());
+    servers_.clear();
+  }
+  std::deque<Server> servers_;
 
   Client finance() {
     return w().add_client(w().unique("FinanceApp"), {kRedirect}, "read:accounts read:transactions");
@@ -56,16 +64,18 @@ class ThrottleTest : public IntegrationTest {
     EXPECT_EQ(r.status, 429) << what << ": " << r.body;
     const std::string retry = r.header("retry-after");
     EXPECT_FALSE(retry.empty()) << what << ": no Retry-After";
-    if (!retry.empty()) EXPECT_GT(std::stoll(retry), 0) << what;
+    if (!retry.empty()) {
+      EXPECT_GT(std::stoll(retry), 0) << what;
+    }
     EXPECT_NE(html_unescape(r.body).find(kTooMany), std::string::npos) << what << ": " << r.body;
     EXPECT_TRUE(r.location().empty()) << what;
   }
 };
 
 TEST_F(ThrottleTest, AccountIsLockedAfterMaxFailuresEvenForTheRightPassword) {
-  Server s = start({{"SIGNET_LOGIN_MAX_FAILURES", "3"},
-                    {"SIGNET_LOGIN_LOCKOUT_SECONDS", "600"},
-                    {"SIGNET_LOGIN_MAX_FAILURES_PER_ADDRESS", "0"}});
+  const Server& s = start({{"SIGNET_LOGIN_MAX_FAILURES", "3"},
+                           {"SIGNET_LOGIN_LOCKOUT_SECONDS", "600"},
+                           {"SIGNET_LOGIN_MAX_FAILURES_PER_ADDRESS", "0"}});
   ASSERT_TRUE(s.process);
   Client client = finance();
   User alice = w().add_user(w().unique("alice"), kPassword);
@@ -103,9 +113,9 @@ TEST_F(ThrottleTest, AccountIsLockedAfterMaxFailuresEvenForTheRightPassword) {
 }
 
 TEST_F(ThrottleTest, UnknownUsernameIsThrottledTheSameWay) {
-  Server s = start({{"SIGNET_LOGIN_MAX_FAILURES", "2"},
-                    {"SIGNET_LOGIN_LOCKOUT_SECONDS", "300"},
-                    {"SIGNET_LOGIN_MAX_FAILURES_PER_ADDRESS", "0"}});
+  const Server& s = start({{"SIGNET_LOGIN_MAX_FAILURES", "2"},
+                           {"SIGNET_LOGIN_LOCKOUT_SECONDS", "300"},
+                           {"SIGNET_LOGIN_MAX_FAILURES_PER_ADDRESS", "0"}});
   ASSERT_TRUE(s.process);
   Client client = finance();
   const std::string known = w().unique("carol");
@@ -137,7 +147,7 @@ TEST_F(ThrottleTest, UnknownUsernameIsThrottledTheSameWay) {
 }
 
 TEST_F(ThrottleTest, SuccessResetsTheAccountCount) {
-  Server s =
+  const Server& s =
       start({{"SIGNET_LOGIN_MAX_FAILURES", "3"}, {"SIGNET_LOGIN_MAX_FAILURES_PER_ADDRESS", "0"}});
   ASSERT_TRUE(s.process);
   Client client = finance();
@@ -152,7 +162,7 @@ TEST_F(ThrottleTest, SuccessResetsTheAccountCount) {
 }
 
 TEST_F(ThrottleTest, AddressIsLimitedAcrossAccounts) {
-  Server s =
+  const Server& s =
       start({{"SIGNET_LOGIN_MAX_FAILURES", "100"}, {"SIGNET_LOGIN_MAX_FAILURES_PER_ADDRESS", "4"}});
   ASSERT_TRUE(s.process);
   Client client = finance();
@@ -174,8 +184,8 @@ TEST_F(ThrottleTest, LockoutIsSharedByReplicas) {
   Env env{{"SIGNET_LOGIN_MAX_FAILURES", "3"},
           {"SIGNET_LOGIN_LOCKOUT_SECONDS", "600"},
           {"SIGNET_LOGIN_MAX_FAILURES_PER_ADDRESS", "0"}};
-  Server a = start(env);
-  Server b = start(env);
+  const Server& a = start(env);
+  const Server& b = start(env);
   ASSERT_TRUE(a.process && b.process);
   Client client = finance();
   User frank = w().add_user(w().unique("frank"), kPassword);
@@ -191,11 +201,11 @@ TEST_F(ThrottleTest, LockoutIsSharedByReplicas) {
 }
 
 TEST_F(ThrottleTest, LimitsSetToZeroAreOff) {
-  Server s = start({{"SIGNET_LOGIN_MAX_FAILURES", "0"},
-                    {"SIGNET_LOGIN_MAX_FAILURES_PER_ADDRESS", "0"},
-                    {"SIGNET_TOKEN_RATE_PER_CLIENT", "0"},
-                    {"SIGNET_TOKEN_BURST_PER_CLIENT", "1"},
-                    {"SIGNET_TOKEN_MAX_AUTH_FAILURES_PER_ADDRESS", "0"}});
+  const Server& s = start({{"SIGNET_LOGIN_MAX_FAILURES", "0"},
+                           {"SIGNET_LOGIN_MAX_FAILURES_PER_ADDRESS", "0"},
+                           {"SIGNET_TOKEN_RATE_PER_CLIENT", "0"},
+                           {"SIGNET_TOKEN_BURST_PER_CLIENT", "1"},
+                           {"SIGNET_TOKEN_MAX_AUTH_FAILURES_PER_ADDRESS", "0"}});
   ASSERT_TRUE(s.process);
   Client client = finance();
   User gina = w().add_user(w().unique("gina"), kPassword);
@@ -234,7 +244,8 @@ TEST_F(ThrottleTest, BadSettingStopsTheServerWithTheSettingNamed) {
 }
 
 TEST_F(ThrottleTest, ClientOverItsRateIsSlowedWhileAnotherIsServed) {
-  Server s = start({{"SIGNET_TOKEN_RATE_PER_CLIENT", "1"}, {"SIGNET_TOKEN_BURST_PER_CLIENT", "5"}});
+  const Server& s =
+      start({{"SIGNET_TOKEN_RATE_PER_CLIENT", "1"}, {"SIGNET_TOKEN_BURST_PER_CLIENT", "5"}});
   ASSERT_TRUE(s.process);
   Client a =
       w().add_client(w().unique("Noisy"), {}, "read:accounts", false, {"client_credentials"});
@@ -272,7 +283,7 @@ TEST_F(ThrottleTest, ClientOverItsRateIsSlowedWhileAnotherIsServed) {
 }
 
 TEST_F(ThrottleTest, FailedClientAuthenticationIsLimitedPerAddress) {
-  Server s = start({{"SIGNET_TOKEN_MAX_AUTH_FAILURES_PER_ADDRESS", "3"}});
+  const Server& s = start({{"SIGNET_TOKEN_MAX_AUTH_FAILURES_PER_ADDRESS", "3"}});
   ASSERT_TRUE(s.process);
   Client c =
       w().add_client(w().unique("Target"), {}, "read:accounts", false, {"client_credentials"});
