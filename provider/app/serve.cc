@@ -22,6 +22,7 @@
 #include "protocol/token_endpoint.h"
 #include "store/admin_stores.h"
 #include "store/client_cache.h"
+#include "store/postgres_login_failures.h"
 #include "store/postgres_refresh_tokens.h"
 #include "store/postgres_stores.h"
 
@@ -54,6 +55,7 @@ class Reaper {
       auto r = store_.reap_expired(clock_.now());
       // Refresh-token families past their absolute expiry, issued-token records.
       auto lifecycle = store::PostgresLifecycleStore(store_).reap_expired(clock_.now());
+      (void)store::PostgresLoginFailures(store_).reap_expired(clock_.now());
       if (lifecycle && *lifecycle) {
         log_line({{"level", "info"}, {"event", "reaped"}, {"token_lifecycle_rows", *lifecycle}});
       }
@@ -135,12 +137,25 @@ int serve() {
   token_endpoint.enable_refresh_tokens(
       lifecycle, protocol::RefreshSettings{c.refresh_token_ttl, c.refresh_token_max_age});
   protocol::Introspection introspection(token_settings, clients, lifecycle, key_ring, clock);
+  // Throttling (protocol/throttle.h): account lockout shared through PostgreSQL,
+  // address limits in memory, the per-client token bucket on the I/O threads.
+  store::PostgresLoginFailures login_failures(store);
+  protocol::LoginThrottle login_throttle(
+      {c.login_max_failures, c.login_failure_window, c.login_lockout_seconds}, &login_failures,
+      c.login_max_failures_per_address, clock);
+  protocol::AddressFailureLimit client_auth_failures(c.token_max_auth_failures_per_address,
+                                                     c.login_failure_window, clock);
+  protocol::SteadyMicroClock micro_clock;
+  protocol::ClientRateLimit client_rate(c.token_rate_per_client, c.token_burst_per_client,
+                                        micro_clock);
+  token_endpoint.limit_client_rate(client_rate);
   WorkerPool workers(static_cast<size_t>(c.workers), 4096);
   http::Services services{c,     clients,  store, store,   store,         store,
                           store, key_ring, clock, workers, token_endpoint};
   services.lifecycle = &lifecycle;
   services.introspection = &introspection;
   services.resources = &resources;
+  services.throttles = {&login_throttle, &client_auth_failures};
   http::Server server(services);
   if (auto started = server.start(); !started) {
     std::cerr << "signet: " << started.error().message << "\n";

@@ -157,6 +157,35 @@ const std::vector<Setting>& settings() {
        [](Config& c, const std::string& n, const std::string& v) {
          return set_int(n, v, 0, 3600, c.shutdown_grace_seconds);
        }},
+      // Throttling: 0 turns a limit off (protocol/throttle.h).
+      {"SIGNET_LOGIN_MAX_FAILURES", "login_max_failures",
+       [](Config& c, const std::string& n, const std::string& v) {
+         return set_int(n, v, 0, 1000, c.login_max_failures);
+       }},
+      {"SIGNET_LOGIN_LOCKOUT_SECONDS", "login_lockout_seconds",
+       [](Config& c, const std::string& n, const std::string& v) {
+         return set_int(n, v, 1, 86400, c.login_lockout_seconds);
+       }},
+      {"SIGNET_LOGIN_FAILURE_WINDOW_SECONDS", "login_failure_window_seconds",
+       [](Config& c, const std::string& n, const std::string& v) {
+         return set_int(n, v, 1, 86400, c.login_failure_window);
+       }},
+      {"SIGNET_LOGIN_MAX_FAILURES_PER_ADDRESS", "login_max_failures_per_address",
+       [](Config& c, const std::string& n, const std::string& v) {
+         return set_int(n, v, 0, 1000000, c.login_max_failures_per_address);
+       }},
+      {"SIGNET_TOKEN_RATE_PER_CLIENT", "token_rate_per_client",
+       [](Config& c, const std::string& n, const std::string& v) {
+         return set_int(n, v, 0, 1000000, c.token_rate_per_client);
+       }},
+      {"SIGNET_TOKEN_BURST_PER_CLIENT", "token_burst_per_client",
+       [](Config& c, const std::string& n, const std::string& v) {
+         return set_int(n, v, 1, 10000000, c.token_burst_per_client);
+       }},
+      {"SIGNET_TOKEN_MAX_AUTH_FAILURES_PER_ADDRESS", "token_max_auth_failures_per_address",
+       [](Config& c, const std::string& n, const std::string& v) {
+         return set_int(n, v, 0, 1000000, c.token_max_auth_failures_per_address);
+       }},
   };
   return s;
 }

@@ -31,6 +31,15 @@ struct Config {
   // On SIGTERM, how long to wait for the requests in flight before stopping.
   int64_t shutdown_grace_seconds = 20;
 
+  // Throttling (protocol/throttle.h); 0 turns a limit off.
+  int64_t login_max_failures = 5;  // per account, within login_failure_window
+  int64_t login_lockout_seconds = 900;
+  int64_t login_failure_window = 900;  // seconds, for both login counts
+  int64_t login_max_failures_per_address = 50;
+  int64_t token_rate_per_client = 1000;  // requests per second
+  int64_t token_burst_per_client = 2000;
+  int64_t token_max_auth_failures_per_address = 100;  // within login_failure_window
+
   // Cookies get the Secure attribute when the issuer is https.
   bool secure_cookies() const { return issuer.rfind("https://", 0) == 0; }
 };

@@ -6,6 +6,7 @@
 #include "common/form.h"
 #include "http/handlers.h"
 #include "http/lifecycle_handlers.h"
+#include "http/throttling.h"
 #include "interaction/pages.h"
 #include "interaction/password.h"
 #include "protocol/authorize.h"
@@ -79,6 +80,15 @@ Answer login_page(Services& s, const Incoming& in, const std::string& return_to,
   interaction::LoginView view{return_to, csrf, username, error, client_name};
   Answer a = page_answer(status, interaction::render_login(view));
   a.cookies.push_back({kLoginCsrfCookie, csrf, s.config.secure_cookies(), false});
+  return a;
+}
+
+// 429 with Retry-After (RFC 6585 §4), rendered like the other sign-in errors.
+Answer too_many_attempts_page(Services& s, const Incoming& in, const std::string& return_to,
+                              const std::string& client_name, const std::string& username,
+                              int64_t wait) {
+  Answer a = login_page(s, in, return_to, client_name, 429, too_many_attempts(wait), username);
+  a.retry_after = wait;
   return a;
 }
 
@@ -203,6 +213,12 @@ Answer handle_login(Services& s, const Incoming& in) {
     back_to = encode_form({params->begin(), params->end()});
   }
 
+  // Throttled before any work: a refused attempt costs no Argon2 verification,
+  // and a correct password is refused too while the lockout lasts.
+  auto wait = login_wait(s, in, *username);
+  if (!wait) return error_page(wait.error());
+  if (*wait) return too_many_attempts_page(s, in, *return_to, client_name, *username, *wait);
+
   auto user = s.users.find_user_by_username(*username);
   if (!user) return error_page(user.error());
   bool valid = false;
@@ -213,8 +229,12 @@ Answer handle_login(Services& s, const Incoming& in) {
     interaction::burn_password_verification(*password);
   }
   if (!valid) {
+    auto locked = login_failed(s, in, *username);
+    if (!locked) return error_page(locked.error());
+    if (*locked) return too_many_attempts_page(s, in, *return_to, client_name, *username, *locked);
     return login_page(s, in, *return_to, client_name, 401, kInvalidLogin, *username);
   }
+  login_succeeded(s, *username);
 
   // A new session id at every login (session fixation, RFC 6819 §4.2.5? /
   // OWASP); the old session, if any, is ended.

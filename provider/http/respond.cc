@@ -56,6 +56,7 @@ Answer oauth_error_json(const protocol::OAuthError& error, bool basic_challenge)
   nlohmann::json body = {{"error", error.code}};
   if (!error.description.empty()) body["error_description"] = error.description;
   Answer a = json_answer(error.status, body);
+  a.retry_after = error.retry_after;
   if (error.status == 401 && basic_challenge) a.www_authenticate = "Basic realm=\"signet\"";
   if (!error.detail.empty() || error.status >= 500) log_error("json", error);
   return a;
@@ -102,6 +103,7 @@ Pistache::Async::Promise<ssize_t> send(Pistache::Http::ResponseWriter& w, const 
     }
     if (!a.location.empty()) w.headers().add<Http::Header::Location>(a.location);
     if (!a.www_authenticate.empty()) add(w, "WWW-Authenticate", a.www_authenticate);
+    if (a.retry_after > 0) add(w, "Retry-After", std::to_string(a.retry_after));
     for (const auto& c : a.cookies) {
       Http::Cookie cookie(c.name, c.clear ? "" : c.value);
       cookie.path = "/";

@@ -2,6 +2,7 @@
 // (RFC 6749 §5.2), HTML pages with their security headers, and redirects.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <utility>
 #include <vector>
@@ -33,6 +34,7 @@ struct Answer {
   std::string www_authenticate;
   std::string form_action;  // extra CSP form-action source (the consent redirect target)
   std::string request_id;   // echoed as X-Request-Id
+  int64_t retry_after = 0;  // seconds; sent as Retry-After when > 0 (RFC 9110 §10.2.3)
 };
 
 Answer json_answer(int status, const nlohmann::json& body);

@@ -13,6 +13,7 @@
 #include "protocol/introspection.h"
 #include "protocol/lifecycle_store.h"
 #include "protocol/stores.h"
+#include "protocol/throttle.h"
 #include "protocol/token_endpoint.h"
 
 namespace signet::http {
@@ -39,6 +40,8 @@ struct Services {
   // Set on SIGTERM while the requests in flight are answered (Server::drain):
   // readiness must fail so that load balancers stop sending work here.
   std::atomic<bool> draining{false};
+  // Sign-in and /token limits (http/throttling.h); unset members are off.
+  protocol::Throttles throttles = {};
 
   inline static protocol::NoAudit no_audit;
 };

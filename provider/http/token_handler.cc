@@ -2,6 +2,7 @@
 
 #include "common/blocking.h"
 #include "http/handlers.h"
+#include "http/throttling.h"
 
 namespace signet::http {
 
@@ -23,9 +24,13 @@ std::optional<Answer> answer_token(Services& s, const Incoming& in) {
                                         : "The request body is malformed."));
   }
   protocol::TokenRequest request{std::move(*form), in.authorization};
+  if (auto refused = refuse_token_address(s, in, request)) return refused;
   auto result = s.token_endpoint.handle(request);
   if (!result && result.error().is_would_block()) return std::nullopt;
-  if (!result) return oauth_error_json(result.error(), in.authorization.has_value());
+  if (!result) {
+    after_token_error(s, in, request, result.error());
+    return oauth_error_json(result.error(), in.authorization.has_value());
+  }
   return json_answer(200, result->to_json());
 }
 

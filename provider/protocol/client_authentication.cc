@@ -84,6 +84,11 @@ Result<Credentials, OAuthError> extract_credentials(const TokenRequest& request)
 
 }  // namespace
 
+std::string presented_client_id(const TokenRequest& request) {
+  auto creds = extract_credentials(request);
+  return creds ? creds->client_id : std::string();
+}
+
 Result<Client, OAuthError> authenticate_client(const TokenRequest& request, ClientStore& clients) {
   auto creds = extract_credentials(request);
   if (!creds) return fail(std::move(creds.error()));

@@ -2,6 +2,7 @@
 // it into a JSON body, an error page or a redirect, in one place.
 #pragma once
 
+#include <cstdint>
 #include <string>
 
 namespace signet::protocol {
@@ -12,6 +13,7 @@ struct OAuthError {
   std::string detail;         // private text: for logs only, never sent
   int status = 400;           // HTTP status when answered directly
   bool redirectable = false;  // may be sent to the client's redirect URI
+  int64_t retry_after = 0;    // seconds, sent as Retry-After with 429 (RFC 6585 §4)
 
   static OAuthError invalid_request(std::string description, std::string detail = {});
   static OAuthError invalid_client(std::string description, std::string detail = {});  // 401

@@ -36,10 +36,21 @@ Result<TokenResponse, OAuthError> TokenEndpoint::handle(const TokenRequest& requ
 
   auto client = authenticate_client(request, clients_);
   if (!client) return fail(std::move(client.error()));
+  if (rate_limit_) {
+    if (int64_t wait = rate_limit_->admit(client->client_id)) {
+      return fail(slow_down(wait));  // audited by http/, not logged: floods stay cheap
+    }
+  }
 
-  if (*grant_type == "authorization_code") return authorization_code_grant(*client, request.form);
-  if (*grant_type == "refresh_token") return refresh_token_grant(*client, request.form);
-  return client_credentials_grant(*client, request.form);
+  auto result = *grant_type == "authorization_code"
+                    ? authorization_code_grant(*client, request.form)
+                : *grant_type == "refresh_token" ? refresh_token_grant(*client, request.form)
+                                                 : client_credentials_grant(*client, request.form);
+  // Retried on a worker (common/blocking.h): that attempt is the one that counts.
+  if (rate_limit_ && !result && result.error().is_would_block()) {
+    rate_limit_->refund(client->client_id);
+  }
+  return result;
 }
 
 Result<TokenResponse, OAuthError> TokenEndpoint::authorization_code_grant(const Client& client,

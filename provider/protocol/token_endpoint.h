@@ -18,6 +18,7 @@
 #include "protocol/refresh_grant.h"
 #include "protocol/resource_indicator.h"
 #include "protocol/stores.h"
+#include "protocol/throttle.h"
 
 namespace signet::protocol {
 
@@ -48,6 +49,9 @@ struct TokenResponse {
 // form-urlencoded id and secret inside Basic), client_secret_post, or none for
 // public clients; exactly one method per request.
 Result<Client, OAuthError> authenticate_client(const TokenRequest& request, ClientStore& clients);
+// The client_id a request presents (Basic or body), "" when none; for audit
+// events only: it is not authenticated.
+std::string presented_client_id(const TokenRequest& request);
 
 // S256 check (RFC 7636 §4.6): BASE64URL(SHA256(verifier)) == challenge, with the
 // verifier's length (43..128) and alphabet checked first.
@@ -101,6 +105,10 @@ class TokenEndpoint {
   // resource server, which becomes the token's `aud`.
   void enable_resource_indicators(ResourceStore& resources) { resources_ = &resources; }
 
+  // Turns on the per-client request rate (protocol/throttle.h), checked once
+  // the client is authenticated: over it, slow_down (429).
+  void limit_client_rate(ClientRateLimit& limit) { rate_limit_ = &limit; }
+
  private:
   Result<TokenResponse, OAuthError> authorization_code_grant(const Client& client,
                                                              const Params& form);
@@ -124,6 +132,7 @@ class TokenEndpoint {
   const jose::KeyRingHolder& keys_;
   const Clock& clock_;
   ResourceStore* resources_ = nullptr;
+  ClientRateLimit* rate_limit_ = nullptr;
   TokenLifecycleStore* lifecycle_ = nullptr;
   // OpenID Connect (id_token.cc): signs the ID token for a redeemed code.
   Result<std::string, OAuthError> make_id_token(const Client& client, const AuthorizationCode& code,
