@@ -93,8 +93,8 @@ class ThrottlingHttpTest : public ::testing::Test {
                                                 clients_, codes_, *keys_, clock_);
     endpoint_->limit_client_rate(rate_);
     services_ =
-        std::make_unique<Services>(Services{config_, clients_, none_, none_, codes_, consents_,
-                                            none_, *keys_, clock_, workers_, *endpoint_});
+        std::unique_ptr<Services>(new Services{config_, clients_, none_, none_, codes_, consents_,
+                                               none_, *keys_, clock_, workers_, *endpoint_});
     services_->audit = &audit_;
     services_->throttles = {&login_, &auth_failures_};
   }
