@@ -16,19 +16,22 @@
 #include "app/key_watcher.h"
 #include "app/signing_keys.h"
 #include "common/clock.h"
+#include "common/log.h"
 #include "common/worker_pool.h"
 #include "config/config.h"
 #include "http/server.h"
 #include "protocol/token_endpoint.h"
 #include "store/admin_stores.h"
 #include "store/client_cache.h"
+#include "store/database_probe.h"
+#include "store/postgres_audit.h"
 #include "store/postgres_refresh_tokens.h"
 #include "store/postgres_stores.h"
 
 namespace signet::app {
 namespace {
 
-void log_line(const nlohmann::json& line) { std::cerr << line.dump() << "\n"; }
+void log_line(const nlohmann::json& line) { log_json_line(line); }
 
 // Deletes expired codes, sessions and revocation entries so that the cost of a
 // request stays flat as tables grow. Runs off the request path.
@@ -140,6 +143,22 @@ int serve() {
                           store, key_ring, clock, workers, token_endpoint};
   services.lifecycle = &lifecycle;
   services.introspection = &introspection;
+  // The audit trail: a JSON line per event at once, rows in audit_events in
+  // batches from its own connection (never a request's wait).
+  store::PostgresAuditSink audit(c.database_url);
+  services.audit = &audit;
+  // Readiness (/readyz): the database answers within 2 s, and a key can sign.
+  store::DatabaseProbe database_probe(c.database_url, std::chrono::milliseconds(2000));
+  services.readiness_checks.push_back([&database_probe] {
+    std::string why = database_probe.check();
+    if (why.empty()) return std::string();
+    log_line(
+        {{"level", "warning"}, {"event", "not_ready"}, {"reason", "database"}, {"detail", why}});
+    return std::string("database");
+  });
+  services.readiness_checks.push_back([&key_ring, signing_alg = *alg] {
+    return key_ring.current()->active(signing_alg) ? std::string() : std::string("signing_keys");
+  });
   http::Server server(services);
   if (auto started = server.start(); !started) {
     std::cerr << "signet: " << started.error().message << "\n";
@@ -162,6 +181,7 @@ int serve() {
   log_line({{"level", "info"}, {"event", "stopping"}, {"signal", sig}});
   server.shutdown();
   workers.shutdown();
+  audit.close(std::chrono::seconds(5));  // what is queued reaches audit_events
   return 0;
 }
 

@@ -184,6 +184,7 @@ Answer handle_login(Services& s, const Incoming& in) {
   // login can only lead back to /authorize (no open redirector).
   const bool to_account = *return_to == kAccountAppsReturnTo;
   std::string client_name;
+  std::string client_id;  // for the audit trail
   if (!to_account) {
     auto params = parse_form(*return_to);
     if (!params) {
@@ -193,7 +194,10 @@ Answer handle_login(Services& s, const Incoming& in) {
     if (!validated.ok() && !validated.error().error.redirectable) {
       return error_page(validated.error().error);
     }
-    if (validated.ok()) client_name = validated->client.client_name;
+    if (validated.ok()) {
+      client_name = validated->client.client_name;
+      client_id = validated->client.client_id;
+    }
   }
 
   auto user = s.users.find_user_by_username(*username);
@@ -206,6 +210,14 @@ Answer handle_login(Services& s, const Incoming& in) {
     interaction::burn_password_verification(*password);
   }
   if (!valid) {
+    // The username only when it names a user: an unknown one may be a password
+    // typed in the wrong field.
+    nlohmann::json detail = {{"reason", !*user              ? "unknown_user"
+                                        : password->empty() ? "empty_password"
+                                                            : "wrong_password"}};
+    if (*user) detail["username"] = (*user)->username;
+    s.audit->record({"login.failed", client_id, *user ? (*user)->subject : "", in.request_id,
+                     in.client_address, std::move(detail)});
     return login_page(s, in, *return_to, client_name, 401, kInvalidLogin, *username);
   }
 
@@ -219,6 +231,12 @@ Answer handle_login(Services& s, const Incoming& in) {
                   s.clock.now() + s.config.session_ttl};
   auto created = s.sessions.create_session(session);
   if (!created) return error_page(created.error());
+  s.audit->record({"login.succeeded",
+                   client_id,
+                   (*user)->subject,
+                   in.request_id,
+                   in.client_address,
+                   {{"to", to_account ? "account_apps" : "authorize"}}});
 
   Answer a = redirect_answer(
       s.config.issuer + (to_account ? std::string("/account/apps") : "/authorize?" + *return_to));
@@ -265,6 +283,12 @@ Answer handle_consent(Services& s, const Incoming& in) {
   auto granted =
       s.consents.grant_consent(session->subject, r.client.client_id, r.scopes, s.clock.now());
   if (!granted) return error_page(granted.error());
+  s.audit->record({"consent.granted",
+                   r.client.client_id,
+                   session->subject,
+                   in.request_id,
+                   in.client_address,
+                   {{"scopes", r.scopes}}});
   return issue_code_and_redirect(s, r, *session);
 }
 

@@ -1,7 +1,9 @@
 // What the HTTP layer needs from the rest of the server, wired by app/.
 #pragma once
 
+#include <functional>
 #include <string>
+#include <vector>
 
 #include "common/clock.h"
 #include "common/worker_pool.h"
@@ -33,6 +35,9 @@ struct Services {
   protocol::Introspection* introspection = nullptr;
   // Security events (login, consent, tokens, reuse, throttling); set by app/.
   protocol::AuditSink* audit = &no_audit;
+  // Readiness (/readyz): each check returns "" when met, else a short reason
+  // shown to the caller, e.g. "database", "signing_keys". Set by app/.
+  std::vector<std::function<std::string()>> readiness_checks = {};
 
   inline static protocol::NoAudit no_audit;
 };

@@ -38,7 +38,9 @@ Result<TokenResponse, OAuthError> TokenEndpoint::handle(const TokenRequest& requ
   if (!client) return fail(std::move(client.error()));
 
   if (*grant_type == "authorization_code") return authorization_code_grant(*client, request.form);
-  if (*grant_type == "refresh_token") return refresh_token_grant(*client, request.form);
+  if (*grant_type == "refresh_token") {
+    return refresh_token_grant(*client, request.form, request.security_events);
+  }
   return client_credentials_grant(*client, request.form);
 }
 
@@ -138,6 +140,9 @@ Result<TokenResponse, OAuthError> TokenEndpoint::authorization_code_grant(const 
   response.expires_in = issued->expires_at - now;
   response.scope = join_scope(row.scopes);
   response.refresh_token = std::move(refresh_token);
+  response.client_id = client.client_id;
+  response.subject = row.subject;
+  response.jti = issued->jti;
   return response;
 }
 
@@ -189,6 +194,8 @@ Result<TokenResponse, OAuthError> TokenEndpoint::client_credentials_grant(const 
   response.access_token = std::move(issued->token);
   response.expires_in = issued->expires_at - now;
   response.scope = join_scope(scopes);
+  response.client_id = client.client_id;
+  response.jti = issued->jti;
   return response;
 }
 
