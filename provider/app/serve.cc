@@ -8,6 +8,7 @@
 #include <condition_variable>
 #include <cstdlib>
 #include <iostream>
+#include <memory>
 #include <mutex>
 #include <thread>
 
@@ -149,12 +150,19 @@ int serve() {
   services.audit = &audit;
   // Readiness (/readyz): the database answers within 2 s, and a key can sign.
   store::DatabaseProbe database_probe(c.database_url, std::chrono::milliseconds(2000));
-  services.readiness_checks.push_back([&database_probe] {
+  // Logged when readiness changes, not at every probe of the load balancer.
+  auto database_was_ready = std::make_shared<std::atomic<bool>>(true);
+  services.readiness_checks.push_back([&database_probe, database_was_ready] {
     std::string why = database_probe.check();
-    if (why.empty()) return std::string();
-    log_line(
-        {{"level", "warning"}, {"event", "not_ready"}, {"reason", "database"}, {"detail", why}});
-    return std::string("database");
+    if (database_was_ready->exchange(why.empty()) != why.empty()) {
+      log_line(why.empty()
+                   ? nlohmann::json{{"level", "info"}, {"event", "ready"}, {"reason", "database"}}
+                   : nlohmann::json{{"level", "warning"},
+                                    {"event", "not_ready"},
+                                    {"reason", "database"},
+                                    {"detail", why}});
+    }
+    return why.empty() ? std::string() : std::string("database");
   });
   services.readiness_checks.push_back([&key_ring, signing_alg = *alg] {
     return key_ring.current()->active(signing_alg) ? std::string() : std::string("signing_keys");

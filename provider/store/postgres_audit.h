@@ -4,7 +4,8 @@
 // thread; a background writer inserts the queue in batches, one transaction
 // each, and keeps retrying while PostgreSQL is away. When the queue is full,
 // events are counted as dropped (their log line was written anyway) and the
-// count is logged.
+// count is logged. A batch whose COMMIT was lost in a broken connection is
+// written again: an event may then appear twice rather than be lost.
 #pragma once
 
 #include <chrono>
