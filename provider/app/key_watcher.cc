@@ -8,12 +8,13 @@
 #include <nlohmann/json.hpp>
 
 #include "app/signing_keys.h"
+#include "common/log.h"
 #include "store/admin_stores.h"
 
 namespace signet::app {
 namespace {
 
-void log_line(const nlohmann::json& line) { std::cerr << line.dump() << "\n"; }
+void log_line(const nlohmann::json& line) { log_json_line(line); }
 
 std::string describe(store::PostgresStore& store) {
   auto rows = store.list_signing_keys();

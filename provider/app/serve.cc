@@ -8,6 +8,7 @@
 #include <condition_variable>
 #include <cstdlib>
 #include <iostream>
+#include <memory>
 #include <mutex>
 #include <thread>
 
@@ -16,12 +17,15 @@
 #include "app/key_watcher.h"
 #include "app/signing_keys.h"
 #include "common/clock.h"
+#include "common/log.h"
 #include "common/worker_pool.h"
 #include "config/config.h"
 #include "http/server.h"
 #include "protocol/token_endpoint.h"
 #include "store/admin_stores.h"
 #include "store/client_cache.h"
+#include "store/database_probe.h"
+#include "store/postgres_audit.h"
 #include "store/postgres_login_failures.h"
 #include "store/postgres_refresh_tokens.h"
 #include "store/postgres_stores.h"
@@ -29,7 +33,7 @@
 namespace signet::app {
 namespace {
 
-void log_line(const nlohmann::json& line) { std::cerr << line.dump() << "\n"; }
+void log_line(const nlohmann::json& line) { log_json_line(line); }
 
 // Deletes expired codes, sessions and revocation entries so that the cost of a
 // request stays flat as tables grow. Runs off the request path.
@@ -156,6 +160,32 @@ int serve() {
   services.introspection = &introspection;
   services.resources = &resources;
   services.throttles = {&login_throttle, &client_auth_failures};
+  // The audit trail: a JSON line per event at once, rows in audit_events in
+  // batches from its own connection (never a request's wait).
+  store::PostgresAuditSink audit(c.database_url);
+  services.audit = &audit;
+  // Readiness (/readyz): the database answers within 2 s, and a key can sign.
+  store::DatabaseProbe database_probe(c.database_url, std::chrono::milliseconds(2000));
+  // Logged when readiness changes, not at every probe of the load balancer.
+  auto database_was_ready = std::make_shared<std::atomic<bool>>(true);
+  services.readiness_checks.push_back([&database_probe, database_was_ready] {
+    std::string why = database_probe.check();
+    if (database_was_ready->exchange(why.empty()) != why.empty()) {
+      log_line(why.empty()
+                   ? nlohmann::json{{"level", "info"}, {"event", "ready"}, {"reason", "database"}}
+                   : nlohmann::json{{"level", "warning"},
+                                    {"event", "not_ready"},
+                                    {"reason", "database"},
+                                    {"detail", why}});
+    }
+    return why.empty() ? std::string() : std::string("database");
+  });
+  services.readiness_checks.push_back([&key_ring, signing_alg = *alg] {
+    return key_ring.current()->active(signing_alg) ? std::string() : std::string("signing_keys");
+  });
+  // Not ready while draining on SIGTERM: load balancers stop sending work here.
+  services.readiness_checks.push_back(
+      [&services] { return services.draining ? std::string("draining") : std::string(); });
   http::Server server(services);
   if (auto started = server.start(); !started) {
     std::cerr << "signet: " << started.error().message << "\n";
@@ -194,6 +224,7 @@ int serve() {
             {"drained", unanswered == 0},
             {"unanswered", unanswered},
             {"drain_ms", drain_ms}});
+  audit.close(std::chrono::seconds(5));  // what is queued reaches audit_events
   return 0;
 }
 

@@ -199,6 +199,7 @@ Answer handle_login(Services& s, const Incoming& in) {
   // that no raw byte of return_to (CR, LF, '#') reaches the Location header
   // (response splitting, RFC 9110 §5.5; open redirection, RFC 9700 §4.11.2).
   std::string back_to;
+  std::string client_id;  // for the audit trail
   if (!to_account) {
     auto params = parse_form(*return_to);
     if (!params) {
@@ -209,7 +210,10 @@ Answer handle_login(Services& s, const Incoming& in) {
     if (!validated.ok() && !validated.error().error.redirectable) {
       return error_page(validated.error().error);
     }
-    if (validated.ok()) client_name = validated->client.client_name;
+    if (validated.ok()) {
+      client_name = validated->client.client_name;
+      client_id = validated->client.client_id;
+    }
     back_to = encode_form({params->begin(), params->end()});
   }
 
@@ -229,6 +233,14 @@ Answer handle_login(Services& s, const Incoming& in) {
     interaction::burn_password_verification(*password);
   }
   if (!valid) {
+    // The username only when it names a user: an unknown one may be a password
+    // typed in the wrong field.
+    nlohmann::json detail = {{"reason", !*user              ? "unknown_user"
+                                        : password->empty() ? "empty_password"
+                                                            : "wrong_password"}};
+    if (*user) detail["username"] = (*user)->username;
+    s.audit->record({"login.failed", client_id, *user ? (*user)->subject : "", in.request_id,
+                     in.client_address, std::move(detail)});
     auto locked = login_failed(s, in, *username);
     if (!locked) return error_page(locked.error());
     if (*locked) return too_many_attempts_page(s, in, *return_to, client_name, *username, *locked);
@@ -246,6 +258,12 @@ Answer handle_login(Services& s, const Incoming& in) {
                   s.clock.now() + s.config.session_ttl};
   auto created = s.sessions.create_session(session);
   if (!created) return error_page(created.error());
+  s.audit->record({"login.succeeded",
+                   client_id,
+                   (*user)->subject,
+                   in.request_id,
+                   in.client_address,
+                   {{"to", to_account ? "account_apps" : "authorize"}}});
 
   Answer a = redirect_answer(s.config.issuer +
                              (to_account ? std::string("/account/apps") : "/authorize?" + back_to));
@@ -293,6 +311,12 @@ Answer handle_consent(Services& s, const Incoming& in) {
   auto granted =
       s.consents.grant_consent(session->subject, r.client.client_id, r.scopes, s.clock.now());
   if (!granted) return error_page(granted.error());
+  s.audit->record({"consent.granted",
+                   r.client.client_id,
+                   session->subject,
+                   in.request_id,
+                   in.client_address,
+                   {{"scopes", r.scopes}}});
   return issue_code_and_redirect(s, r, *session);
 }
 

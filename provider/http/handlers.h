@@ -22,6 +22,10 @@ Answer handle_token(Services& s, const Incoming& in);
 // client-credentials grant for a cached client), else nullopt and nothing done.
 std::optional<Answer> try_token_without_waiting(Services& s, const Incoming& in);
 
+// GET /readyz: 200 {"status":"ready"} when every readiness check passes, else
+// 503 {"status":"not_ready","reasons":[...]}. Runs on a worker (checks may wait).
+Answer handle_readyz(Services& s, const Incoming& in);
+
 // Built once at start: GET /.well-known/oauth-authorization-server (RFC 8414).
 nlohmann::json authorization_server_metadata(const config::Config& config);
 

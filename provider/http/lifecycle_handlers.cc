@@ -145,6 +145,14 @@ Answer handle_connected_apps_revoke(Services& s, const Incoming& in) {
   }
   auto done = s.lifecycle->disconnect_app(session->subject, *client_id, s.clock.now());
   if (!done) return error_page(done.error());
+  if (*done) {
+    s.audit->record({"consent.revoked",
+                     *client_id,
+                     session->subject,
+                     in.request_id,
+                     in.client_address,
+                     {{"via", "connected_apps"}}});
+  }
   return redirect_answer(s.config.issuer + "/account/apps?revoked=1");
 }
 

@@ -1,7 +1,6 @@
 #include "http/respond.h"
 
-#include <iostream>
-
+#include "common/log.h"
 #include "interaction/pages.h"
 
 namespace signet::http {
@@ -116,7 +115,7 @@ Pistache::Async::Promise<ssize_t> send(Pistache::Http::ResponseWriter& w, const 
     w.headers().add<Http::Header::ContentType>(Http::Mime::MediaType(a.content_type));
     return w.send(static_cast<Http::Code>(a.status), a.body);
   } catch (const std::exception& e) {
-    std::cerr << R"({"level":"error","event":"response_failed","detail":")" << e.what() << "\"}\n";
+    log_json_line({{"level", "error"}, {"event", "response_failed"}, {"detail", e.what()}});
     return Async::Promise<ssize_t>::rejected(e);
   }
 }
@@ -127,7 +126,7 @@ void log_error(const std::string& where, const protocol::OAuthError& error) {
                          {"where", where},
                          {"error", error.code},
                          {"detail", error.detail}};
-  std::cerr << line.dump() << "\n";
+  log_json_line(std::move(line));  // adds time and this thread's request_id
 }
 
 }  // namespace signet::http

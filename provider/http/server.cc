@@ -10,6 +10,7 @@
 #include <pistache/endpoint.h>
 #include <pistache/router.h>
 
+#include "common/log.h"
 #include "http/handlers.h"
 #include "http/in_flight.h"
 #include "http/lifecycle_handlers.h"
@@ -74,6 +75,7 @@ struct Server::Impl {
       auto ticket = in_flight.take();
       auto in = std::make_shared<Incoming>(Incoming::from(request));
       std::optional<Answer> now;
+      RequestLogScope log_scope(in->request_id);
       try {
         now = try_now(s, *in);
       } catch (const std::exception&) {
@@ -94,6 +96,7 @@ struct Server::Impl {
     auto writer = std::make_shared<Http::ResponseWriter>(std::move(response));
     bool queued = pool.submit([this, handler, json_errors, writer, in, ticket] {
       Answer a;
+      RequestLogScope log_scope(in->request_id);
       try {
         a = handler(s, *in);
       } catch (const std::exception& e) {
@@ -154,6 +157,8 @@ struct Server::Impl {
     Rest::Routes::Get(router, "/healthz", fixed([] {
                         return json_answer(200, {{"status", "ok"}});
                       }));
+    // Ready for traffic (database answers, keys loaded): checks run on a worker.
+    Rest::Routes::Get(router, "/readyz", on_worker(handle_readyz, true));
 
     // OpenID Connect (oidc_handlers.cc): discovery, userinfo, RP-initiated logout.
     Rest::Routes::Get(router, "/.well-known/openid-configuration",

@@ -2,7 +2,9 @@
 #pragma once
 
 #include <atomic>
+#include <functional>
 #include <string>
+#include <vector>
 
 #include "common/clock.h"
 #include "common/worker_pool.h"
@@ -42,6 +44,9 @@ struct Services {
   std::atomic<bool> draining{false};
   // Sign-in and /token limits (http/throttling.h); unset members are off.
   protocol::Throttles throttles = {};
+  // Readiness (/readyz): each check returns "" when met, else a short reason
+  // shown to the caller, e.g. "database", "signing_keys". Set by app/.
+  std::vector<std::function<std::string()>> readiness_checks = {};
 
   inline static protocol::NoAudit no_audit;
 };

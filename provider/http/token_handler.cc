@@ -23,14 +23,37 @@ std::optional<Answer> answer_token(Services& s, const Incoming& in) {
                                         ? "A parameter was included more than once."
                                         : "The request body is malformed."));
   }
+  const std::string* grant_type = find_param(*form, "grant_type");
+  const std::string grant = grant_type ? *grant_type : std::string();
   protocol::TokenRequest request{std::move(*form), in.authorization};
   if (auto refused = refuse_token_address(s, in, request)) return refused;
+  request.security_events = [&s, &in](const nlohmann::json& e) {
+    s.audit->record({"refresh.reuse_detected",
+                     e.value("client_id", ""),
+                     e.value("subject", ""),
+                     in.request_id,
+                     in.client_address,
+                     {{"presented_by", e.value("presented_by", "")},
+                      {"family_id", e.value("family_id", "")},
+                      {"action", e.value("action", "")}}});
+  };
   auto result = s.token_endpoint.handle(request);
   if (!result && result.error().is_would_block()) return std::nullopt;
   if (!result) {
     after_token_error(s, in, request, result.error());
     return oauth_error_json(result.error(), in.authorization.has_value());
   }
+  // Cheap on the I/O thread too: a log line and a short queue push.
+  s.audit->record({"token.issued",
+                   result->client_id,
+                   result->subject,
+                   in.request_id,
+                   in.client_address,
+                   {{"grant_type", grant},
+                    {"scope", result->scope},
+                    {"jti", result->jti},
+                    {"refresh_token_issued", !result->refresh_token.empty()},
+                    {"id_token_issued", !result->id_token.empty()}}});
   return json_answer(200, result->to_json());
 }
 

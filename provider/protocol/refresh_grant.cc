@@ -3,10 +3,10 @@
 #include "protocol/refresh_grant.h"
 
 #include <algorithm>
-#include <iostream>
 #include <utility>
 
 #include "common/crypto.h"
+#include "common/log.h"
 #include "protocol/authorize.h"
 #include "protocol/token_endpoint.h"
 
@@ -21,7 +21,7 @@ constexpr const char* kBadRefresh = "The refresh token is invalid or expired.";
 void log_security_event_to_stderr(const nlohmann::json& event) {
   nlohmann::json line = event;
   line["level"] = "warning";
-  std::cerr << line.dump() + "\n" << std::flush;
+  log_json_line(std::move(line));
 }
 
 bool should_issue_refresh_token(const Client& client, const AuthorizationCode& /*code*/) {
@@ -58,8 +58,8 @@ Result<std::string, OAuthError> TokenEndpoint::start_refresh_family(
   return token;
 }
 
-Result<TokenResponse, OAuthError> TokenEndpoint::refresh_token_grant(const Client& client,
-                                                                     const Params& form) {
+Result<TokenResponse, OAuthError> TokenEndpoint::refresh_token_grant(
+    const Client& client, const Params& form, const SecurityEventSink& request_events) {
   if (!lifecycle_ || !client.allows_grant("refresh_token")) {
     return fail(OAuthError::unauthorized_client(
         "The client may not use the refresh_token grant.",
@@ -143,16 +143,16 @@ Result<TokenResponse, OAuthError> TokenEndpoint::refresh_token_grant(const Clien
       return fail(OAuthError::invalid_grant(kBadRefresh, "refresh token family revoked"));
     case RotationOutcome::kReused: {
       const RefreshTokenRecord& r = rotation->presented;
-      if (security_events_) {
-        security_events_({{"event", "refresh_token_reuse"},
-                          {"client_id", r.client_id},
-                          {"presented_by", client.client_id},
-                          {"subject", r.subject},
-                          {"family_id", r.family_id},
-                          {"used_at", r.used_at.value_or(0)},
-                          {"time", now},
-                          {"action", "family_revoked"}});
-      }
+      const nlohmann::json event = {{"event", "refresh_token_reuse"},
+                                    {"client_id", r.client_id},
+                                    {"presented_by", client.client_id},
+                                    {"subject", r.subject},
+                                    {"family_id", r.family_id},
+                                    {"used_at", r.used_at.value_or(0)},
+                                    {"detected_at", now},
+                                    {"action", "family_revoked"}};
+      if (security_events_) security_events_(event);
+      if (request_events) request_events(event);
       return fail(OAuthError::invalid_grant(kBadRefresh, "refresh token reused; family revoked"));
     }
   }
@@ -163,6 +163,9 @@ Result<TokenResponse, OAuthError> TokenEndpoint::refresh_token_grant(const Clien
   response.expires_in = issued->expires_at - now;
   response.scope = join_scope(scopes);
   response.refresh_token = std::move(new_token);
+  response.client_id = client.client_id;
+  response.subject = rotation->presented.subject;
+  response.jti = issued->jti;
   return response;
 }
 

@@ -44,8 +44,9 @@ Result<TokenResponse, OAuthError> TokenEndpoint::handle(const TokenRequest& requ
 
   auto result = *grant_type == "authorization_code"
                     ? authorization_code_grant(*client, request.form)
-                : *grant_type == "refresh_token" ? refresh_token_grant(*client, request.form)
-                                                 : client_credentials_grant(*client, request.form);
+                : *grant_type == "refresh_token"
+                    ? refresh_token_grant(*client, request.form, request.security_events)
+                    : client_credentials_grant(*client, request.form);
   // Retried on a worker (common/blocking.h): that attempt is the one that counts.
   if (rate_limit_ && !result && result.error().is_would_block()) {
     rate_limit_->refund(client->client_id);
@@ -149,6 +150,9 @@ Result<TokenResponse, OAuthError> TokenEndpoint::authorization_code_grant(const 
   response.expires_in = issued->expires_at - now;
   response.scope = join_scope(row.scopes);
   response.refresh_token = std::move(refresh_token);
+  response.client_id = client.client_id;
+  response.subject = row.subject;
+  response.jti = issued->jti;
   return response;
 }
 
@@ -200,6 +204,8 @@ Result<TokenResponse, OAuthError> TokenEndpoint::client_credentials_grant(const 
   response.access_token = std::move(issued->token);
   response.expires_in = issued->expires_at - now;
   response.scope = join_scope(scopes);
+  response.client_id = client.client_id;
+  response.jti = issued->jti;
   return response;
 }
 

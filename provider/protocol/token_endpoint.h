@@ -32,6 +32,9 @@ struct TokenSettings {
 struct TokenRequest {
   Params form;                               // the decoded body
   std::optional<std::string> authorization;  // the raw Authorization header, if any
+  // Security events of this request (refresh-token reuse), for the caller's
+  // audit trail with its request id; in addition to the endpoint's own sink.
+  SecurityEventSink security_events = {};
 };
 
 // RFC 6749 §5.1.
@@ -42,6 +45,11 @@ struct TokenResponse {
   std::string scope;
   std::string refresh_token;  // empty: none issued
   std::string id_token;       // OpenID Connect (scope openid); empty: none
+  // For the audit trail, never sent: the token's client, its user (empty for
+  // client_credentials) and the access token's jti.
+  std::string client_id;
+  std::string subject;
+  std::string jti;
   nlohmann::json to_json() const;
 };
 
@@ -114,7 +122,8 @@ class TokenEndpoint {
                                                              const Params& form);
   Result<TokenResponse, OAuthError> client_credentials_grant(const Client& client,
                                                              const Params& form);
-  Result<TokenResponse, OAuthError> refresh_token_grant(const Client& client, const Params& form);
+  Result<TokenResponse, OAuthError> refresh_token_grant(const Client& client, const Params& form,
+                                                        const SecurityEventSink& request_events);
   // Starts a refresh-token family for a code about to be redeemed; returns the token.
   Result<std::string, OAuthError> start_refresh_family(const std::string& resource,
                                                        const Client& client,

@@ -1,4 +1,9 @@
+#include <sstream>
+#include <string>
+#include <vector>
+
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 
 #include <atomic>
 #include <chrono>
@@ -7,6 +12,7 @@
 #include "common/base64url.h"
 #include "common/crypto.h"
 #include "common/form.h"
+#include "common/log.h"
 #include "common/worker_pool.h"
 
 namespace signet {
@@ -88,6 +94,40 @@ TEST(Form, EncodesReservedCharacters) {
   EXPECT_EQ(url_encode("a b/c?d=e&f"), "a%20b%2Fc%3Fd%3De%26f");
   EXPECT_EQ(append_query("https://x/cb?k=1", {{"code", "a+b"}}), "https://x/cb?k=1&code=a%2Bb");
   EXPECT_EQ(append_query("https://x/cb", {{"state", "s"}}), "https://x/cb?state=s");
+}
+
+TEST(Log, TimeIsRfc3339Utc) {
+  EXPECT_EQ(rfc3339_utc(0), "1970-01-01T00:00:00.000Z");
+  EXPECT_EQ(rfc3339_utc(1764416096789), "2025-11-29T11:34:56.789Z");
+}
+
+TEST(Log, LinesCarryTimeAndTheRequestIdOfTheirThread) {
+  ::testing::internal::CaptureStderr();
+  log_json_line({{"event", "outside"}});
+  {
+    const std::string id = "req-42";
+    RequestLogScope scope(id);
+    EXPECT_EQ(current_request_id(), "req-42");
+    log_json_line({{"event", "inside"}});
+    log_json_line({{"event", "own"}, {"request_id", "other"}});
+  }
+  EXPECT_EQ(current_request_id(), "");
+  const std::string out = ::testing::internal::GetCapturedStderr();
+  std::vector<nlohmann::json> lines;
+  std::istringstream in(out);
+  for (std::string l; std::getline(in, l);) lines.push_back(nlohmann::json::parse(l));
+  ASSERT_EQ(lines.size(), 3u) << out;
+  EXPECT_FALSE(lines[0].contains("request_id"));
+  EXPECT_EQ(lines[1]["request_id"], "req-42");
+  EXPECT_EQ(lines[2]["request_id"], "other");
+  for (const auto& l : lines) EXPECT_EQ(l["time"].get<std::string>().size(), 24u) << l.dump();
+}
+
+TEST(Log, InvalidUtf8NeverThrows) {
+  ::testing::internal::CaptureStderr();
+  log_json_line({{"detail", std::string("bad \xff byte")}});
+  const std::string out = ::testing::internal::GetCapturedStderr();
+  EXPECT_NE(out.find("bad"), std::string::npos);
 }
 
 }  // namespace

@@ -185,6 +185,28 @@ TEST_F(LifecycleTest, ReuseOfRotatedTokenRevokesTheWholeFamily) {
   EXPECT_EQ(logged.find(second->refresh_token), std::string::npos);
 }
 
+TEST_F(LifecycleTest, ReuseIsReportedToTheRequestsOwnSinkForTheAuditTrail) {
+  TokenResponse t = first_tokens();
+  auto second = refresh(t.refresh_token);
+  ASSERT_TRUE(second.ok());
+  // The audit trail needs who the token is for, without parsing it.
+  EXPECT_EQ(second->client_id, "finance-app");
+  EXPECT_FALSE(second->subject.empty());
+  EXPECT_FALSE(second->jti.empty());
+
+  std::vector<nlohmann::json> request_events;
+  TokenRequest r;
+  r.form = {{"grant_type", "refresh_token"}, {"refresh_token", t.refresh_token}};
+  r.authorization = basic("finance-app", "finance-secret");
+  r.security_events = [&](const nlohmann::json& e) { request_events.push_back(e); };
+  auto reuse = endpoint_.handle(r);
+  ASSERT_FALSE(reuse.ok());
+  ASSERT_EQ(request_events.size(), 1u);
+  EXPECT_EQ(request_events[0]["event"], "refresh_token_reuse");
+  EXPECT_EQ(request_events[0]["subject"], second->subject);
+  EXPECT_EQ(events_.size(), 1u) << "the endpoint's own sink still hears it";
+}
+
 TEST_F(LifecycleTest, RefreshMayNarrowScopeAndTheGrantKeepsItsScope) {
   TokenResponse t = first_tokens();
   auto narrow = refresh(t.refresh_token, "read:accounts");

@@ -9,6 +9,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "app/cli/cli_audit.h"
 #include "app/cli/cli_util.h"
 #include "common/crypto.h"
 #include "interaction/password.h"
@@ -325,6 +326,8 @@ int cmd_client_add(const std::string& db_url, const std::vector<std::string>& ar
   client.post_logout_redirect_uris = post_logout_uris;
   auto created = store.create_client(client);
   if (!created.ok()) return store_error(err, created.error());
+  audit_change(store, err, "client.changed", client.client_id,
+               {{"action", "register"}, {"client", client_json(client)}});
 
   nlohmann::json j = client_json(client);
   if (!is_public) j["client_secret"] = secret;  // shown once; only its digest is stored

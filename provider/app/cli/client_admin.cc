@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "app/cli/admin_commands.h"
+#include "app/cli/cli_audit.h"
 #include "app/cli/cli_commands.h"
 #include "app/cli/cli_util.h"
 #include "common/crypto.h"
@@ -214,6 +215,8 @@ int cmd_client_update(const std::string& db_url, const std::vector<std::string>&
   auto updated = store::PostgresClientAdmin(store).update(c);
   if (!updated) return store_error(err, updated.error());
   if (!*updated) return error(err, kFailure, "no such client: " + id);
+  audit_change(store, err, "client.changed", c.client_id,
+               {{"action", "update"}, {"client", client_json(c)}});
   out << client_json(c).dump(2) << '\n';
   return 0;
 }
@@ -228,6 +231,7 @@ int cmd_client_delete(const std::string& db_url, const std::vector<std::string>&
   auto removed = store::PostgresClientAdmin(store).remove(args[0]);
   if (!removed) return store_error(err, removed.error());
   if (!*removed) return error(err, kFailure, "no such client: " + args[0]);
+  audit_change(store, err, "client.changed", args[0], {{"action", "delete"}});
   out << nlohmann::json{{"client_id", args[0]}, {"deleted", true}}.dump(2) << '\n';
   return 0;
 }
@@ -249,6 +253,7 @@ int cmd_client_rotate_secret(const std::string& db_url, const std::vector<std::s
       store::PostgresClientAdmin(store).set_secret_digest(c.client_id, sha256_b64url(secret));
   if (!set) return store_error(err, set.error());
   if (!*set) return error(err, kFailure, "no such client: " + args[0]);
+  audit_change(store, err, "client.changed", c.client_id, {{"action", "rotate_secret"}});
   // Shown once; only its digest is stored. The old secret stops working at once.
   out << nlohmann::json{{"client_id", c.client_id}, {"client_secret", secret}}.dump(2) << '\n';
   return 0;
@@ -395,6 +400,8 @@ int cmd_client_add_metadata(const std::string& db_url, const std::vector<std::st
     auto updated = store::PostgresClientAdmin(store).update(c);
     if (!updated) return store_error(err, updated.error());
   }
+  audit_change(store, err, "client.changed", c.client_id,
+               {{"action", "register"}, {"client", client_json(c)}});
   nlohmann::json result = client_json(c);
   if (j.contains("token_endpoint_auth_method")) {
     result["token_endpoint_auth_method"] = j["token_endpoint_auth_method"];

@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "app/cli/admin_commands.h"
+#include "app/cli/cli_audit.h"
 #include "app/cli/cli_util.h"
 #include "common/clock.h"
 #include "jose/key.h"
@@ -121,6 +122,7 @@ int cmd_keys_rotate(const std::string& db_url, const std::string& master_key,
     }
     j["retired"] = retired;
   }
+  audit_change(store, err, "key.changed", "", {{"action", "rotate"}, {"key", j}});
   out << j.dump(2) << '\n';
   return 0;
 }

@@ -1,0 +1,235 @@
+#include "store/postgres_audit.h"
+
+#include <algorithm>
+#include <ostream>
+#include <utility>
+
+#include <pqxx/pqxx>
+
+#include "common/log.h"
+
+namespace signet::store {
+namespace {
+
+using namespace std::chrono_literals;
+
+// One statement per batch: the rows travel as one JSON array, so a batch of
+// 500 events costs one round trip. `at` is when the event happened, not when
+// the writer got to it.
+const char* const kInsertSql =
+    "INSERT INTO audit_events (at, event, client_id, subject, request_id, client_address, detail) "
+    "SELECT to_timestamp(x.at_ms / 1000.0), x.event, NULLIF(x.client_id, ''), "
+    "NULLIF(x.subject, ''), NULLIF(x.request_id, ''), NULLIF(x.client_address, ''), "
+    "COALESCE(x.detail, '{}'::jsonb) "
+    "FROM jsonb_to_recordset($1::jsonb) AS x(at_ms bigint, event text, client_id text, "
+    "subject text, request_id text, client_address text, detail jsonb)";
+
+const char* level_of(const std::string& event) {
+  if (event == "login.failed" || event == "throttled" || event == "refresh.reuse_detected") {
+    return "warning";
+  }
+  return "info";
+}
+
+nlohmann::json row_of(const protocol::AuditEvent& e, int64_t at_millis) {
+  return {{"at_ms", at_millis},
+          {"event", e.event},
+          {"client_id", e.client_id},
+          {"subject", e.subject},
+          {"request_id", e.request_id},
+          {"client_address", e.client_address},
+          {"detail", e.detail.is_object() ? e.detail : nlohmann::json::object()}};
+}
+
+std::string rows_text(const nlohmann::json& rows) {
+  // A client_id or username from a request may hold invalid UTF-8: replace it
+  // rather than fail the whole batch.
+  return rows.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+}  // namespace
+
+nlohmann::json audit_log_line(const protocol::AuditEvent& e, int64_t at_unix_millis) {
+  return {{"time", rfc3339_utc(at_unix_millis)},
+          {"level", level_of(e.event)},
+          {"event", e.event},
+          {"client_id", e.client_id},
+          {"subject", e.subject},
+          {"request_id", e.request_id},
+          {"client_address", e.client_address},
+          {"detail", e.detail.is_object() ? e.detail : nlohmann::json::object()}};
+}
+
+PostgresAuditSink::PostgresAuditSink(std::string conninfo, AuditWriterSettings settings)
+    : pool_(std::move(conninfo), 1, {{"audit_insert", kInsertSql}}), settings_(settings) {
+  writer_ = std::thread([this] { run(); });
+}
+
+PostgresAuditSink::~PostgresAuditSink() { close(5s); }
+
+void PostgresAuditSink::record(protocol::AuditEvent event) noexcept {
+  try {
+    const int64_t at = unix_millis_now();
+    log_json_line(audit_log_line(event, at));
+    bool wake = false;
+    {
+      std::lock_guard lock(mu_);
+      if (stop_now_ || queue_.size() >= settings_.max_queue) {
+        ++dropped_count_;  // reported by the writer
+        return;
+      }
+      queue_.push_back({std::move(event), at});
+      // Wake the writer only when there is something new for it to do; it
+      // gathers the rest of the batch by itself.
+      wake = queue_.size() == 1 || queue_.size() == settings_.batch;
+    }
+    if (wake) wake_.notify_one();
+  } catch (...) {
+    // Out of memory: the trail must not take the request down with it.
+  }
+}
+
+std::string PostgresAuditSink::insert(const std::vector<Queued>& batch) {
+  nlohmann::json rows = nlohmann::json::array();
+  for (const auto& q : batch) rows.push_back(row_of(q.event, q.at_millis));
+  const std::string text = rows_text(rows);
+  auto stored = pool_.run<Ok>("audit_events insert", false, [&](pqxx::connection& c) {
+    pqxx::work w(c);
+    w.exec_prepared("audit_insert", text);
+    w.commit();
+    return Ok{};
+  });
+  return stored ? std::string() : stored.error().detail;
+}
+
+void PostgresAuditSink::run() {
+  std::vector<Queued> batch;
+  uint64_t dropped_reported = 0;
+  bool failing = false;
+  std::unique_lock lock(mu_);
+  // Logs the events dropped since the last report (the caller holds the lock).
+  auto report_dropped = [&] {
+    if (dropped_count_ == dropped_reported) return;
+    nlohmann::json line = {{"level", "error"},
+                           {"event", "audit_events_dropped"},
+                           {"dropped", dropped_count_ - dropped_reported},
+                           {"dropped_total", dropped_count_}};
+    dropped_reported = dropped_count_;
+    lock.unlock();
+    log_json_line(std::move(line));
+    lock.lock();
+  };
+  for (;;) {
+    wake_.wait(lock, [&] { return !queue_.empty() || closing_; });
+    if (stop_now_ || (closing_ && queue_.empty())) {
+      dropped_count_ += queue_.size();
+      queue_.clear();
+      report_dropped();
+      written_.notify_all();
+      return;
+    }
+    // Gather a batch: wait a moment for more unless it is full or we must hurry.
+    wake_.wait_for(lock, settings_.interval,
+                   [&] { return queue_.size() >= settings_.batch || closing_ || hurry_; });
+    const size_t n = std::min(queue_.size(), settings_.batch);
+    batch.clear();
+    for (size_t i = 0; i < n; ++i) {
+      batch.push_back(std::move(queue_.front()));
+      queue_.pop_front();
+    }
+    in_flight_ = n;
+    report_dropped();
+
+    auto backoff = 100ms;
+    bool stored = false;
+    for (;;) {
+      lock.unlock();
+      std::string failure = insert(batch);
+      lock.lock();
+      if (failure.empty()) {
+        stored = true;
+        break;
+      }
+      if (!failing) {  // one line per outage, not one per attempt
+        failing = true;
+        nlohmann::json line = {{"level", "error"},
+                               {"event", "audit_write_failed"},
+                               {"detail", failure},
+                               {"pending", queue_.size() + batch.size()}};
+        lock.unlock();
+        log_json_line(std::move(line));
+        lock.lock();
+      }
+      report_dropped();
+      if (wake_.wait_for(lock, backoff, [&] { return stop_now_; })) break;
+      backoff = std::min<std::chrono::milliseconds>(backoff * 2, settings_.max_backoff);
+    }
+    if (stored) {
+      written_count_ += batch.size();
+      if (failing) {
+        failing = false;
+        nlohmann::json line = {
+            {"level", "info"}, {"event", "audit_write_recovered"}, {"pending", queue_.size()}};
+        lock.unlock();
+        log_json_line(std::move(line));
+        lock.lock();
+      }
+    } else {
+      dropped_count_ += batch.size();
+    }
+    batch.clear();
+    in_flight_ = 0;
+    if (queue_.empty()) hurry_ = false;
+    written_.notify_all();
+  }
+}
+
+bool PostgresAuditSink::flush(std::chrono::milliseconds timeout) {
+  std::unique_lock lock(mu_);
+  hurry_ = true;
+  wake_.notify_one();
+  return written_.wait_for(lock, timeout, [&] { return queue_.empty() && in_flight_ == 0; });
+}
+
+void PostgresAuditSink::close(std::chrono::milliseconds timeout) {
+  {
+    std::unique_lock lock(mu_);
+    if (!writer_.joinable()) return;
+    closing_ = true;
+    wake_.notify_one();
+    if (!written_.wait_for(lock, timeout, [&] { return queue_.empty() && in_flight_ == 0; })) {
+      stop_now_ = true;  // the writer drops what is left, counts and logs it
+    }
+    wake_.notify_one();
+  }
+  writer_.join();
+  std::lock_guard lock(mu_);
+  stop_now_ = true;  // later events: log line only, counted as dropped
+}
+
+uint64_t PostgresAuditSink::written() const {
+  std::lock_guard lock(mu_);
+  return written_count_;
+}
+
+uint64_t PostgresAuditSink::dropped() const {
+  std::lock_guard lock(mu_);
+  return dropped_count_;
+}
+
+std::string write_audit_event_now(ConnectionPool& pool, const protocol::AuditEvent& event,
+                                  std::ostream& log) {
+  const int64_t at = unix_millis_now();
+  log << audit_log_line(event, at).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)
+      << '\n';
+  const std::string rows = rows_text(nlohmann::json::array({row_of(event, at)}));
+  auto stored = pool.run<Ok>("audit_events insert", true, [&](pqxx::connection& c) {
+    pqxx::work w(c);
+    w.exec_params(kInsertSql, rows);
+    w.commit();
+    return Ok{};
+  });
+  return stored ? std::string() : stored.error().detail;
+}
+
+}  // namespace signet::store
