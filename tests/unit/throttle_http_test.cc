@@ -135,8 +135,11 @@ TEST_F(ThrottlingHttpTest, ClientOverItsRateIs429SlowDownAndAudited) {
   EXPECT_EQ(a.status, 429);
   EXPECT_GT(a.retry_after, 0);
   EXPECT_EQ(nlohmann::json::parse(a.body).value("error", ""), "slow_down");
-  ASSERT_EQ(audit_.events.size(), 1u);
-  const AuditEvent& e = audit_.events[0];
+  // The two tokens issued, then the refusal.
+  ASSERT_EQ(audit_.events.size(), 3u);
+  EXPECT_EQ(audit_.events[0].event, "token.issued");
+  EXPECT_EQ(audit_.events[1].event, "token.issued");
+  const AuditEvent& e = audit_.events[2];
   EXPECT_EQ(e.event, "throttled");
   EXPECT_EQ(e.client_id, "reporting");
   EXPECT_EQ(e.request_id, "req-1");
