@@ -28,6 +28,10 @@ struct Config {
   int http_threads = 2;
   int workers = 8;
   int64_t max_request_bytes = 64 * 1024;
+  // Slow clients: a connection is closed when its headers (or its body) have not
+  // all arrived within these many seconds (slowloris).
+  int64_t header_timeout_seconds = 10;
+  int64_t body_timeout_seconds = 20;
 
   // Cookies get the Secure attribute when the issuer is https.
   bool secure_cookies() const { return issuer.rfind("https://", 0) == 0; }
