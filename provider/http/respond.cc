@@ -124,7 +124,8 @@ void log_error(const std::string& where, const protocol::OAuthError& error) {
                          {"where", where},
                          {"error", error.code},
                          {"detail", error.detail}};
-  std::cerr << line.dump() << "\n";
+  // A detail may quote request input that is not UTF-8: replace, never throw.
+  std::cerr << line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
 }
 
 }  // namespace signet::http
