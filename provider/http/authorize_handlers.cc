@@ -184,11 +184,16 @@ Answer handle_login(Services& s, const Incoming& in) {
   // login can only lead back to /authorize (no open redirector).
   const bool to_account = *return_to == kAccountAppsReturnTo;
   std::string client_name;
+  // The query the browser goes back to, rebuilt from the decoded parameters and
+  // percent-encoded again: a raw CR/LF in return_to can never reach the Location
+  // header (RFC 9110 §5.5: field values carry no CR or LF; RFC 3986 §2.1).
+  std::string authorize_query;
   if (!to_account) {
     auto params = parse_form(*return_to);
     if (!params) {
       return error_page(400, "This request cannot be completed", "The form is malformed.");
     }
+    authorize_query = encode_form({params->begin(), params->end()});
     auto validated = protocol::validate_authorize_request(*params, s.clients);
     if (!validated.ok() && !validated.error().error.redirectable) {
       return error_page(validated.error().error);
@@ -220,8 +225,8 @@ Answer handle_login(Services& s, const Incoming& in) {
   auto created = s.sessions.create_session(session);
   if (!created) return error_page(created.error());
 
-  Answer a = redirect_answer(
-      s.config.issuer + (to_account ? std::string("/account/apps") : "/authorize?" + *return_to));
+  Answer a = redirect_answer(s.config.issuer + (to_account ? std::string("/account/apps")
+                                                           : "/authorize?" + authorize_query));
   a.cookies.push_back({kSessionCookie, session_id, s.config.secure_cookies(), false});
   a.cookies.push_back({kLoginCsrfCookie, "", s.config.secure_cookies(), true});
   return a;
