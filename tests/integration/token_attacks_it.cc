@@ -378,9 +378,10 @@ TEST_F(TokenAttackTest, NoKeyIsFetchedFromAUrlOrTakenFromTheToken) {
 }
 
 // RFC 9068 §4 / RFC 8725 §3.11: ID tokens and access tokens come from the same
-// issuer with the same keys; only typ (and aud) tell them apart. Here aud matches
-// too: a bank-api whose audience is the client's id, and a Signet whose audience
-// for /userinfo is the client's id. typ alone must refuse the ID token.
+// issuer with the same keys; typ and aud tell them apart. Here aud matches too: a
+// bank-api whose audience is the client's id, and a Signet whose audience for
+// /userinfo is the client's id. At /userinfo typ alone refuses the ID token; at
+// bank-api typ and the required client_id claim (RFC 9068 §2.2) both do.
 TEST_F(TokenAttackTest, IdTokenIsNeverAnAccessToken) {
   Client es = client("ES256");
   nlohmann::json es_tokens = tokens(es);
