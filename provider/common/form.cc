@@ -1,5 +1,7 @@
 #include "common/form.h"
 
+#include <cstdint>
+
 namespace signet {
 namespace {
 
@@ -8,6 +10,46 @@ int hex_value(char c) {
   if (c >= 'a' && c <= 'f') return c - 'a' + 10;
   if (c >= 'A' && c <= 'F') return c - 'A' + 10;
   return -1;
+}
+
+// Well-formed UTF-8 (RFC 3629 §4: no overlong forms, no surrogates, at most
+// U+10FFFF) without NUL.
+bool is_text(std::string_view s) {
+  size_t i = 0;
+  while (i < s.size()) {
+    auto c = static_cast<unsigned char>(s[i]);
+    if (c == 0) return false;
+    if (c < 0x80) {
+      ++i;
+      continue;
+    }
+    size_t n = 0;
+    uint32_t cp = 0;
+    if (c >= 0xC2 && c <= 0xDF) {
+      n = 1;
+      cp = c & 0x1F;
+    } else if (c >= 0xE0 && c <= 0xEF) {
+      n = 2;
+      cp = c & 0x0F;
+    } else if (c >= 0xF0 && c <= 0xF4) {
+      n = 3;
+      cp = c & 0x07;
+    } else {
+      return false;
+    }
+    if (i + n >= s.size()) return false;
+    for (size_t k = 1; k <= n; ++k) {
+      auto cc = static_cast<unsigned char>(s[i + k]);
+      if ((cc & 0xC0) != 0x80) return false;
+      cp = (cp << 6) | (cc & 0x3F);
+    }
+    if ((n == 2 && cp < 0x800) || (n == 3 && cp < 0x10000) || cp > 0x10FFFF ||
+        (cp >= 0xD800 && cp <= 0xDFFF)) {
+      return false;
+    }
+    i += n + 1;
+  }
+  return true;
 }
 
 }  // namespace
@@ -30,6 +72,10 @@ std::optional<std::string> percent_decode(std::string_view in, bool plus_is_spac
       out += c;
     }
   }
+  // RFC 6749 Appendix B: values are UTF-8. Anything else (or a NUL, which libpq
+  // would cut the value at) is refused here, before it can reach the database
+  // as an encoding error (a 500) or a truncated key.
+  if (!is_text(out)) return std::nullopt;
   return out;
 }
 

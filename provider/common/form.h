@@ -20,7 +20,8 @@ using Params = std::map<std::string, std::string, std::less<>>;
 // empty value.
 Result<Params> parse_form(std::string_view body);
 
-// Percent-decodes one component; `plus_is_space` for form encoding.
+// Percent-decodes one component; `plus_is_space` for form encoding. Refuses a
+// result that is not UTF-8 or holds a NUL.
 std::optional<std::string> percent_decode(std::string_view in, bool plus_is_space = true);
 
 // Encodes one component: unreserved characters (RFC 3986 §2.3) kept, all else %XX.

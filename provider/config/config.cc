@@ -146,6 +146,14 @@ const std::vector<Setting>& settings() {
          c.http_threads = static_cast<int>(t);
          return r;
        }},
+      {"SIGNET_HEADER_TIMEOUT_SECONDS", "header_timeout_seconds",
+       [](Config& c, const std::string& n, const std::string& v) {
+         return set_int(n, v, 1, 300, c.header_timeout_seconds);
+       }},
+      {"SIGNET_BODY_TIMEOUT_SECONDS", "body_timeout_seconds",
+       [](Config& c, const std::string& n, const std::string& v) {
+         return set_int(n, v, 1, 600, c.body_timeout_seconds);
+       }},
       {"SIGNET_WORKERS", "workers",
        [](Config& c, const std::string& n, const std::string& v) -> Result<Ok> {
          int64_t t = 0;

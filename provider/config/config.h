@@ -40,6 +40,11 @@ struct Config {
   int64_t token_burst_per_client = 2000;
   int64_t token_max_auth_failures_per_address = 100;  // within login_failure_window
 
+  // Slow clients: a connection is closed when its headers (or its body) have not
+  // all arrived within these many seconds (slowloris).
+  int64_t header_timeout_seconds = 10;
+  int64_t body_timeout_seconds = 20;
+
   // Cookies get the Secure attribute when the issuer is https.
   bool secure_cookies() const { return issuer.rfind("https://", 0) == 0; }
 };

@@ -11,6 +11,7 @@
 #include <pistache/router.h>
 
 #include "common/log.h"
+#include "http/bounded_handler.h"
 #include "http/handlers.h"
 #include "http/in_flight.h"
 #include "http/lifecycle_handlers.h"
@@ -217,13 +218,14 @@ Result<Ok> Server::start() {
     auto options = Http::Endpoint::options()
                        .threads(c.http_threads)
                        .maxRequestSize(static_cast<size_t>(c.max_request_bytes))
-                       .headerTimeout(std::chrono::seconds(10))
-                       .bodyTimeout(std::chrono::seconds(20))
+                       .headerTimeout(std::chrono::seconds(c.header_timeout_seconds))
+                       .bodyTimeout(std::chrono::seconds(c.body_timeout_seconds))
                        .keepaliveTimeout(std::chrono::seconds(75))
                        .flags(Tcp::Options::ReuseAddr);
     impl_->endpoint->init(options);
     impl_->routes();
-    impl_->endpoint->setHandler(impl_->router.handler());
+    // The router's handler with the declared Content-Length bounded (bounded_handler.h).
+    impl_->endpoint->setHandler(std::make_shared<BoundedRouterHandler>(impl_->router));
     impl_->endpoint->serveThreaded();
   } catch (const std::exception& e) {
     return fail("listen", "SIGNET_LISTEN: cannot listen on " + c.listen_host + ":" +

@@ -90,6 +90,20 @@ TEST(Form, RejectsMalformedEscapes) {
   EXPECT_FALSE(parse_form("a=%").ok());
 }
 
+TEST(Form, RejectsValuesThatAreNotUtf8OrHoldNul) {
+  // Such a value would otherwise reach PostgreSQL (an encoding error) or libpq,
+  // which cuts a parameter at its first NUL.
+  for (const char* bad : {"a=%FF", "a=%C3%28", "a=%00", "a=x%00y", "%FF=1", "a=%C0%AF",
+                          "a=%ED%A0%80", "a=%F4%90%80%80", "a=%E2%82"}) {
+    EXPECT_FALSE(parse_form(bad).ok()) << bad;
+  }
+  EXPECT_FALSE(percent_decode(std::string("a\xff", 2)).has_value());
+  auto ok = parse_form("a=%C3%A9t%C3%A9&b=%E2%82%AC&c=%F0%9F%94%91");
+  ASSERT_TRUE(ok.ok());
+  EXPECT_EQ(ok->at("a"), "\xc3\xa9t\xc3\xa9");
+  EXPECT_EQ(ok->at("c"), "\xf0\x9f\x94\x91");
+}
+
 TEST(Form, EncodesReservedCharacters) {
   EXPECT_EQ(url_encode("a b/c?d=e&f"), "a%20b%2Fc%3Fd%3De%26f");
   EXPECT_EQ(append_query("https://x/cb?k=1", {{"code", "a+b"}}), "https://x/cb?k=1&code=a%2Bb");

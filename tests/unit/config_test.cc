@@ -80,6 +80,26 @@ TEST(Config, ShutdownGraceDefaultsTo20SecondsAndABadValueIsNamed) {
   }
 }
 
+TEST(Config, SlowClientTimeoutsAreSettingsWithNamedErrors) {
+  auto d = load({{"SIGNET_DATABASE_URL", kDb}});
+  ASSERT_TRUE(d.ok()) << d.error().message;
+  EXPECT_EQ(d->header_timeout_seconds, 10);
+  EXPECT_EQ(d->body_timeout_seconds, 20);
+  auto c = load({{"SIGNET_DATABASE_URL", kDb},
+                 {"SIGNET_HEADER_TIMEOUT_SECONDS", "2"},
+                 {"SIGNET_BODY_TIMEOUT_SECONDS", "3"}});
+  ASSERT_TRUE(c.ok()) << c.error().message;
+  EXPECT_EQ(c->header_timeout_seconds, 2);
+  EXPECT_EQ(c->body_timeout_seconds, 3);
+  for (const char* name : {"SIGNET_HEADER_TIMEOUT_SECONDS", "SIGNET_BODY_TIMEOUT_SECONDS"}) {
+    for (const char* value : {"0", "-1", "10s", "100000"}) {
+      auto bad = load({{"SIGNET_DATABASE_URL", kDb}, {name, value}});
+      ASSERT_FALSE(bad.ok()) << name << "=" << value;
+      EXPECT_NE(bad.error().message.find(name), std::string::npos) << bad.error().message;
+    }
+  }
+}
+
 TEST(Config, MasterKeyMustBe32HexBytes) {
   auto bad = load({{"SIGNET_DATABASE_URL", kDb}, {"SIGNET_MASTER_KEY", "abcd"}});
   ASSERT_FALSE(bad.ok());
