@@ -25,7 +25,7 @@ std::string request_id_from(const std::optional<std::string>& header) {
   return random_token(12);
 }
 
-Incoming Incoming::from(const Pistache::Rest::Request& request) {
+Incoming Incoming::from(const Pistache::Http::Request& request) {
   using namespace Pistache;
   Incoming in;
   in.path = request.resource();

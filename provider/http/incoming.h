@@ -22,7 +22,9 @@ struct Incoming {
   // the answer and carried into every log line and audit event.
   std::string request_id;
 
-  static Incoming from(const Pistache::Rest::Request& request);
+  // Takes the plain HTTP request (a Rest::Request is one) so that tests/fuzz can
+  // feed it straight from Pistache's parser.
+  static Incoming from(const Pistache::Http::Request& request);
   const std::string* cookie(const std::string& name) const;
   bool is_form() const { return content_type == "application/x-www-form-urlencoded"; }
 };

@@ -1,0 +1,114 @@
+// Writes the token-bearing seeds of tests/fuzz/corpus/ (tokens signed by the fixed
+// fuzzing keys with Signet's own jose code), so they can be made again:
+//   build-fuzz/tests/fuzz/make_seeds tests/fuzz/corpus
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "common/base64url.h"
+#include "fuzz_fixture.h"
+#include "jose/jws.h"
+
+using namespace signet;
+using nlohmann::json;
+
+namespace {
+
+std::filesystem::path root;
+
+void write(const std::string& target, const std::string& name, const std::string& bytes) {
+  std::filesystem::create_directories(root / target);
+  std::ofstream(root / target / name, std::ios::binary) << bytes;
+}
+
+json access_claims() {
+  return {{"iss", fuzz::kIssuer}, {"aud", fuzz::kAudience}, {"sub", "alice"},
+          {"client_id", "app"},   {"scope", "openid read"}, {"jti", "jti-1"},
+          {"iat", fuzz::kNow},    {"exp", fuzz::kNow + 600}};
+}
+
+std::string unsigned_token(const json& header, const json& payload, const std::string& sig) {
+  return base64url_encode(header.dump()) + "." + base64url_encode(payload.dump()) + "." +
+         base64url_encode(sig);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc != 2) {
+    std::cerr << "usage: make_seeds CORPUS_DIR\n";
+    return 2;
+  }
+  root = argv[1];
+  const json at = {{"typ", "at+jwt"}};
+  const std::string es = jose::sign_compact(fuzz::es256_key(), at, access_claims());
+  const std::string rs = jose::sign_compact(fuzz::rs256_key(), at, access_claims());
+  json expired = access_claims();
+  expired["exp"] = fuzz::kNow - 60;
+  const std::string es_expired = jose::sign_compact(fuzz::es256_key(), at, expired);
+  json write_only = access_claims();
+  write_only["scope"] = "write";
+  write_only["aud"] = json::array({"https://other.example", fuzz::kAudience});
+  const std::string es_write = jose::sign_compact(fuzz::es256_key(), at, write_only);
+  const std::string id_token = jose::sign_compact(fuzz::rs256_key(), {{"typ", "JWT"}},
+                                                  {{"iss", fuzz::kIssuer},
+                                                   {"aud", "app"},
+                                                   {"sub", "alice"},
+                                                   {"nonce", "n-0S6_WzA2Mj"},
+                                                   {"iat", fuzz::kNow},
+                                                   {"exp", fuzz::kNow + 600}});
+  const std::string kid = fuzz::es256_key().kid();
+  const std::string alg_none =
+      unsigned_token({{"alg", "none"}, {"kid", kid}, {"typ", "at+jwt"}}, access_claims(), "");
+  const std::string alg_hs256 = unsigned_token({{"alg", "HS256"}, {"kid", kid}, {"typ", "at+jwt"}},
+                                               access_claims(), std::string(32, 'k'));
+  const std::string crit =
+      unsigned_token({{"alg", "ES256"}, {"kid", kid}, {"crit", json::array({"exp"})}},
+                     access_claims(), std::string(64, 's'));
+  // An RS256 header naming the ES256 key: the pinned-alg check must refuse it.
+  const std::string confused = unsigned_token({{"alg", "RS256"}, {"kid", kid}, {"typ", "at+jwt"}},
+                                              access_claims(), std::string(256, 's'));
+
+  int n = 0;
+  for (const std::string& t :
+       {es, rs, es_expired, es_write, id_token, alg_none, alg_hs256, crit, confused}) {
+    const std::string name = "token-" + std::to_string(++n);
+    write("jws_fuzz", name, t);
+    write("resource_token_fuzz", name, "Bearer " + t);
+    write("introspection_fuzz", "introspect-" + name, "Basic cnM6cnMtc2VjcmV0\ntoken=" + t);
+  }
+  write("resource_token_fuzz", "lowercase-scheme", "bearer " + es);
+  write("resource_token_fuzz", "basic-scheme", "Basic YXBwOmFwcC1zZWNyZXQ=");
+  write("resource_token_fuzz", "two-spaces", "Bearer  " + es);
+  write("introspection_fuzz", "hint",
+        "Basic cnM6cnMtc2VjcmV0\ntoken=" + es + "&token_type_hint=access_token");
+  write("introspection_fuzz", "refresh-token",
+        "\nclient_id=app&client_secret=app-secret&token=rt_abcdef&token_type_hint=refresh_token");
+  write("introspection_fuzz", "public-client", "\nclient_id=spa&token=" + es);
+
+  const json jwks = fuzz::key_ring().jwks();
+  write("jwks_fuzz", "jwks", jwks.dump());
+  write("jwks_fuzz", "ec-jwk", jwks["keys"][0].dump());
+  write("jwks_fuzz", "rsa-jwk", jwks["keys"][1].dump());
+  json bad = jwks;
+  bad["keys"][0]["crv"] = "P-384";
+  bad["keys"][1]["e"] = "AQ";
+  write("jwks_fuzz", "bad-params", bad.dump());
+
+  const std::string form = "token=" + es + "&token_type_hint=access_token";
+  write("http_request_fuzz", "introspect",
+        "POST /introspect HTTP/1.1\r\nHost: issuer.example\r\n"
+        "Authorization: Basic cnM6cnMtc2VjcmV0\r\n"
+        "Content-Type: application/x-www-form-urlencoded\r\nContent-Length: " +
+            std::to_string(form.size()) + "\r\n\r\n" + form);
+  write("http_request_fuzz", "logout",
+        "GET /logout?id_token_hint=" + id_token +
+            "&post_logout_redirect_uri=https%3A%2F%2Fapp.example%2F HTTP/1.1\r\n"
+            "Host: issuer.example\r\nCookie: signet_session=s3ss10n\r\n\r\n");
+  std::cout << "seeds written under " << root << "\n";
+  return 0;
+}
