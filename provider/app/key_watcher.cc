@@ -26,20 +26,9 @@ std::string describe(store::PostgresStore& store) {
 
 }  // namespace
 
-Result<KeyRotationSettings> key_rotation_settings(
-    const std::function<const char*(const char*)>& getenv) {
+KeyRotationSettings key_rotation_settings(int64_t publish_delay) {
   KeyRotationSettings s;
-  if (const char* v = getenv("SIGNET_KEY_PUBLISH_DELAY"); v && *v) {
-    const std::string text(v);
-    int64_t n = -1;
-    auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
-    if (ec != std::errc() || end != text.data() + text.size() || n < 0 || n > 86400) {
-      return fail(
-          "SIGNET_KEY_PUBLISH_DELAY",
-          "SIGNET_KEY_PUBLISH_DELAY: expected whole seconds from 0 to 86400, got \"" + text + "\"");
-    }
-    s.publish_delay = n;
-  }
+  s.publish_delay = publish_delay;
   s.check_interval = std::min<int64_t>(30, std::max<int64_t>(1, s.publish_delay / 2));
   return s;
 }

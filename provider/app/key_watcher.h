@@ -36,9 +36,8 @@ struct KeyRotationSettings {
   int64_t retire_margin = 120;
 };
 
-// SIGNET_KEY_PUBLISH_DELAY (seconds, 0..86400, default 300).
-Result<KeyRotationSettings> key_rotation_settings(
-    const std::function<const char*(const char*)>& getenv);
+// The settings for a publication delay (config: SIGNET_KEY_PUBLISH_DELAY).
+KeyRotationSettings key_rotation_settings(int64_t publish_delay);
 
 class KeyWatcher {
  public:

@@ -116,11 +116,7 @@ int serve() {
     std::cerr << "signet: " << keys.error().message << "\n";
     return 1;
   }
-  auto rotation = key_rotation_settings(std::getenv);
-  if (!rotation) {
-    std::cerr << "signet: " << rotation.error().message << "\n";
-    return 2;
-  }
+  const KeyRotationSettings rotation = key_rotation_settings(c.key_publish_delay);
   // The ring in use, replaced as a whole when the keys change (KeyWatcher below).
   jose::KeyRingHolder key_ring(std::move(*keys));
 
@@ -195,13 +191,13 @@ int serve() {
   // Promotes due `next` keys (one replica at a time), deletes expired ones, and
   // reloads the ring on every change (LISTEN signet_keys) and periodically.
   KeyWatcher key_watcher(store, key_ring, c.database_url, c.master_key, *alg,
-                         std::max<int64_t>(c.access_token_ttl, 3600), *rotation, clock);
+                         std::max<int64_t>(c.access_token_ttl, 3600), rotation, clock);
   log_line({{"level", "info"},
             {"event", "listening"},
             {"listen", c.listen_host + ":" + std::to_string(c.listen_port)},
             {"issuer", c.issuer},
             {"signing_kid", key_ring.current()->active(*alg)->kid()},
-            {"key_publish_delay", rotation->publish_delay}});
+            {"key_publish_delay", rotation.publish_delay}});
 
   int sig = 0;
   sigwait(&stop_signals, &sig);

@@ -154,6 +154,10 @@ const std::vector<Setting>& settings() {
        [](Config& c, const std::string& n, const std::string& v) {
          return set_int(n, v, 1, 600, c.body_timeout_seconds);
        }},
+      {"SIGNET_KEY_PUBLISH_DELAY", "key_publish_delay",
+       [](Config& c, const std::string& n, const std::string& v) {
+         return set_int(n, v, 0, 86400, c.key_publish_delay);
+       }},
       {"SIGNET_WORKERS", "workers",
        [](Config& c, const std::string& n, const std::string& v) -> Result<Ok> {
          int64_t t = 0;

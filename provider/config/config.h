@@ -27,6 +27,8 @@ struct Config {
   std::string signing_alg = "ES256";
   int http_threads = 2;
   int workers = 8;
+  // Seconds a new signing key is published in /jwks before it signs (app/key_watcher.h).
+  int64_t key_publish_delay = 300;
   int64_t max_request_bytes = 64 * 1024;
   // On SIGTERM, how long to wait for the requests in flight before stopping.
   int64_t shutdown_grace_seconds = 20;

@@ -100,6 +100,20 @@ TEST(Config, SlowClientTimeoutsAreSettingsWithNamedErrors) {
   }
 }
 
+TEST(Config, KeyPublishDelayIsASettingWithANamedError) {
+  auto d = load({{"SIGNET_DATABASE_URL", kDb}});
+  ASSERT_TRUE(d.ok()) << d.error().message;
+  EXPECT_EQ(d->key_publish_delay, 300);
+  auto c = load({{"SIGNET_DATABASE_URL", kDb}, {"SIGNET_KEY_PUBLISH_DELAY", "0"}});
+  ASSERT_TRUE(c.ok()) << c.error().message;
+  EXPECT_EQ(c->key_publish_delay, 0);
+  for (const char* bad : {"-1", "86401", "5m", ""}) {
+    auto r = load({{"SIGNET_DATABASE_URL", kDb}, {"SIGNET_KEY_PUBLISH_DELAY", bad}});
+    ASSERT_FALSE(r.ok()) << bad;
+    EXPECT_EQ(r.error().message.rfind("SIGNET_KEY_PUBLISH_DELAY: ", 0), 0u) << r.error().message;
+  }
+}
+
 TEST(Config, MasterKeyMustBe32HexBytes) {
   auto bad = load({{"SIGNET_DATABASE_URL", kDb}, {"SIGNET_MASTER_KEY", "abcd"}});
   ASSERT_FALSE(bad.ok());
