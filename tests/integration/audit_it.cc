@@ -311,13 +311,9 @@ TEST_F(AuditTest, ReadyzFollowsTheDatabaseWhileHealthzOnlySaysAlive) {
   EXPECT_EQ(ready.json(), nlohmann::json({{"status", "ready"}}));
   EXPECT_EQ(ready.header("cache-control"), "no-store");
 
-  std::unique_ptr<PrivateCluster> cluster;
-  try {
-    cluster = std::make_unique<PrivateCluster>();
-  } catch (const std::exception& e) {
-    FAIL() << "cannot create a private PostgreSQL cluster: " << e.what();
-  }
-  ASSERT_TRUE(cluster->start()) << cluster->log_tail();
+  std::string cluster_error;
+  auto cluster = start_private_cluster(cluster_error);
+  ASSERT_TRUE(cluster) << cluster_error;
   Database db(cluster->conninfo("postgres"), "signet_readyz");
   Env env{{"SIGNET_DATABASE_URL", db.conninfo()}};
   auto m = w().cli({"migrate"}, "", env);

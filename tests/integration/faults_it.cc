@@ -253,13 +253,9 @@ class FaultsTest : public IntegrationTest {
 // a. PostgreSQL stopped and started again while flows run.
 
 TEST_F(FaultsTest, PostgresRestartUnderLoadAnswers503ThenLosesNothing) {
-  std::unique_ptr<PrivateCluster> cluster;
-  try {
-    cluster = std::make_unique<PrivateCluster>();
-  } catch (const std::exception& e) {
-    FAIL() << "cannot create a private PostgreSQL cluster: " << e.what();
-  }
-  ASSERT_TRUE(cluster->start()) << cluster->log_tail();
+  std::string cluster_error;
+  auto cluster = start_private_cluster(cluster_error);
+  ASSERT_TRUE(cluster) << cluster_error;
   Database db(cluster->conninfo("postgres"), "signet_faults_restart");
   const Env env{{"SIGNET_DATABASE_URL", db.conninfo()}};
   auto m = w().cli({"migrate"}, "", env);

@@ -961,6 +961,21 @@ CommandResult PrivateCluster::pg(const std::vector<std::string>& argv) {
   return run_command(full, {}, "", 60);
 }
 
+std::unique_ptr<PrivateCluster> start_private_cluster(std::string& error) {
+  std::unique_ptr<PrivateCluster> cluster;
+  try {
+    cluster = std::make_unique<PrivateCluster>();
+  } catch (const std::exception& e) {
+    error = std::string("cannot create a private PostgreSQL cluster: ") + e.what();
+    return nullptr;
+  }
+  if (!cluster->start()) {
+    error = cluster->log_tail();
+    return nullptr;
+  }
+  return cluster;
+}
+
 PrivateCluster::PrivateCluster() {
   bindir_ = find_pg_bindir();
   if (bindir_.empty()) {

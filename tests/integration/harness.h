@@ -211,6 +211,9 @@ class PrivateCluster {
   CommandResult pg(const std::vector<std::string>& argv);
 };
 
+// A private cluster, created and started; null with `error` set when it cannot be.
+std::unique_ptr<PrivateCluster> start_private_cluster(std::string& error);
+
 // ---------------------------------------------------------------------------
 // Servers
 

@@ -12,13 +12,9 @@ namespace {
 class PostgresOutageTest : public IntegrationTest {};
 
 TEST_F(PostgresOutageTest, PostgresDownGives503ThenRecovers) {
-  std::unique_ptr<PrivateCluster> cluster;
-  try {
-    cluster = std::make_unique<PrivateCluster>();
-  } catch (const std::exception& e) {
-    FAIL() << "cannot create a private PostgreSQL cluster: " << e.what();
-  }
-  ASSERT_TRUE(cluster->start()) << cluster->log_tail();
+  std::string cluster_error;
+  auto cluster = start_private_cluster(cluster_error);
+  ASSERT_TRUE(cluster) << cluster_error;
   {
     Database admin_check(cluster->conninfo("postgres"), "signet_outage");
     std::string conninfo = admin_check.conninfo();
