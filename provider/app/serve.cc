@@ -29,6 +29,7 @@
 #include "store/postgres_login_failures.h"
 #include "store/postgres_refresh_tokens.h"
 #include "store/postgres_stores.h"
+#include "store/refresh_token_cache.h"
 
 namespace signet::app {
 namespace {
@@ -133,7 +134,14 @@ int serve() {
   store::PostgresResourceStore resources(store);  // RFC 8707 resource indicators
   token_endpoint.enable_resource_indicators(resources);
   token_endpoint.enable_id_tokens(store);  // OpenID Connect (scope openid)
-  store::PostgresLifecycleStore lifecycle(store);
+  store::PostgresLifecycleStore lifecycle_db(store);
+  // Refresh-token records for introspection, kept in memory; revocations anywhere
+  // reach every replica through LISTEN/NOTIFY (store/refresh_token_cache.h).
+  store::CachedRefreshTokens lifecycle(lifecycle_db, clock);
+  store::ChangeListener revocations(
+      c.database_url, "signet_revocations",
+      [&lifecycle](const std::string& payload) { lifecycle.on_notification(payload); },
+      [&lifecycle] { lifecycle.invalidate_all(); });
   token_endpoint.enable_refresh_tokens(
       lifecycle, protocol::RefreshSettings{c.refresh_token_ttl, c.refresh_token_max_age});
   protocol::Introspection introspection(token_settings, clients, lifecycle, key_ring, clock);

@@ -3,6 +3,7 @@
 #include <ctime>
 #include <string>
 
+#include "common/blocking.h"
 #include "common/crypto.h"
 #include "common/form.h"
 #include "http/handlers.h"
@@ -78,13 +79,29 @@ Answer handle_revoke(Services& s, const Incoming& in) {
   return json_answer(200, nlohmann::json::object());  // RFC 7009 §2.2
 }
 
-Answer handle_introspect(Services& s, const Incoming& in) {
+namespace {
+
+// nullopt when the answer needs the database (only in a NonBlockingScope).
+std::optional<Answer> answer_introspect(Services& s, const Incoming& in) {
   if (!s.introspection) return unavailable();
   auto request = client_request(in);
   if (!request) return oauth_error_json(request.error());
   auto r = s.introspection->introspect(*request);
+  if (!r && r.error().is_would_block()) return std::nullopt;
   if (!r) return oauth_error_json(r.error(), in.authorization.has_value());
   return json_answer(200, *r);  // no-store by default
+}
+
+}  // namespace
+
+Answer handle_introspect(Services& s, const Incoming& in) {
+  if (auto a = answer_introspect(s, in)) return *a;
+  return oauth_error_json(OAuthError::temporarily_unavailable("introspection blocked"));
+}
+
+std::optional<Answer> try_introspect_without_waiting(Services& s, const Incoming& in) {
+  NonBlockingScope no_waiting;
+  return answer_introspect(s, in);
 }
 
 Answer handle_connected_apps(Services& s, const Incoming& in) {

@@ -129,7 +129,8 @@ struct Server::Impl {
     Rest::Routes::Post(router, "/token",
                        inline_first(try_token_without_waiting, handle_token, true));
     Rest::Routes::Post(router, "/revoke", on_worker(handle_revoke, true));
-    Rest::Routes::Post(router, "/introspect", on_worker(handle_introspect, true));
+    Rest::Routes::Post(router, "/introspect",
+                       inline_first(try_introspect_without_waiting, handle_introspect, true));
     Rest::Routes::Get(router, "/account/apps", on_worker(handle_connected_apps, false));
     Rest::Routes::Post(router, "/account/apps/revoke",
                        on_worker(handle_connected_apps_revoke, false));

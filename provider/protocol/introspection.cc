@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <utility>
 
+#include "common/blocking.h"
 #include "common/crypto.h"
 #include "jose/jws.h"
 
@@ -63,6 +64,9 @@ Result<nlohmann::json, OAuthError> Introspection::introspect(const TokenRequest&
   const int64_t now = clock_.now();
 
   if (is_jws_shaped(*token)) {
+    // The revocation list is read from the database at every answer: where that
+    // cannot wait, hand over before spending a signature check.
+    if (!blocking_allowed()) return fail(OAuthError::would_block());
     auto claims = verify_own_access_token(*token, *keys_.current(), settings_);
     if (!claims) return kInactive;
     const nlohmann::json& c = *claims;

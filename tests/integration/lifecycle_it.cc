@@ -237,6 +237,35 @@ TEST_F(LifecycleTest, IntrospectionActiveAndInactive) {
   EXPECT_EQ(http.post_form(w().signet.base_url + "/introspect", {{"token", at}}).status, 401);
 }
 
+// Introspection answers from memory once a refresh token has been looked up
+// (store/refresh_token_cache.h): each change made through this server is seen by
+// the very next answer, however often the token was asked about before.
+TEST_F(LifecycleTest, IntrospectionSeesRotationAndRevocationAtOnce) {
+  User u = alice();
+  Client c = finance();
+  HttpClient browser;
+  auto t = tokens(browser, c, u);
+  const std::string rt1 = t["refresh_token"];
+  for (int i = 0; i < 3; ++i) ASSERT_EQ(introspect(c, rt1)["active"], true);
+
+  HttpResponse rot = refresh(c, rt1);
+  ASSERT_EQ(rot.status, 200) << rot.body;
+  const std::string rt2 = rot.json()["refresh_token"];
+  EXPECT_EQ(introspect(c, rt1)["active"], false) << "rotated token still active";
+  for (int i = 0; i < 3; ++i) EXPECT_EQ(introspect(c, rt2)["active"], true);
+
+  // Reuse of the rotated token revokes the family: its live successor too.
+  EXPECT_EQ(refresh(c, rt1).json()["error"], "invalid_grant");
+  EXPECT_EQ(introspect(c, rt2)["active"], false) << "family revoked by reuse, still active";
+
+  // A fresh family, revoked through RFC 7009.
+  auto t2 = tokens(browser, c, u);
+  const std::string rt3 = t2["refresh_token"];
+  ASSERT_EQ(introspect(c, rt3)["active"], true);
+  ASSERT_EQ(post_as(c, "/revoke", {{"token", rt3}}).status, 200);
+  EXPECT_EQ(introspect(c, rt3)["active"], false) << "revoked token still active";
+}
+
 TEST_F(LifecycleTest, ExpiredTokensAreInactive) {
   // Kept for the whole binary: the harness watches every process it started.
   static std::string why;
@@ -331,6 +360,8 @@ TEST_F(LifecycleTest, RevokingAConnectedAppCascades) {
   ASSERT_EQ(rot.status, 200);
   const std::string rt = rot.json()["refresh_token"];
   const std::string at = rot.json()["access_token"];
+  // Introspected (and so held in the server's cache) before the app is revoked.
+  ASSERT_EQ(introspect(c, rt)["active"], true);
 
   HttpResponse apps = browser.get(w().signet.base_url + "/account/apps");
   ASSERT_EQ(apps.status, 200);
@@ -350,6 +381,7 @@ TEST_F(LifecycleTest, RevokingAConnectedAppCascades) {
   HttpResponse after = browser.get(w().signet.base_url + "/account/apps");
   EXPECT_EQ(after.body.find(name), std::string::npos) << "app still listed";
 
+  EXPECT_EQ(introspect(c, rt)["active"], false) << "revoked family still active";
   EXPECT_EQ(refresh(c, rt).json()["error"], "invalid_grant");
   EXPECT_EQ(introspect(rs, at)["active"], false);
   EXPECT_EQ(introspect(rs, t["access_token"])["active"], false);

@@ -1,0 +1,160 @@
+// The refresh-token cache of introspection on a real PostgreSQL: a record is
+// served from memory once read; a revocation made anywhere (here: plain SQL,
+// as another replica or an operator would) reaches it through LISTEN/NOTIFY
+// (sql/0009); the changes made through the cache drop what they change at once.
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <thread>
+
+#include "common/clock.h"
+#include "common/crypto.h"
+#include "store/client_cache.h"
+#include "store/postgres_refresh_tokens.h"
+#include "store/postgres_stores.h"
+#include "store/refresh_token_cache.h"
+#include "test_database.h"
+
+namespace signet::store {
+namespace {
+
+using protocol::Client;
+using testing::admin_exec;
+using testing::test_conninfo;
+
+// Starts at the real time: the deletion trigger compares expiry with now().
+class FixedClock final : public Clock {
+ public:
+  int64_t now() const override { return t; }
+  int64_t t = SystemClock().now();
+};
+
+template <class F>
+bool eventually(F check) {
+  for (int i = 0; i < 100; ++i) {
+    if (check()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  return false;
+}
+
+class RefreshTokenCacheTest : public ::testing::Test {
+ protected:
+  RefreshTokenCacheTest()
+      : store_(test_conninfo(), 2),
+        db_(store_),
+        cache_(db_, clock_, 10),
+        listener_(
+            test_conninfo(), "signet_revocations",
+            [this](const std::string& payload) { cache_.on_notification(payload); },
+            [this] { cache_.invalidate_all(); }) {}
+
+  // A family with one live token; returns {family_id, token digest}.
+  std::pair<std::string, std::string> make_family(std::string* subject_out = nullptr,
+                                                  std::string* client_out = nullptr) {
+    auto u = store_.create_user("user-" + random_token(6), "$argon2id$fake", "Test", "t@x.test");
+    EXPECT_TRUE(u.ok());
+    Client c;
+    c.client_id = random_token(16);
+    c.client_name = "Test app";
+    c.secret_digest = sha256_b64url("secret");
+    c.redirect_uris = {"https://app.test/cb"};
+    c.scopes = {"read:accounts"};
+    c.grant_types = {"authorization_code", "refresh_token"};
+    EXPECT_TRUE(store_.create_client(c).ok());
+    protocol::NewRefreshFamily f{
+        random_token(16), c.client_id,     u->subject, {"read:accounts"}, "", "",
+        clock_.t,         clock_.t + 86400};
+    protocol::NewRefreshToken t{
+        sha256_b64url(random_token()), f.family_id, {"read:accounts"}, clock_.t, clock_.t + 3600};
+    protocol::IssuedTokenRecord a{random_token(16), u->subject, c.client_id, f.family_id,
+                                  clock_.t + 600};
+    EXPECT_TRUE(cache_.create_family(f, t, a).ok());
+    if (subject_out) *subject_out = u->subject;
+    if (client_out) *client_out = c.client_id;
+    return {f.family_id, t.token_digest};
+  }
+
+  bool cached_live(const std::string& digest) {
+    auto r = cache_.find_refresh_token(digest);
+    return r.ok() && r->has_value() && !(*r)->used_at && !(*r)->family_revoked_at;
+  }
+
+  FixedClock clock_;
+  PostgresStore store_;
+  PostgresLifecycleStore db_;
+  CachedRefreshTokens cache_;
+  ChangeListener listener_;
+};
+
+TEST_F(RefreshTokenCacheTest, ServesARecordFromMemoryOnceRead) {
+  auto [family, digest] = make_family();
+  ASSERT_TRUE(cached_live(digest));
+  // A change that is not announced (as a rotation on another replica) is not
+  // seen until the entry's time is up: the answer came from memory.
+  admin_exec("UPDATE refresh_tokens SET used_at = 1 WHERE token_digest = '" + digest + "'");
+  EXPECT_TRUE(cached_live(digest));
+  clock_.t += 11;
+  EXPECT_FALSE(cached_live(digest)) << "the entry outlived its 10 s";
+}
+
+TEST_F(RefreshTokenCacheTest, ARevocationMadeElsewhereReachesTheCache) {
+  auto [family, digest] = make_family();
+  ASSERT_TRUE(cached_live(digest));
+  admin_exec("UPDATE refresh_token_families SET revoked_at = 1 WHERE family_id = '" + family + "'");
+  EXPECT_TRUE(eventually([&] { return !cached_live(digest); }))
+      << "revocation not announced to the cache";
+}
+
+TEST_F(RefreshTokenCacheTest, ADeletedUserTakesItsCachedTokensAlong) {
+  std::string subject;
+  auto [family, digest] = make_family(&subject);
+  ASSERT_TRUE(cached_live(digest));
+  admin_exec("DELETE FROM users WHERE subject = '" + subject + "'");
+  EXPECT_TRUE(eventually([&] {
+    auto r = cache_.find_refresh_token(digest);
+    return r.ok() && !r->has_value();
+  })) << "deleted family still served";
+}
+
+TEST_F(RefreshTokenCacheTest, ChangesThroughTheCacheAreSeenAtOnce) {
+  auto [family, digest] = make_family();
+  ASSERT_TRUE(cached_live(digest));
+  ASSERT_TRUE(cache_.revoke_family(family, clock_.t, "test").ok());
+  EXPECT_FALSE(cached_live(digest));
+
+  std::string subject, client_id;
+  auto [family2, digest2] = make_family(&subject, &client_id);
+  ASSERT_TRUE(cached_live(digest2));
+  ASSERT_TRUE(cache_.disconnect_app(subject, client_id, clock_.t).ok());
+  EXPECT_FALSE(cached_live(digest2));
+
+  auto [family3, digest3] = make_family();
+  ASSERT_TRUE(cached_live(digest3));
+  auto rotated = cache_.rotate(digest3, clock_.t, [&](const protocol::RefreshTokenRecord& p) {
+    protocol::RotationPlan plan;
+    plan.successor = {sha256_b64url(random_token()), p.family_id, p.scopes, clock_.t,
+                      clock_.t + 3600};
+    plan.access_token = {random_token(16), p.subject, p.client_id, p.family_id, clock_.t + 600};
+    return Result<protocol::RotationPlan, protocol::OAuthError>(plan);
+  });
+  ASSERT_TRUE(rotated.ok());
+  ASSERT_EQ(rotated->outcome, protocol::RotationOutcome::kRotated);
+  EXPECT_FALSE(cached_live(digest3)) << "rotated token still served as unused";
+}
+
+TEST_F(RefreshTokenCacheTest, ExpiredFamiliesReapedAnnounceNothing) {
+  auto [family, digest] = make_family();
+  auto [old_family, old_digest] = make_family();
+  ASSERT_TRUE(cached_live(digest));
+  // Only a family past its expiry goes: no notification, the live entry stays.
+  admin_exec("UPDATE refresh_token_families SET expires_at = 1 WHERE family_id = '" + old_family +
+             "'");
+  admin_exec("UPDATE refresh_tokens SET used_at = 1 WHERE token_digest = '" + digest + "'");
+  admin_exec("DELETE FROM refresh_token_families WHERE family_id = '" + old_family + "'");
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  EXPECT_TRUE(cached_live(digest)) << "reaping expired rows emptied the cache";
+}
+
+}  // namespace
+}  // namespace signet::store
