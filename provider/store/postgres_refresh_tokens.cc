@@ -34,6 +34,21 @@ std::vector<Statement> lifecycle_statements() {
       // The token and its family are locked: concurrent rotations of one family queue up.
       {"lc_lock_refresh", "SELECT " + cols + " FOR UPDATE OF t, f"},
       {"lc_find_refresh", "SELECT " + cols},
+      // The whole rotation in one statement, for a token read unused a moment ago:
+      // marks it used only if it still is, and its family is live (locked, so a
+      // concurrent revocation either waits for this or is seen by it), then
+      // stores the successor and the access token. No row: fall back to the
+      // locked path, which tells reuse from revocation.
+      {"lc_rotate_if_unused",
+       "WITH f AS (SELECT family_id FROM refresh_token_families "
+       "WHERE family_id = $2 AND revoked_at IS NULL AND expires_at > $3 FOR UPDATE), "
+       "u AS (UPDATE refresh_tokens SET used_at = $3 WHERE token_digest = $1 AND used_at IS NULL "
+       "AND family_id IN (SELECT family_id FROM f) RETURNING family_id), "
+       "s AS (INSERT INTO refresh_tokens (token_digest, family_id, scopes, issued_at, expires_at) "
+       "SELECT $4, family_id, $5::text[], $6, $7 FROM u), "
+       "a AS (INSERT INTO issued_access_tokens (jti, subject, client_id, family_id, expires_at) "
+       "SELECT $8, $9::uuid, $10, family_id, $11 FROM u ON CONFLICT (jti) DO NOTHING) "
+       "SELECT family_id FROM u"},
       {"lc_mark_used", "UPDATE refresh_tokens SET used_at = $2 WHERE token_digest = $1"},
       {"lc_revoke_family",
        "UPDATE refresh_token_families SET revoked_at = $2, revoked_reason = $3 "
@@ -129,6 +144,33 @@ PostgresLifecycleStore::StoreResult<Ok> PostgresLifecycleStore::create_family(
 }
 
 Result<Rotation, OAuthError> PostgresLifecycleStore::rotate(
+    std::string_view token_digest, int64_t now, const protocol::RotationDecision& decide) {
+  // The common case, a live unused token, in two round trips without an explicit
+  // transaction: read, decide, then one conditional statement. Anything else, or
+  // a token changed in between, takes the locked path below.
+  auto read = find_refresh_token(token_digest);
+  if (!read) return fail(std::move(read.error()));
+  if (read->has_value() && !(*read)->used_at && !(*read)->family_revoked_at &&
+      now < (*read)->family_expires_at) {
+    const RefreshTokenRecord& p = **read;
+    auto plan = decide(p);
+    if (!plan) return fail(std::move(plan.error()));  // nothing was changed
+    auto done = pool_.run<bool>("rotate_refresh_token", kNoRetry, [&](pqxx::connection& c) {
+      pqxx::nontransaction t(c);  // one statement: its own transaction
+      const auto& s = plan->successor;
+      const auto& a = plan->access_token;
+      return !t.exec_prepared("lc_rotate_if_unused", p.token_digest, p.family_id, now,
+                              s.token_digest, to_pg_text_array(s.scopes), s.issued_at, s.expires_at,
+                              a.jti, a.subject, a.client_id, a.expires_at)
+                  .empty();
+    });
+    if (!done) return fail(std::move(done.error()));
+    if (*done) return Rotation{RotationOutcome::kRotated, p};
+  }
+  return rotate_locked(token_digest, now, decide);
+}
+
+Result<Rotation, OAuthError> PostgresLifecycleStore::rotate_locked(
     std::string_view token_digest, int64_t now, const protocol::RotationDecision& decide) {
   std::optional<OAuthError> refused;
   // Not retried: a commit lost with the link must not turn into a "reuse".

@@ -47,6 +47,9 @@ class PostgresLifecycleStore final : public protocol::TokenLifecycleStore {
   StoreResult<int64_t> reap_expired(int64_t now, int64_t batch = 10000);
 
  private:
+  // Rotation under row locks (SELECT ... FOR UPDATE), for every outcome.
+  Result<protocol::Rotation, protocol::OAuthError> rotate_locked(
+      std::string_view token_digest, int64_t now, const protocol::RotationDecision& decide);
   ConnectionPool& pool_;
 };
 

@@ -2,10 +2,15 @@
 // served from memory once read; a revocation made anywhere (here: plain SQL,
 // as another replica or an operator would) reaches it through LISTEN/NOTIFY
 // (sql/0009); the changes made through the cache drop what they change at once.
+// Also the rotation itself under races: one statement when the token is unused,
+// the locked path otherwise.
 #include <gtest/gtest.h>
 
 #include <chrono>
 #include <thread>
+#include <vector>
+
+#include <pqxx/pqxx>
 
 #include "common/clock.h"
 #include "common/crypto.h"
@@ -154,6 +159,74 @@ TEST_F(RefreshTokenCacheTest, ExpiredFamiliesReapedAnnounceNothing) {
   admin_exec("DELETE FROM refresh_token_families WHERE family_id = '" + old_family + "'");
   std::this_thread::sleep_for(std::chrono::milliseconds(300));
   EXPECT_TRUE(cached_live(digest)) << "reaping expired rows emptied the cache";
+}
+
+// A plan for rotating `p`, as the refresh grant makes it.
+protocol::RotationPlan plan_for(const protocol::RefreshTokenRecord& p, int64_t now) {
+  protocol::RotationPlan plan;
+  plan.successor = {sha256_b64url(random_token()), p.family_id, p.scopes, now, now + 3600};
+  plan.access_token = {random_token(16), p.subject, p.client_id, p.family_id, now + 600};
+  return plan;
+}
+
+TEST_F(RefreshTokenCacheTest, ConcurrentUsesOfOneTokenRotateItOnce) {
+  auto [family, digest] = make_family();
+  constexpr int kThreads = 6;
+  std::vector<protocol::RotationOutcome> outcomes(kThreads, protocol::RotationOutcome::kUnknown);
+  std::vector<std::thread> threads;
+  for (int i = 0; i < kThreads; ++i) {
+    threads.emplace_back([&, i] {
+      auto r = db_.rotate(digest, clock_.t, [&](const protocol::RefreshTokenRecord& p) {
+        return Result<protocol::RotationPlan, protocol::OAuthError>(plan_for(p, clock_.t));
+      });
+      if (r.ok()) outcomes[i] = r->outcome;
+    });
+  }
+  for (auto& t : threads) t.join();
+  int rotated = 0;
+  for (auto o : outcomes) {
+    rotated += o == protocol::RotationOutcome::kRotated;
+    EXPECT_NE(o, protocol::RotationOutcome::kUnknown);
+  }
+  EXPECT_EQ(rotated, 1) << "one token, one successor";
+  pqxx::connection c(test_conninfo());
+  pqxx::nontransaction t(c);
+  EXPECT_EQ(t.exec_params("SELECT count(*) FROM refresh_tokens WHERE family_id = $1", family)[0][0]
+                .as<int>(),
+            2);
+}
+
+// A revocation racing rotations: whichever commits first, no access token of a
+// revoked family is left off the revocation list.
+TEST_F(RefreshTokenCacheTest, RevocationRacingRotationLeavesNoLiveAccessToken) {
+  pqxx::connection c(test_conninfo());
+  for (int round = 0; round < 30; ++round) {
+    auto [family, digest] = make_family();
+    std::thread rotator([&, digest = digest] {
+      std::string current = digest;
+      for (int i = 0; i < 5; ++i) {
+        std::string next;
+        auto r = db_.rotate(current, clock_.t, [&](const protocol::RefreshTokenRecord& p) {
+          auto plan = plan_for(p, clock_.t);
+          next = plan.successor.token_digest;
+          return Result<protocol::RotationPlan, protocol::OAuthError>(plan);
+        });
+        if (!r.ok() || r->outcome != protocol::RotationOutcome::kRotated) return;
+        current = next;
+      }
+    });
+    std::this_thread::sleep_for(std::chrono::microseconds(200 * (round % 5)));
+    ASSERT_TRUE(db_.revoke_family(family, clock_.t, "test").ok());
+    rotator.join();
+    pqxx::nontransaction t(c);
+    const int unlisted =
+        t.exec_params(
+             "SELECT count(*) FROM issued_access_tokens a LEFT JOIN revoked_tokens r "
+             "ON r.jti = a.jti WHERE a.family_id = $1 AND r.jti IS NULL",
+             family)[0][0]
+            .as<int>();
+    EXPECT_EQ(unlisted, 0) << "round " << round << ": an access token outlived its family";
+  }
 }
 
 }  // namespace
