@@ -21,10 +21,17 @@ const char* const kRefreshColumns =
 std::vector<Statement> lifecycle_statements() {
   const std::string cols = kRefreshColumns;
   return {
+      // A family, its first token and the access token issued with it: one
+      // statement, so one round trip and atomic without BEGIN/COMMIT.
       {"lc_create_family",
-       "INSERT INTO refresh_token_families (family_id, client_id, subject, scopes, code_digest, "
-       "created_at, expires_at, resource) "
-       "VALUES ($1, $2, $3::uuid, $4::text[], NULLIF($5, ''), $6, $7, $8)"},
+       "WITH f AS (INSERT INTO refresh_token_families (family_id, client_id, subject, scopes, "
+       "code_digest, created_at, expires_at, resource) "
+       "VALUES ($1, $2, $3::uuid, $4::text[], NULLIF($5, ''), $6, $7, $8) RETURNING family_id), "
+       "t AS (INSERT INTO refresh_tokens (token_digest, family_id, scopes, issued_at, expires_at) "
+       "SELECT $9, family_id, $10::text[], $11, $12 FROM f), "
+       "a AS (INSERT INTO issued_access_tokens (jti, subject, client_id, family_id, expires_at) "
+       "SELECT $13, $14::uuid, $15, family_id, $16 FROM f ON CONFLICT (jti) DO NOTHING) "
+       "SELECT 1"},
       {"lc_insert_refresh",
        "INSERT INTO refresh_tokens (token_digest, family_id, scopes, issued_at, expires_at) "
        "VALUES ($1, $2, $3::text[], $4, $5)"},
@@ -131,14 +138,11 @@ PostgresLifecycleStore::StoreResult<Ok> PostgresLifecycleStore::create_family(
     const protocol::NewRefreshFamily& f, const protocol::NewRefreshToken& first,
     const protocol::IssuedTokenRecord& a) {
   return pool_.run<Ok>("create_family", kNoRetry, [&](pqxx::connection& c) {
-    pqxx::work t(c);
+    pqxx::nontransaction t(c);
     t.exec_prepared("lc_create_family", f.family_id, f.client_id, f.subject,
                     to_pg_text_array(f.scopes), f.code_digest, f.created_at, f.expires_at,
-                    f.resource);
-    t.exec_prepared("lc_insert_refresh", first.token_digest, first.family_id,
-                    to_pg_text_array(first.scopes), first.issued_at, first.expires_at);
-    t.exec_prepared("lc_record_access", a.jti, a.subject, a.client_id, a.family_id, a.expires_at);
-    t.commit();
+                    f.resource, first.token_digest, to_pg_text_array(first.scopes), first.issued_at,
+                    first.expires_at, a.jti, a.subject, a.client_id, a.expires_at);
     return Ok{};
   });
 }

@@ -415,13 +415,16 @@ PostgresStore::StoreResult<Redemption> PostgresStore::redeem_code(std::string_vi
   // Not retried: if the first attempt committed before the link broke, a retry
   // would see a used code and revoke the token just issued.
   return pool_->run<Redemption>("redeem_code", kNoRetry, [&](pqxx::connection& c) {
-    pqxx::work t(c);
-    const pqxx::result r =
-        t.exec_prepared("redeem_code", str(code_digest), now, str(jti), token_expires_at);
-    if (!r.empty()) {
-      t.commit();
-      return Redemption::kRedeemed;
+    {
+      // The common case is one statement, atomic alone: no BEGIN/COMMIT round trips.
+      pqxx::nontransaction once(c);
+      if (!once.exec_prepared("redeem_code", str(code_digest), now, str(jti), token_expires_at)
+               .empty()) {
+        return Redemption::kRedeemed;
+      }
     }
+    // Not redeemed by us: the code is unknown or was used (it never becomes unused again).
+    pqxx::work t(c);
     if (t.exec_prepared("code_exists", str(code_digest)).empty()) return Redemption::kUnknown;
     // A replay (RFC 6749 §4.1.2): revoke what the first redemption issued.
     t.exec_prepared("revoke_code_tokens", str(code_digest), now);
