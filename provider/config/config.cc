@@ -169,6 +169,10 @@ const std::vector<Setting>& settings() {
        [](Config& c, const std::string& n, const std::string& v) {
          return set_int(n, v, 0, 3600, c.shutdown_grace_seconds);
        }},
+      {"SIGNET_INTROSPECTION_CACHE_ENTRIES", "introspection_cache_entries",
+       [](Config& c, const std::string& n, const std::string& v) {
+         return set_int(n, v, 0, 10000000, c.introspection_cache_entries);
+       }},
       // Throttling: 0 turns a limit off (protocol/throttle.h).
       {"SIGNET_LOGIN_MAX_FAILURES", "login_max_failures",
        [](Config& c, const std::string& n, const std::string& v) {

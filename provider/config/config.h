@@ -32,6 +32,8 @@ struct Config {
   int64_t max_request_bytes = 64 * 1024;
   // On SIGTERM, how long to wait for the requests in flight before stopping.
   int64_t shutdown_grace_seconds = 20;
+  // Refresh-token records kept in memory for introspection (store/refresh_token_cache.h); 0 off.
+  int64_t introspection_cache_entries = 100000;
 
   // Throttling (protocol/throttle.h); 0 turns a limit off.
   int64_t login_max_failures = 5;  // per account, within login_failure_window

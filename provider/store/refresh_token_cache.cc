@@ -29,6 +29,7 @@ CachedRefreshTokens::find_refresh_token(std::string_view token_digest) {
   const uint64_t generation = generation_.load();
   auto found = inner_.find_refresh_token(token_digest);
   if (!found || !found->has_value()) return found;  // errors and unknown digests are not kept
+  if (max_entries_ == 0) return found;
   std::unique_lock lock(mu_);
   if (generation_.load() == generation) {
     // A bounded map, emptied when full (the database still has everything).

@@ -34,11 +34,12 @@ class CachedRefreshTokens final : public protocol::TokenLifecycleStore {
   using StoreResult = protocol::StoreResult<T>;
 
   CachedRefreshTokens(protocol::TokenLifecycleStore& inner, const Clock& clock,
-                      int64_t ttl_seconds = 10, size_t max_entries = 20000);
+                      int64_t ttl_seconds = 10, size_t max_entries = 100000);
 
   StoreResult<std::optional<protocol::RefreshTokenRecord>> find_refresh_token(
       std::string_view token_digest) override;
 
+  // max_entries 0: nothing is kept (every question reads the database).
   // The writes go to the database, then drop what they changed.
   StoreResult<Ok> create_family(const protocol::NewRefreshFamily& family,
                                 const protocol::NewRefreshToken& first,

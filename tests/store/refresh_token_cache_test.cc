@@ -103,6 +103,18 @@ TEST_F(RefreshTokenCacheTest, ServesARecordFromMemoryOnceRead) {
   EXPECT_FALSE(cached_live(digest)) << "the entry outlived its 10 s";
 }
 
+TEST_F(RefreshTokenCacheTest, SizeZeroKeepsNothing) {
+  CachedRefreshTokens off(db_, clock_, 10, 0);
+  auto [family, digest] = make_family();
+  auto first = off.find_refresh_token(digest);
+  ASSERT_TRUE(first.ok() && first->has_value());
+  admin_exec("UPDATE refresh_tokens SET used_at = 1 WHERE token_digest = '" + digest + "'");
+  auto second = off.find_refresh_token(digest);
+  ASSERT_TRUE(second.ok() && second->has_value());
+  EXPECT_TRUE((*second)->used_at.has_value()) << "served from memory with the cache off";
+  EXPECT_EQ(off.size(), 0u);
+}
+
 TEST_F(RefreshTokenCacheTest, ARevocationMadeElsewhereReachesTheCache) {
   auto [family, digest] = make_family();
   ASSERT_TRUE(cached_live(digest));

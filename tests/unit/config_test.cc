@@ -80,6 +80,21 @@ TEST(Config, ShutdownGraceDefaultsTo20SecondsAndABadValueIsNamed) {
   }
 }
 
+TEST(Config, IntrospectionCacheSizeIsASettingWithANamedError) {
+  auto d = load({{"SIGNET_DATABASE_URL", kDb}});
+  ASSERT_TRUE(d.ok()) << d.error().message;
+  EXPECT_EQ(d->introspection_cache_entries, 100000);
+  auto off = load({{"SIGNET_DATABASE_URL", kDb}, {"SIGNET_INTROSPECTION_CACHE_ENTRIES", "0"}});
+  ASSERT_TRUE(off.ok()) << off.error().message;
+  EXPECT_EQ(off->introspection_cache_entries, 0);
+  for (const char* bad : {"lots", "-1", "10000001"}) {
+    auto r = load({{"SIGNET_DATABASE_URL", kDb}, {"SIGNET_INTROSPECTION_CACHE_ENTRIES", bad}});
+    ASSERT_FALSE(r.ok()) << bad;
+    EXPECT_EQ(r.error().message.rfind("SIGNET_INTROSPECTION_CACHE_ENTRIES: ", 0), 0u)
+        << r.error().message;
+  }
+}
+
 TEST(Config, SlowClientTimeoutsAreSettingsWithNamedErrors) {
   auto d = load({{"SIGNET_DATABASE_URL", kDb}});
   ASSERT_TRUE(d.ok()) << d.error().message;
