@@ -24,6 +24,7 @@
 #include <iostream>
 #include <mutex>
 #include <regex>
+#include <set>
 #include <sstream>
 #include <stdexcept>
 
@@ -555,6 +556,74 @@ size_t header_cb(char* ptr, size_t size, size_t n, void* user) {
   return size * n;
 }
 
+// libcurl before 8.2.0 checks its 8190-byte limit for the Cookie line against the whole
+// request written so far instead of the Cookie line alone (fixed upstream in curl PR
+// #11331). With a request line of about 8 KB it then drops every cookie of the jar but
+// leaves "Cookie: " without its CRLF, so the header section never ends: the server
+// waits for the rest and answers 408 after its header timeout (10 s, the client's own
+// timeout). For a long request the client therefore writes the Cookie line itself.
+constexpr std::size_t kLongRequestHead = 4096;
+
+std::vector<std::string> split_tabs(const std::string& line) {
+  std::vector<std::string> parts;
+  std::stringstream ss(line);
+  std::string part;
+  while (std::getline(ss, part, '\t')) parts.push_back(part);
+  return parts;
+}
+
+// The jar's cookies (Netscape lines) that a request to `url` carries, as a Cookie
+// value: host (or domain tail) match, path prefix, not expired, Secure only in a
+// secure context (curl counts loopback as one).
+std::string cookie_line_for(const std::vector<std::string>& jar, const std::string& url) {
+  std::string host;
+  std::string path = "/";
+  std::string scheme;
+  CURLU* u = curl_url();
+  if (curl_url_set(u, CURLUPART_URL, url.c_str(), 0) == CURLUE_OK) {
+    auto part = [&](CURLUPart which, std::string& out) {
+      char* v = nullptr;
+      if (curl_url_get(u, which, &v, 0) == CURLUE_OK && v) out = v;
+      curl_free(v);
+    };
+    part(CURLUPART_HOST, host);
+    part(CURLUPART_PATH, path);
+    part(CURLUPART_SCHEME, scheme);
+  }
+  curl_url_cleanup(u);
+  const bool secure_context =
+      scheme == "https" || host == "127.0.0.1" || host == "localhost" || host == "[::1]";
+  std::string line;
+  for (const std::string& entry : jar) {
+    // domain, tailmatch, path, secure, expires, name, value
+    std::vector<std::string> f = split_tabs(entry);
+    if (f.size() < 6) continue;
+    std::string domain = f[0];
+    if (domain.rfind("#HttpOnly_", 0) == 0) domain = domain.substr(10);
+    if (!domain.empty() && domain[0] == '.') domain = domain.substr(1);
+    bool host_ok =
+        lower(domain) == lower(host) || (f[1] == "TRUE" && lower(host).size() > domain.size() &&
+                                         lower(host).ends_with("." + lower(domain)));
+    bool path_ok = path.rfind(f[2], 0) == 0;
+    bool secure_ok = f[3] != "TRUE" || secure_context;
+    int64_t expires = std::strtoll(f[4].c_str(), nullptr, 10);
+    bool alive = expires == 0 || expires > now_seconds();
+    if (!(host_ok && path_ok && secure_ok && alive)) continue;
+    if (!line.empty()) line += "; ";
+    line += f[5] + "=" + (f.size() >= 7 ? f[6] : "");
+  }
+  return line;
+}
+
+std::vector<std::string> jar_lines(CURL* c) {
+  curl_slist* cookies = nullptr;
+  curl_easy_getinfo(c, CURLINFO_COOKIELIST, &cookies);
+  std::vector<std::string> lines;
+  for (curl_slist* p = cookies; p; p = p->next) lines.emplace_back(p->data);
+  curl_slist_free_all(cookies);
+  return lines;
+}
+
 }  // namespace
 
 HttpClient::HttpClient() {
@@ -608,9 +677,20 @@ HttpResponse HttpClient::request(const std::string& method, const std::string& u
   curl_slist* list = nullptr;
   list = curl_slist_append(list, "Expect:");
   bool has_ct = false;
+  std::size_t head_size = url.size();
   for (const auto& [k, v] : headers) {
     if (lower(k) == "content-type") has_ct = true;
     list = curl_slist_append(list, (k + ": " + v).c_str());
+    head_size += k.size() + v.size() + 4;
+  }
+  // A long request takes its cookies out of the jar for this one transfer and
+  // carries them in a Cookie line of its own (see kLongRequestHead).
+  std::vector<std::string> set_aside;
+  if (head_size >= kLongRequestHead) set_aside = jar_lines(c);
+  if (!set_aside.empty()) {
+    std::string line = cookie_line_for(set_aside, url);
+    curl_easy_setopt(c, CURLOPT_COOKIELIST, "ALL");
+    if (!line.empty()) list = curl_slist_append(list, ("Cookie: " + line).c_str());
   }
   if (!has_ct && method != "GET") {
     if (content_type.empty()) {
@@ -628,6 +708,22 @@ HttpResponse HttpClient::request(const std::string& method, const std::string& u
   if (rc != CURLE_OK && r.status == 0) r.status = 0;
   curl_easy_setopt(c, CURLOPT_HTTPHEADER, nullptr);
   curl_slist_free_all(list);
+  if (!set_aside.empty()) {
+    // Back into the jar, except the cookies this response set or cleared itself.
+    std::set<std::string> answered;
+    auto [b, e] = r.headers.equal_range("set-cookie");
+    for (auto it = b; it != e; ++it) {
+      std::string name = it->second.substr(0, it->second.find('='));
+      name.erase(0, name.find_first_not_of(" \t"));
+      name.erase(name.find_last_not_of(" \t") + 1);
+      answered.insert(name);
+    }
+    for (const std::string& entry : set_aside) {
+      std::vector<std::string> f = split_tabs(entry);
+      if (f.size() >= 6 && answered.count(f[5])) continue;
+      curl_easy_setopt(c, CURLOPT_COOKIELIST, entry.c_str());
+    }
+  }
   return r;
 }
 
