@@ -12,8 +12,8 @@ int hex_value(char c) {
   return -1;
 }
 
-// Well-formed UTF-8 (RFC 3629 §4: no overlong forms, no surrogates, at most
-// U+10FFFF) without NUL.
+}  // namespace
+
 bool is_text(std::string_view s) {
   size_t i = 0;
   while (i < s.size()) {
@@ -51,8 +51,6 @@ bool is_text(std::string_view s) {
   }
   return true;
 }
-
-}  // namespace
 
 std::optional<std::string> percent_decode(std::string_view in, bool plus_is_space) {
   std::string out;

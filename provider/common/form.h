@@ -24,6 +24,10 @@ Result<Params> parse_form(std::string_view body);
 // result that is not UTF-8 or holds a NUL.
 std::optional<std::string> percent_decode(std::string_view in, bool plus_is_space = true);
 
+// Well-formed UTF-8 (RFC 3629 §4: no overlong forms, no surrogates, at most
+// U+10FFFF) without NUL: what PostgreSQL accepts as text.
+bool is_text(std::string_view s);
+
 // Encodes one component: unreserved characters (RFC 3986 §2.3) kept, all else %XX.
 std::string url_encode(std::string_view in);
 

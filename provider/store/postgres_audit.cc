@@ -6,6 +6,7 @@
 
 #include <pqxx/pqxx>
 
+#include "common/form.h"
 #include "common/log.h"
 
 namespace signet::store {
@@ -47,6 +48,20 @@ std::string rows_text(const nlohmann::json& rows) {
   return rows.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
+// A client_id or username from a request may hold invalid UTF-8 or a NUL:
+// replaced (U+FFFD) rather than fail the whole batch.
+std::string as_text(const std::string& s) {
+  if (is_text(s)) return s;
+  std::string out =
+      nlohmann::json::parse(
+          nlohmann::json(s).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace))
+          .get<std::string>();
+  for (char& c : out) {
+    if (c == '\0') c = '?';
+  }
+  return out;
+}
+
 }  // namespace
 
 nlohmann::json audit_log_line(const protocol::AuditEvent& e, int64_t at_unix_millis) {
@@ -61,7 +76,7 @@ nlohmann::json audit_log_line(const protocol::AuditEvent& e, int64_t at_unix_mil
 }
 
 PostgresAuditSink::PostgresAuditSink(std::string conninfo, AuditWriterSettings settings)
-    : pool_(std::move(conninfo), 1, {{"audit_insert", kInsertSql}}), settings_(settings) {
+    : pool_(std::move(conninfo), 1, {}), settings_(settings) {
   writer_ = std::thread([this] { run(); });
 }
 
@@ -90,12 +105,32 @@ void PostgresAuditSink::record(protocol::AuditEvent event) noexcept {
 }
 
 std::string PostgresAuditSink::insert(const std::vector<Queued>& batch) {
-  nlohmann::json rows = nlohmann::json::array();
-  for (const auto& q : batch) rows.push_back(row_of(q.event, q.at_millis));
-  const std::string text = rows_text(rows);
+  // COPY, not INSERT ... SELECT FROM json: no JSON to parse on the database's
+  // side but each row's detail (measured: a third of the database's time per event).
+  struct Row {
+    std::string at, event, client_id, subject, request_id, client_address, detail;
+  };
+  std::vector<Row> rows;
+  rows.reserve(batch.size());
+  for (const auto& q : batch) {
+    const auto& e = q.event;
+    rows.push_back({rfc3339_utc(q.at_millis), as_text(e.event), as_text(e.client_id),
+                    as_text(e.subject), as_text(e.request_id), as_text(e.client_address),
+                    (e.detail.is_object() ? e.detail : nlohmann::json::object())
+                        .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)});
+  }
+  auto or_null = [](const std::string& s) { return s.empty() ? nullptr : s.c_str(); };
   auto stored = pool_.run<Ok>("audit_events insert", false, [&](pqxx::connection& c) {
     pqxx::work w(c);
-    w.exec_prepared("audit_insert", text);
+    pqxx::stream_to copy(w, "audit_events",
+                         std::vector<std::string>{"at", "event", "client_id", "subject",
+                                                  "request_id", "client_address", "detail"});
+    for (const Row& r : rows) {
+      copy << std::make_tuple(r.at.c_str(), r.event.c_str(), or_null(r.client_id),
+                              or_null(r.subject), or_null(r.request_id), or_null(r.client_address),
+                              r.detail.c_str());
+    }
+    copy.complete();
     w.commit();
     return Ok{};
   });

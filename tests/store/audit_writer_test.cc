@@ -68,6 +68,31 @@ TEST(AuditWriter, EventsArriveAsRowsWithEveryField) {
   EXPECT_EQ(sink.dropped(), 0u);
 }
 
+// Values from requests reach the table as they were, or with U+FFFD where
+// they were not text: COPY's separators, escapes and invalid bytes never cost a batch.
+TEST(AuditWriter, HostileTextIsStoredAndNeverBreaksTheBatch) {
+  const std::string p = "h-" + random_token(6) + "-";
+  PostgresAuditSink sink(test_conninfo());
+  const std::string tricky = "a\tb\\N\nc\\d\"e";
+  protocol::AuditEvent e = event(p + "1", "login.failed");
+  e.client_id = tricky;
+  e.subject = std::string("bad\xff\xfeutf8") + '\0' + "nul";
+  e.detail = {{"username", "x\ty\nz\\"}, {"raw", std::string("\xc3\x28")}};
+  sink.record(e);
+  sink.record(event(p + "2"));  // the same batch
+  ASSERT_TRUE(sink.flush(5s));
+  auto r = query(
+      "SELECT client_id, subject, detail->>'username', detail->>'raw' FROM audit_events "
+      "WHERE starts_with(request_id, $1) ORDER BY id",
+      p);
+  ASSERT_EQ(r.size(), 2u) << "the batch was lost";
+  EXPECT_EQ(r[0][0].as<std::string>(), tricky);
+  EXPECT_EQ(r[0][1].as<std::string>(), "bad\xef\xbf\xbd\xef\xbf\xbdutf8?nul");
+  EXPECT_EQ(r[0][2].as<std::string>(), "x\ty\nz\\");
+  EXPECT_EQ(r[0][3].as<std::string>(), "\xef\xbf\xbd(");
+  EXPECT_EQ(sink.dropped(), 0u);
+}
+
 TEST(AuditWriter, WritesInBatchesOfOneTransactionEach) {
   const std::string p = "b-" + random_token(6) + "-";
   AuditWriterSettings settings;
