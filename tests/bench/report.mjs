@@ -315,7 +315,51 @@ const noise = busiest > 10
 const es = `openssl speed ecdsap256 on the server core: ${f1(openssl.sign_per_s)} sign/s, ${f1(openssl.verify_per_s)} verify/s; ` +
   `Signet's client-credentials rate is ${summary.signet_cc_share_of_es256_sign == null ? '?' : (summary.signet_cc_share_of_es256_sign * 100).toFixed(1)}% of the sign rate.`;
 
-process.stdout.write(`\n${table}\n\n${es}\n\n${cpuTable}\n\n${haveScaling ? `${scalingTable}\n\n` : ''}`);
+// Why each missed target is missed, from this run's own figures (µs of CPU per
+// request on the server core, the signature rates of openssl speed).
+const perReq = (r, k) => (r?.cpu_s ? (r.cpu_s[k] * 1e6) / r.requests : null);
+const whyLines = [];
+const rowOf = (k) => ops.find((o) => o.key === k);
+const usTxt = (x) => (x == null ? '?' : `${Math.round(x)} µs`);
+{
+  const r = rowOf('cc');
+  if (r?.met === false && r.signet) {
+    const total = perReq(r.signet, 'server') + perReq(r.signet, 'postgresql');
+    const signUs = sign ? 1e6 / sign : null;
+    const budget = sign ? 1e6 / (0.4 * sign) : null;
+    whyLines.push(`- **Client credentials:** a grant costs ${usTxt(total)} of the core (Signet ${usTxt(perReq(r.signet, 'server'))}, ` +
+      `PostgreSQL ${usTxt(perReq(r.signet, 'postgresql'))} for its audit row); the ES256 signature is ${usTxt(signUs)} of it. ` +
+      `40% of the sign rate leaves ${usTxt(budget)} per grant for everything: HTTP parsing and the answer in Pistache, ` +
+      `the kernel's socket calls, JSON, client authentication and the audit event (a log line and a row for every grant).`);
+  }
+  const c = rowOf('code-half');
+  if (c?.met === false && c.signet) {
+    whyLines.push(`- **Code exchange p99:** each exchange costs ${usTxt(perReq(c.signet, 'server'))} of Signet and ` +
+      `${usTxt(perReq(c.signet, 'postgresql'))} of PostgreSQL on the one core they share (a durable code redemption, the ` +
+      `signature, the audit row); at half the peak rate that core is still about half busy with both, so an answer ` +
+      `can wait behind other requests' database work, and the p99 is that wait.`);
+  }
+  const f = rowOf('refresh');
+  if (f?.met === false && f.signet && f.peer_result) {
+    const peerUs = perReq(f.peer_result, 'server');
+    whyLines.push(`- **Refresh grant:** 5× the peer leaves ${usTxt(peerUs == null ? null : peerUs / 5)} of the core per ` +
+      `refresh; PostgreSQL alone spends ${usTxt(perReq(f.signet, 'postgresql'))} on a durable rotation (the token marked ` +
+      `used, its successor and access token stored, committed before the answer) and Signet ${usTxt(perReq(f.signet, 'server'))}. ` +
+      `The peer rotates in memory and loses every refresh token when it restarts.`);
+  }
+  const v = rowOf('verify');
+  if (v?.met === false && v.signet && v.peer_result) {
+    const verifyUs = openssl.verify_per_s ? 1e6 / openssl.verify_per_s : null;
+    const peerUs = perReq(v.peer_result, 'server');
+    whyLines.push(`- **Distinct tokens at the resource server:** every request is a full ES256 verification on both sides ` +
+      `(${usTxt(verifyUs)} by openssl speed; node's jose verifies with Node's own OpenSSL). 8× the peer leaves ` +
+      `${usTxt(peerUs == null ? null : peerUs / 8)} per request, less than one verification. The repeated-token row is ` +
+      `what the verified-token cache gives a client that keeps its token.`);
+  }
+}
+const why = whyLines.length ? `Why the missed targets are missed (this run's figures):\n\n${whyLines.join('\n')}` : '';
+
+process.stdout.write(`\n${table}\n\n${es}\n\n${why ? `${why}\n\n` : ''}${cpuTable}\n\n${haveScaling ? `${scalingTable}\n\n` : ''}`);
 const missed = summary.targets.filter((t) => t.met === false).map((t) => t.target);
 process.stdout.write(`Targets: ${summary.targets.filter((t) => t.met).length} met, ${missed.length} missed${missed.length ? ` (${missed.join('; ')})` : ''}.\n`);
 process.stdout.write(`Results: ${join(runDir, 'summary.json')}\n`);
@@ -338,6 +382,8 @@ a warm-up run, then the measured run. Run files: \`tests/bench/results/${basenam
 ${table}
 
 ${es}
+
+${why}
 
 ${noise}
 
@@ -390,8 +436,10 @@ ${scalingTable}` : 'Not measured in this run (the full run measures it; `BENCH_N
   The refresh grant (\`grant_type=refresh_token\`, Basic auth) uses each token of the pool once; each answer's new
   refresh token goes into the next run's pool (rotation: a used token is spent), and each run is cut to what the pool
   can feed (Signet ${load('refresh.signet')?.refresh_pool ?? '?'} tokens, ${load('refresh.signet')?.duration_s?.toFixed(0) ?? '?'} s; peer ${load('refresh.peer')?.refresh_pool ?? '?'}, ${load('refresh.peer')?.duration_s?.toFixed(0) ?? '?'} s).
-  Signet's rotation is a PostgreSQL transaction (row lock, mark used, insert the successor, record the access
-  token); the peer's is in memory.
+  Signet's rotation is durable in PostgreSQL: a read of the token, then one conditional statement that marks it used,
+  stores the successor and records the access token (the family row locked), committed before the answer; the
+  peer's is in memory. Signet answers introspection of a refresh token from memory once its record is read (10 s,
+  dropped on every change; README, Token lifecycle), so the introspection rows measure that cache over the pool.
 - **Protected requests:** both resource servers verify the same Signet-issued tokens (ES256, \`at+jwt\`;
   node uses \`createLocalJWKSet\` built once, then \`jwtVerify\` with \`typ\`, \`iss\`, \`aud\`, 30 s leeway).
   bank-api's resource library caches up to 4096 verified tokens (and empties the cache when full); node does
