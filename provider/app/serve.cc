@@ -137,7 +137,7 @@ int serve() {
   store::PostgresLifecycleStore lifecycle_db(store);
   // Refresh-token records for introspection, kept in memory; revocations anywhere
   // reach every replica through LISTEN/NOTIFY (store/refresh_token_cache.h).
-  store::CachedRefreshTokens lifecycle(lifecycle_db, clock, 10,
+  store::CachedRefreshTokens lifecycle(lifecycle_db, clock, 30,
                                        static_cast<size_t>(c.introspection_cache_entries));
   store::ChangeListener revocations(
       c.database_url, "signet_revocations",

@@ -34,7 +34,7 @@ class CachedRefreshTokens final : public protocol::TokenLifecycleStore {
   using StoreResult = protocol::StoreResult<T>;
 
   CachedRefreshTokens(protocol::TokenLifecycleStore& inner, const Clock& clock,
-                      int64_t ttl_seconds = 10, size_t max_entries = 100000);
+                      int64_t ttl_seconds = 30, size_t max_entries = 100000);
 
   StoreResult<std::optional<protocol::RefreshTokenRecord>> find_refresh_token(
       std::string_view token_digest) override;

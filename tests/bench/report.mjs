@@ -438,7 +438,7 @@ ${scalingTable}` : 'Not measured in this run (the full run measures it; `BENCH_N
   can feed (Signet ${load('refresh.signet')?.refresh_pool ?? '?'} tokens, ${load('refresh.signet')?.duration_s?.toFixed(0) ?? '?'} s; peer ${load('refresh.peer')?.refresh_pool ?? '?'}, ${load('refresh.peer')?.duration_s?.toFixed(0) ?? '?'} s).
   Signet's rotation is durable in PostgreSQL: a read of the token, then one conditional statement that marks it used,
   stores the successor and records the access token (the family row locked), committed before the answer; the
-  peer's is in memory. Signet answers introspection of a refresh token from memory once its record is read (10 s,
+  peer's is in memory. Signet answers introspection of a refresh token from memory once its record is read (30 s,
   dropped on every change; README, Token lifecycle), so the introspection rows measure that cache over the pool.
 - **Protected requests:** both resource servers verify the same Signet-issued tokens (ES256, \`at+jwt\`;
   node uses \`createLocalJWKSet\` built once, then \`jwtVerify\` with \`typ\`, \`iss\`, \`aud\`, 30 s leeway).

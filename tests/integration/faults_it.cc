@@ -747,7 +747,7 @@ TEST_F(FaultsTest, TwoProcessesServeOneFlowInTurns) {
   EXPECT_EQ(revoked.status, 200) << revoked.body;
   {
     // A holds rt2 in its introspection cache; the revocation reaches it through
-    // NOTIFY (sql/0009) within moments, long before the cache's 10 s would.
+    // NOTIFY (sql/0009) within moments, long before the cache's 30 s would.
     auto deadline = SteadyClock::now() + seconds(3);
     bool active = true;
     do {
