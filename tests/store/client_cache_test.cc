@@ -18,6 +18,7 @@ namespace {
 
 using protocol::Client;
 using testing::admin_exec;
+using testing::eventually;
 using testing::test_conninfo;
 
 // Counts the lookups that reach PostgreSQL.
@@ -43,16 +44,6 @@ std::string add_client(PostgresStore& store, const std::string& name) {
   c.grant_types = {"client_credentials"};
   EXPECT_TRUE(store.create_client(c).ok());
   return c.client_id;
-}
-
-// Polls until `check` holds or 5 s pass.
-template <class F>
-bool eventually(F check) {
-  for (int i = 0; i < 100; ++i) {
-    if (check()) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
-  return false;
 }
 
 TEST(ClientCache, RepeatedLookupsDoNotReachTheDatabase) {

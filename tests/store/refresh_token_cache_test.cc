@@ -25,6 +25,7 @@ namespace {
 
 using protocol::Client;
 using testing::admin_exec;
+using testing::eventually;
 using testing::test_conninfo;
 
 // Starts at the real time: the deletion trigger compares expiry with now().
@@ -33,15 +34,6 @@ class FixedClock final : public Clock {
   int64_t now() const override { return t; }
   int64_t t = SystemClock().now();
 };
-
-template <class F>
-bool eventually(F check) {
-  for (int i = 0; i < 100; ++i) {
-    if (check()) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
-  return false;
-}
 
 class RefreshTokenCacheTest : public ::testing::Test {
  protected:
