@@ -86,8 +86,9 @@ Result<Rotation, OAuthError> CachedRefreshTokens::rotate(std::string_view token_
   auto r = inner_.rotate(token_digest, now, decide);
   if (r && r->outcome != RotationOutcome::kUnknown) {
     invalidate_family(r->presented.family_id);
-  } else if (!r) {
+  } else if (!r && !r.error().is_would_block()) {
     // Refused, or the outcome is unknown (a lost commit): the token's own entry goes.
+    // (An attempt on an I/O thread that would have waited touched nothing.)
     std::unique_lock lock(mu_);
     ++generation_;
     entries_.erase(std::string(token_digest));
