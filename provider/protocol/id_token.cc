@@ -86,17 +86,13 @@ Result<nlohmann::json, OAuthError> verify_id_token_hint(const jose::KeyRing& key
 
 Result<std::string, OAuthError> TokenEndpoint::make_id_token(const Client& client,
                                                              const AuthorizationCode& code,
+                                                             User user,
                                                              const std::string& access_token,
                                                              int64_t now) {
-  auto user = users_->find_user_by_subject(code.subject);
-  if (!user) return fail(std::move(user.error()));
-  if (!*user)
-    return fail(OAuthError::invalid_grant("The authorization code is invalid or expired.",
-                                          "the code's user no longer exists"));
   IdTokenInput in;
   in.issuer = settings_.issuer;
   in.client_id = client.client_id;
-  in.user = std::move(**user);
+  in.user = std::move(user);
   in.scopes = code.scopes;
   in.nonce = code.nonce;
   in.auth_time = code.auth_time;

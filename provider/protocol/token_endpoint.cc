@@ -1,6 +1,7 @@
 // The token endpoint's grants (RFC 6749 §4.1.3, §4.4) in the order of their checks.
 #include "protocol/token_endpoint.h"
 
+#include <optional>
 #include <utility>
 
 #include "common/crypto.h"
@@ -110,6 +111,20 @@ Result<TokenResponse, OAuthError> TokenEndpoint::authorization_code_grant(const 
   auto audience = resolve_audience(granted_resource, row.scopes, resources_, settings_.audience);
   if (!audience) return fail(std::move(audience.error()));
 
+  // Everything that reads the database happens before the code is redeemed: a
+  // 503 after redemption would leave the client a spent code, and its retry
+  // would look like a replay and revoke the tokens it never received.
+  std::optional<User> user;
+  const bool wants_id_token = users_ && has_scope(row.scopes, kOpenIdScope);
+  if (wants_id_token) {
+    auto found_user = users_->find_user_by_subject(row.subject);
+    if (!found_user) return fail(std::move(found_user.error()));
+    if (!*found_user) {
+      return fail(OAuthError::invalid_grant(kBadCode, "the code's user no longer exists"));
+    }
+    user = std::move(**found_user);
+  }
+
   auto issued = issue_access_token(keys_, settings_for(client, *audience), row.subject,
                                    client.client_id, row.scopes, now);
   if (!issued) return fail(std::move(issued.error()));
@@ -141,8 +156,8 @@ Result<TokenResponse, OAuthError> TokenEndpoint::authorization_code_grant(const 
   }
 
   TokenResponse response;
-  if (users_ && has_scope(row.scopes, kOpenIdScope)) {  // OpenID Connect Core §3.1.3.3
-    auto id_token = make_id_token(client, row, issued->token, now);
+  if (wants_id_token) {  // OpenID Connect Core §3.1.3.3
+    auto id_token = make_id_token(client, row, std::move(*user), issued->token, now);
     if (!id_token) return fail(std::move(id_token.error()));
     response.id_token = std::move(*id_token);
   }

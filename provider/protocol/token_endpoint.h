@@ -143,9 +143,11 @@ class TokenEndpoint {
   ResourceStore* resources_ = nullptr;
   ClientRateLimit* rate_limit_ = nullptr;
   TokenLifecycleStore* lifecycle_ = nullptr;
-  // OpenID Connect (id_token.cc): signs the ID token for a redeemed code.
+  // OpenID Connect (id_token.cc): signs the ID token for a redeemed code. No
+  // database access: the user was read before the code was redeemed.
   Result<std::string, OAuthError> make_id_token(const Client& client, const AuthorizationCode& code,
-                                                const std::string& access_token, int64_t now);
+                                                User user, const std::string& access_token,
+                                                int64_t now);
   UserStore* users_ = nullptr;
   RefreshSettings refresh_settings_;
   SecurityEventSink security_events_;

@@ -10,6 +10,7 @@
 
 #include "common/base64url.h"
 #include "common/clock.h"
+#include "common/crypto.h"
 #include "jose/jws.h"
 #include "jose/key_ring.h"
 #include "memory_stores.h"
@@ -37,10 +38,15 @@ class MemoryUserStore final : public UserStore {
     return std::optional<User>{};
   }
   StoreResult<std::optional<User>> find_user_by_subject(std::string_view subject) override {
+    if (unavailable) {
+      return fail(OAuthError::temporarily_unavailable("user store switched off by the test"));
+    }
     auto it = users_.find(std::string(subject));
     if (it == users_.end()) return std::optional<User>{};
     return std::optional<User>(it->second);
   }
+
+  bool unavailable = false;
 
  private:
   std::map<std::string, User> users_;
@@ -129,8 +135,8 @@ class IdTokenEndpointTest : public ::testing::Test {
     settings_.access_token_lifetime = 600;
   }
 
-  Result<TokenResponse, OAuthError> run(const std::string& client_id, const std::string& scope,
-                                        const std::string& nonce) {
+  std::string code_for(const std::string& client_id, const std::string& scope,
+                       const std::string& nonce) {
     Params q = authorize_query();
     q["client_id"] = client_id;
     q["scope"] = scope;
@@ -143,16 +149,26 @@ class IdTokenEndpointTest : public ::testing::Test {
     EXPECT_TRUE(req.ok());
     auto code = issue_authorization_code(*req, "alice", clock_.now() - 30, codes_, clock_, 60);
     EXPECT_TRUE(code.ok());
+    return code.ok() ? *code : std::string();
+  }
+
+  Result<TokenResponse, OAuthError> exchange(const std::string& client_id,
+                                             const std::string& code) {
     TokenEndpoint endpoint(settings_, clients_, codes_, keys_, clock_);
     endpoint.enable_id_tokens(users_);
     TokenRequest r;
     r.form = {{"grant_type", "authorization_code"},
-              {"code", *code},
+              {"code", code},
               {"redirect_uri", kRedirect},
               {"code_verifier", kVerifier},
               {"client_id", client_id},
               {"client_secret", "finance-secret"}};
     return endpoint.handle(r);
+  }
+
+  Result<TokenResponse, OAuthError> run(const std::string& client_id, const std::string& scope,
+                                        const std::string& nonce) {
+    return exchange(client_id, code_for(client_id, scope, nonce));
   }
 
   jose::VerifiedJws verify(const std::string& token) {
@@ -204,6 +220,22 @@ TEST_F(IdTokenEndpointTest, NoIdTokenWithoutOpenidScope) {
   ASSERT_TRUE(r.ok());
   EXPECT_TRUE(r->id_token.empty());
   EXPECT_FALSE(r->to_json().contains("id_token"));
+}
+
+// The user is read before the code is spent: when that read fails, the client
+// is told to retry and its code still works (a spent code would make the retry
+// look like a replay and revoke the tokens it never received).
+TEST_F(IdTokenEndpointTest, AnOutageBeforeTheIdTokenLeavesTheCodeRedeemable) {
+  const std::string code = code_for("finance-app", "openid profile", "n");
+  users_.unavailable = true;
+  auto failed = exchange("finance-app", code);
+  ASSERT_FALSE(failed.ok());
+  EXPECT_EQ(failed.error().code, "temporarily_unavailable");
+  users_.unavailable = false;
+  auto retried = exchange("finance-app", code);
+  ASSERT_TRUE(retried.ok()) << retried.error().detail;
+  EXPECT_FALSE(retried->id_token.empty());
+  EXPECT_EQ(codes_.issued_jtis(sha256_b64url(code)).size(), 1u);
 }
 
 TEST_F(IdTokenEndpointTest, IdTokenHintAcceptsOurIdTokensOnly) {
