@@ -17,6 +17,7 @@
 #include "app/key_watcher.h"
 #include "app/signing_keys.h"
 #include "common/clock.h"
+#include "common/cpus.h"
 #include "common/log.h"
 #include "common/worker_pool.h"
 #include "config/config.h"
@@ -94,6 +95,7 @@ int serve() {
     std::cerr << "signet: " << ok.error().message << "\n";
     return 2;
   }
+  if (config->http_threads == 0) config->http_threads = usable_cpus();
   const config::Config& c = *config;
 
   // Block the stop signals in every thread; the main thread waits for them.
@@ -205,6 +207,8 @@ int serve() {
             {"event", "listening"},
             {"listen", c.listen_host + ":" + std::to_string(c.listen_port)},
             {"issuer", c.issuer},
+            {"http_threads", c.http_threads},
+            {"workers", c.workers},
             {"signing_kid", key_ring.current()->active(*alg)->kid()},
             {"key_publish_delay", rotation.publish_delay}});
 

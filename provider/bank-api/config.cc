@@ -170,8 +170,8 @@ Result<Config> load_config(const EnvLookup& lookup) {
   }
 
   if (auto t = get("BANK_API_THREADS"); t && !t->empty()) {
-    if (!parse_int(*t, 1, 64, &c.threads)) {
-      return fail("BANK_API_THREADS", "must be an integer from 1 to 64");
+    if (!parse_int(*t, 0, 64, &c.threads)) {
+      return fail("BANK_API_THREADS", "must be an integer from 0 (one per CPU) to 64");
     }
   }
   if (auto w = get("BANK_API_WORKERS"); w && !w->empty()) {

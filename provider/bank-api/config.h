@@ -18,8 +18,8 @@ struct Config {
   uint16_t listen_port = 8081;            // BANK_API_LISTEN port part
   std::string audience = "bank-api";      // BANK_API_AUDIENCE
   std::string jwks_uri;                   // BANK_API_JWKS_URI (optional)
-  int threads = 2;                        // BANK_API_THREADS: Pistache I/O threads
-  int workers = 4;                        // BANK_API_WORKERS: database workers = pool size
+  int threads = 0;  // BANK_API_THREADS: Pistache I/O threads; 0: one per usable CPU
+  int workers = 4;  // BANK_API_WORKERS: database workers = pool size
 
   std::string listen_address() const;  // "host:port" as Pistache takes it
 };

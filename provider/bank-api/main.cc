@@ -12,6 +12,7 @@
 #include "bank-api/config.h"
 #include "bank-api/db.h"
 #include "bank-api/server.h"
+#include "common/cpus.h"
 #include "common/worker_pool.h"
 #include "resource/resource_server.h"
 
@@ -43,6 +44,7 @@ int main() {
                  config.error().message.c_str());
     return 2;
   }
+  if (config.value().threads == 0) config.value().threads = signet::usable_cpus();
   const signet::bank::Config& cfg = config.value();
 
   // Block the stop signals in every thread (they inherit this mask); the main

@@ -142,7 +142,7 @@ const std::vector<Setting>& settings() {
       {"SIGNET_HTTP_THREADS", "http_threads",
        [](Config& c, const std::string& n, const std::string& v) -> Result<Ok> {
          int64_t t = 0;
-         auto r = set_int(n, v, 1, 64, t);
+         auto r = set_int(n, v, 0, 64, t);
          c.http_threads = static_cast<int>(t);
          return r;
        }},

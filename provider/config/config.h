@@ -25,7 +25,7 @@ struct Config {
   int64_t refresh_token_max_age = 90 * 86400;  // absolute, from the code redemption
   std::string audience = "bank-api";
   std::string signing_alg = "ES256";
-  int http_threads = 2;
+  int http_threads = 0;  // 0: one per CPU this process may run on (common/cpus.h)
   int workers = 8;
   // Seconds a new signing key is published in /jwks before it signs (app/key_watcher.h).
   int64_t key_publish_delay = 300;

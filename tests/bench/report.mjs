@@ -229,30 +229,31 @@ const rssRow = {
     : '',
 };
 
-// How cost grows with cores: signet restarted with 1 HTTP thread on core 0, and with 2
-// on cores 0-1 (run's section 5); the main rows are the 2-threads-on-core-0 column.
+// How cost grows with cores: signet restarted with 2 HTTP threads on core 0, and with
+// the default (one HTTP thread per usable CPU: 2) on cores 0-1 (run's section 5); the
+// main rows are the default on core 0 (1 HTTP thread).
 const scaleOps = [
   ['cc', 'client-credentials grant'],
   ['introspect', 'refresh-token introspection'],
   ['refresh', 'refresh-token grant'],
 ];
 const scaleCols = [
-  ['1t-core0', (k) => load(`scale-1t-core0-${k}.signet`), '1 HTTP thread, 4 workers, core 0'],
-  ['main', (k) => load(`${k}.signet`), '2 HTTP threads, 8 workers, core 0 (main rows)'],
-  ['2t-cores01', (k) => load(`scale-2t-cores01-${k}.signet`), '2 HTTP threads, 8 workers, cores 0-1'],
+  ['main', (k) => load(`${k}.signet`), 'defaults (1 HTTP thread, 8 workers), core 0 (main rows)'],
+  ['2t-core0', (k) => load(`scale-2t-core0-${k}.signet`), '2 HTTP threads, 8 workers, core 0'],
+  ['auto-cores01', (k) => load(`scale-auto-cores01-${k}.signet`), 'defaults (2 HTTP threads, 8 workers), cores 0-1'],
 ];
 const scaling = scaleOps.map(([k, label]) => ({
   key: k,
   operation: label,
   runs: Object.fromEntries(scaleCols.map(([c, get]) => [c, get(k)])),
 }));
-const haveScaling = scaling.some((r) => r.runs['1t-core0'] || r.runs['2t-cores01']);
+const haveScaling = scaling.some((r) => r.runs['2t-core0'] || r.runs['auto-cores01']);
 const scalingTable = [
   `| Operation | ${scaleCols.map(([, , t]) => `${t}: req/s, p50 / p99 ms`).join(' | ')} | 2 cores vs 1 core |`,
   `|---|${scaleCols.map(() => '--:').join('|')}|--:|`,
   ...scaling.map((r) => {
     const a = r.runs.main;
-    const b = r.runs['2t-cores01'];
+    const b = r.runs['auto-cores01'];
     return `| ${r.operation} | ${scaleCols.map(([c]) => (r.runs[c] ? `${f1(r.runs[c].rps)}, ${lat(r.runs[c])}` : '–')).join(' | ')} | ${a && b ? `${(b.rps / a.rps).toFixed(2)}×` : '–'} |`;
   }),
 ].join('\n');
@@ -394,7 +395,8 @@ ${cpuTable}
 
 ## How cost grows: cores and HTTP threads
 
-${haveScaling ? `The same operations with signet restarted in other settings: \`SIGNET_HTTP_THREADS\` (Pistache event threads)
+${haveScaling ? `The same operations with signet restarted in other settings: \`SIGNET_HTTP_THREADS\` (Pistache event threads;
+by default one per CPU the process may run on, so 1 on core 0 and 2 on cores 0-1)
 and \`SIGNET_WORKERS\` (the pool that runs database calls), signet and PostgreSQL (all backends) pinned with
 \`taskset\` to core 0 only, or to cores 0-1. wrk stays on core 1, so in the cores 0-1 column it competes with the
 server for that core: the 2-core figure understates what a second core gives. Refresh and introspection use the

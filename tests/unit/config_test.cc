@@ -1,9 +1,13 @@
 #include <gtest/gtest.h>
 
+#include <sched.h>
+
+#include <algorithm>
 #include <cstdio>
 #include <map>
 #include <string>
 
+#include "common/cpus.h"
 #include "config/config.h"
 
 namespace signet::config {
@@ -93,6 +97,39 @@ TEST(Config, IntrospectionCacheSizeIsASettingWithANamedError) {
     EXPECT_EQ(r.error().message.rfind("SIGNET_INTROSPECTION_CACHE_ENTRIES: ", 0), 0u)
         << r.error().message;
   }
+}
+
+TEST(Config, HttpThreadsDefaultToOnePerUsableCpuAndABadValueIsNamed) {
+  auto d = load({{"SIGNET_DATABASE_URL", kDb}});
+  ASSERT_TRUE(d.ok()) << d.error().message;
+  EXPECT_EQ(d->http_threads, 0);  // resolved by serve() with usable_cpus()
+  auto three = load({{"SIGNET_DATABASE_URL", kDb}, {"SIGNET_HTTP_THREADS", "3"}});
+  ASSERT_TRUE(three.ok()) << three.error().message;
+  EXPECT_EQ(three->http_threads, 3);
+  for (const char* bad : {"many", "-1", "65"}) {
+    auto r = load({{"SIGNET_DATABASE_URL", kDb}, {"SIGNET_HTTP_THREADS", bad}});
+    ASSERT_FALSE(r.ok()) << bad;
+    EXPECT_EQ(r.error().message.rfind("SIGNET_HTTP_THREADS: ", 0), 0u) << r.error().message;
+  }
+}
+
+// The count follows the affinity mask (taskset, a cpuset), not the machine.
+TEST(UsableCpus, FollowTheAffinityMask) {
+  cpu_set_t saved;
+  CPU_ZERO(&saved);
+  ASSERT_EQ(sched_getaffinity(0, sizeof(saved), &saved), 0);
+  const int all = CPU_COUNT(&saved);
+  EXPECT_EQ(usable_cpus(), std::min(all, 64));
+  EXPECT_EQ(usable_cpus(1), 1);
+  int first = 0;
+  while (!CPU_ISSET(first, &saved)) ++first;
+  cpu_set_t one;
+  CPU_ZERO(&one);
+  CPU_SET(first, &one);
+  ASSERT_EQ(sched_setaffinity(0, sizeof(one), &one), 0);
+  const int pinned = usable_cpus();
+  ASSERT_EQ(sched_setaffinity(0, sizeof(saved), &saved), 0);
+  EXPECT_EQ(pinned, 1);
 }
 
 TEST(Config, SlowClientTimeoutsAreSettingsWithNamedErrors) {
