@@ -379,6 +379,10 @@ Node.js ${machine.node}, ${machine.wrk}, ${machine.postgresql}; load average at 
 **Set-up:** ${settings}. Server processes (signet, bank-api, oidc-provider, the node resource server and
 PostgreSQL with all its backends) pinned to core 0 with \`taskset\`; \`wrk -t1\` pinned to core 1. Each operation:
 a warm-up run, then the measured run. Run files: \`tests/bench/results/${basename(runDir)}/\`.
+PostgreSQL is the private cluster of \`deploy/lib.sh\` (the demo's), started with \`fsync=off\`: every commit
+writes its WAL and costs its CPU, but waits for no disk flush, so the figures measure CPU, not this
+machine's disk. With \`fsync=on\` each commit also waits for a flush (group commit shares it between
+concurrent commits).
 
 ${table}
 
