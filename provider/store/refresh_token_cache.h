@@ -73,6 +73,7 @@ class CachedRefreshTokens final : public protocol::TokenLifecycleStore {
     protocol::RefreshTokenRecord record;  // unknown digests are not kept
     int64_t cached_until;
   };
+  void evict_some();  // with mu_ held exclusively
   protocol::TokenLifecycleStore& inner_;
   const Clock& clock_;
   const int64_t ttl_;

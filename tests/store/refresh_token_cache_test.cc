@@ -107,6 +107,34 @@ TEST_F(RefreshTokenCacheTest, SizeZeroKeepsNothing) {
   EXPECT_EQ(off.size(), 0u);
 }
 
+// Full, the cache lets a small part go rather than everything at once (which
+// paused the I/O thread and answered the next questions from the database);
+// what it keeps still follows revocations.
+TEST_F(RefreshTokenCacheTest, AFullCacheEvictsASliceNotEverything) {
+  CachedRefreshTokens small(db_, clock_, 10, 128);
+  std::vector<std::pair<std::string, std::string>> families;
+  for (int i = 0; i < 200; ++i) {
+    families.push_back(make_family());
+    auto r = small.find_refresh_token(families.back().second);
+    ASSERT_TRUE(r.ok() && r->has_value());
+    ASSERT_LE(small.size(), 128u);
+    if (i >= 128) {
+      EXPECT_GE(small.size(), 126u) << "emptied at insert " << i;
+    }
+  }
+  // Every kept entry is still dropped by its family's revocation.
+  size_t kept = 0;
+  for (const auto& [family, digest] : families) {
+    admin_exec("UPDATE refresh_tokens SET used_at = 1 WHERE token_digest = '" + digest + "'");
+    small.invalidate_family(family);
+    auto r = small.find_refresh_token(digest);
+    ASSERT_TRUE(r.ok() && r->has_value());
+    EXPECT_TRUE((*r)->used_at.has_value()) << "a stale entry outlived its family's invalidation";
+    ++kept;
+  }
+  EXPECT_EQ(kept, families.size());
+}
+
 TEST_F(RefreshTokenCacheTest, ARevocationMadeElsewhereReachesTheCache) {
   auto [family, digest] = make_family();
   ASSERT_TRUE(cached_live(digest));
