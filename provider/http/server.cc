@@ -3,13 +3,12 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
-#include <algorithm>
 #include <iostream>
-#include <thread>
 
 #include <pistache/endpoint.h>
 #include <pistache/router.h>
 
+#include "common/cpus.h"
 #include "common/log.h"
 #include "http/bounded_handler.h"
 #include "http/handlers.h"
@@ -40,12 +39,12 @@ struct Server::Impl {
   std::string metadata_json;
 
   // Password hashing (Argon2id, ~60 ms of CPU each) gets its own pool, one
-  // thread per core at low priority: logins queue among themselves and never
-  // hold the workers or the CPU that token requests need.
+  // thread per CPU the process may run on, at low priority: logins queue among
+  // themselves and never hold the workers or the CPU that token requests need.
   WorkerPool login_workers;
 
   explicit Impl(Services& services)
-      : s(services), login_workers(std::max(1u, std::thread::hardware_concurrency()), 1024, [] {
+      : s(services), login_workers(static_cast<size_t>(usable_cpus()), 1024, [] {
           setpriority(PRIO_PROCESS, static_cast<id_t>(gettid()), 10);
         }) {}
 
