@@ -14,38 +14,11 @@ namespace {
 
 using namespace std::chrono_literals;
 
-// One statement per batch: the rows travel as one JSON array, so a batch of
-// 500 events costs one round trip. `at` is when the event happened, not when
-// the writer got to it.
-const char* const kInsertSql =
-    "INSERT INTO audit_events (at, event, client_id, subject, request_id, client_address, detail) "
-    "SELECT to_timestamp(x.at_ms / 1000.0), x.event, NULLIF(x.client_id, ''), "
-    "NULLIF(x.subject, ''), NULLIF(x.request_id, ''), NULLIF(x.client_address, ''), "
-    "COALESCE(x.detail, '{}'::jsonb) "
-    "FROM jsonb_to_recordset($1::jsonb) AS x(at_ms bigint, event text, client_id text, "
-    "subject text, request_id text, client_address text, detail jsonb)";
-
 const char* level_of(const std::string& event) {
   if (event == "login.failed" || event == "throttled" || event == "refresh.reuse_detected") {
     return "warning";
   }
   return "info";
-}
-
-nlohmann::json row_of(const protocol::AuditEvent& e, int64_t at_millis) {
-  return {{"at_ms", at_millis},
-          {"event", e.event},
-          {"client_id", e.client_id},
-          {"subject", e.subject},
-          {"request_id", e.request_id},
-          {"client_address", e.client_address},
-          {"detail", e.detail.is_object() ? e.detail : nlohmann::json::object()}};
-}
-
-std::string rows_text(const nlohmann::json& rows) {
-  // A client_id or username from a request may hold invalid UTF-8: replace it
-  // rather than fail the whole batch.
-  return rows.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
 // A client_id or username from a request may hold invalid UTF-8 or a NUL:
@@ -60,6 +33,37 @@ std::string as_text(const std::string& s) {
     if (c == '\0') c = '?';
   }
   return out;
+}
+
+// An audit_events row as COPY sends it; "" in an optional column is NULL.
+struct AuditRow {
+  std::string at, event, client_id, subject, request_id, client_address, detail;
+};
+
+AuditRow row_of(const protocol::AuditEvent& e, int64_t at_millis) {
+  return {rfc3339_utc(at_millis),
+          as_text(e.event),
+          as_text(e.client_id),
+          as_text(e.subject),
+          as_text(e.request_id),
+          as_text(e.client_address),
+          (e.detail.is_object() ? e.detail : nlohmann::json::object())
+              .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)};
+}
+
+// COPY, not INSERT ... SELECT FROM json: a batch is one round trip and the
+// database parses no JSON but each row's detail. `at` is when the event
+// happened, not when the writer got to it.
+void copy_rows(pqxx::work& w, const std::vector<AuditRow>& rows) {
+  auto or_null = [](const std::string& s) { return s.empty() ? nullptr : s.c_str(); };
+  pqxx::stream_to copy(w, "audit_events",
+                       std::vector<std::string>{"at", "event", "client_id", "subject", "request_id",
+                                                "client_address", "detail"});
+  for (const AuditRow& r : rows) {
+    copy << std::make_tuple(r.at.c_str(), r.event.c_str(), or_null(r.client_id), or_null(r.subject),
+                            or_null(r.request_id), or_null(r.client_address), r.detail.c_str());
+  }
+  copy.complete();
 }
 
 }  // namespace
@@ -105,32 +109,12 @@ void PostgresAuditSink::record(protocol::AuditEvent event) noexcept {
 }
 
 std::string PostgresAuditSink::insert(const std::vector<Queued>& batch) {
-  // COPY, not INSERT ... SELECT FROM json: no JSON to parse on the database's
-  // side but each row's detail.
-  struct Row {
-    std::string at, event, client_id, subject, request_id, client_address, detail;
-  };
-  std::vector<Row> rows;
+  std::vector<AuditRow> rows;
   rows.reserve(batch.size());
-  for (const auto& q : batch) {
-    const auto& e = q.event;
-    rows.push_back({rfc3339_utc(q.at_millis), as_text(e.event), as_text(e.client_id),
-                    as_text(e.subject), as_text(e.request_id), as_text(e.client_address),
-                    (e.detail.is_object() ? e.detail : nlohmann::json::object())
-                        .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)});
-  }
-  auto or_null = [](const std::string& s) { return s.empty() ? nullptr : s.c_str(); };
+  for (const auto& q : batch) rows.push_back(row_of(q.event, q.at_millis));
   auto stored = pool_.run<Ok>("audit_events insert", false, [&](pqxx::connection& c) {
     pqxx::work w(c);
-    pqxx::stream_to copy(w, "audit_events",
-                         std::vector<std::string>{"at", "event", "client_id", "subject",
-                                                  "request_id", "client_address", "detail"});
-    for (const Row& r : rows) {
-      copy << std::make_tuple(r.at.c_str(), r.event.c_str(), or_null(r.client_id),
-                              or_null(r.subject), or_null(r.request_id), or_null(r.client_address),
-                              r.detail.c_str());
-    }
-    copy.complete();
+    copy_rows(w, rows);
     w.commit();
     return Ok{};
   });
@@ -257,10 +241,10 @@ std::string write_audit_event_now(ConnectionPool& pool, const protocol::AuditEve
   const int64_t at = unix_millis_now();
   log << audit_log_line(event, at).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)
       << '\n';
-  const std::string rows = rows_text(nlohmann::json::array({row_of(event, at)}));
+  const std::vector<AuditRow> rows{row_of(event, at)};
   auto stored = pool.run<Ok>("audit_events insert", true, [&](pqxx::connection& c) {
     pqxx::work w(c);
-    w.exec_params(kInsertSql, rows);
+    copy_rows(w, rows);
     w.commit();
     return Ok{};
   });

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <initializer_list>
 #include <map>
 #include <string>
 
@@ -24,6 +25,15 @@ Result<Config> load(std::map<std::string, std::string> env) {
 }
 
 const std::string kDb = "host=/tmp dbname=signet";
+
+// Each value of `name` is refused with one line that starts with the name.
+void expect_refused_by_name(const std::string& name, std::initializer_list<const char*> bad) {
+  for (const char* value : bad) {
+    auto r = load({{"SIGNET_DATABASE_URL", kDb}, {name, value}});
+    ASSERT_FALSE(r.ok()) << name << "=" << value;
+    EXPECT_EQ(r.error().message.rfind(name + ": ", 0), 0u) << r.error().message;
+  }
+}
 
 TEST(Config, DefaultsNeedOnlyADatabase) {
   auto c = load({{"SIGNET_DATABASE_URL", kDb}});
@@ -76,12 +86,7 @@ TEST(Config, ShutdownGraceDefaultsTo20SecondsAndABadValueIsNamed) {
   auto set = load({{"SIGNET_DATABASE_URL", kDb}, {"SIGNET_SHUTDOWN_GRACE_SECONDS", "0"}});
   ASSERT_TRUE(set.ok()) << set.error().message;
   EXPECT_EQ(set->shutdown_grace_seconds, 0);
-  for (const char* bad : {"20s", "-1", "3601", ""}) {
-    auto r = load({{"SIGNET_DATABASE_URL", kDb}, {"SIGNET_SHUTDOWN_GRACE_SECONDS", bad}});
-    ASSERT_FALSE(r.ok()) << bad;
-    EXPECT_EQ(r.error().message.rfind("SIGNET_SHUTDOWN_GRACE_SECONDS: ", 0), 0u)
-        << r.error().message;
-  }
+  expect_refused_by_name("SIGNET_SHUTDOWN_GRACE_SECONDS", {"20s", "-1", "3601", ""});
 }
 
 TEST(Config, IntrospectionCacheSizeIsASettingWithANamedError) {
@@ -91,12 +96,7 @@ TEST(Config, IntrospectionCacheSizeIsASettingWithANamedError) {
   auto off = load({{"SIGNET_DATABASE_URL", kDb}, {"SIGNET_INTROSPECTION_CACHE_ENTRIES", "0"}});
   ASSERT_TRUE(off.ok()) << off.error().message;
   EXPECT_EQ(off->introspection_cache_entries, 0);
-  for (const char* bad : {"lots", "-1", "10000001"}) {
-    auto r = load({{"SIGNET_DATABASE_URL", kDb}, {"SIGNET_INTROSPECTION_CACHE_ENTRIES", bad}});
-    ASSERT_FALSE(r.ok()) << bad;
-    EXPECT_EQ(r.error().message.rfind("SIGNET_INTROSPECTION_CACHE_ENTRIES: ", 0), 0u)
-        << r.error().message;
-  }
+  expect_refused_by_name("SIGNET_INTROSPECTION_CACHE_ENTRIES", {"lots", "-1", "10000001"});
 }
 
 TEST(Config, HttpThreadsDefaultToOnePerUsableCpuAndABadValueIsNamed) {
@@ -106,11 +106,7 @@ TEST(Config, HttpThreadsDefaultToOnePerUsableCpuAndABadValueIsNamed) {
   auto three = load({{"SIGNET_DATABASE_URL", kDb}, {"SIGNET_HTTP_THREADS", "3"}});
   ASSERT_TRUE(three.ok()) << three.error().message;
   EXPECT_EQ(three->http_threads, 3);
-  for (const char* bad : {"many", "-1", "65"}) {
-    auto r = load({{"SIGNET_DATABASE_URL", kDb}, {"SIGNET_HTTP_THREADS", bad}});
-    ASSERT_FALSE(r.ok()) << bad;
-    EXPECT_EQ(r.error().message.rfind("SIGNET_HTTP_THREADS: ", 0), 0u) << r.error().message;
-  }
+  expect_refused_by_name("SIGNET_HTTP_THREADS", {"many", "-1", "65"});
 }
 
 // The count follows the affinity mask (taskset, a cpuset), not the machine.
@@ -159,11 +155,7 @@ TEST(Config, KeyPublishDelayIsASettingWithANamedError) {
   auto c = load({{"SIGNET_DATABASE_URL", kDb}, {"SIGNET_KEY_PUBLISH_DELAY", "0"}});
   ASSERT_TRUE(c.ok()) << c.error().message;
   EXPECT_EQ(c->key_publish_delay, 0);
-  for (const char* bad : {"-1", "86401", "5m", ""}) {
-    auto r = load({{"SIGNET_DATABASE_URL", kDb}, {"SIGNET_KEY_PUBLISH_DELAY", bad}});
-    ASSERT_FALSE(r.ok()) << bad;
-    EXPECT_EQ(r.error().message.rfind("SIGNET_KEY_PUBLISH_DELAY: ", 0), 0u) << r.error().message;
-  }
+  expect_refused_by_name("SIGNET_KEY_PUBLISH_DELAY", {"-1", "86401", "5m", ""});
 }
 
 TEST(Config, MasterKeyMustBe32HexBytes) {
