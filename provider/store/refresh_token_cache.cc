@@ -47,14 +47,17 @@ CachedRefreshTokens::find_refresh_token(std::string_view token_digest) {
 // batch costs microseconds and keeps the rest answering from memory.
 void CachedRefreshTokens::evict_some() {
   size_t n = std::max<size_t>(1, max_entries_ / 64);
-  for (auto it = entries_.begin(); it != entries_.end() && n > 0; --n) {
-    auto f = families_.find(it->second.record.family_id);
-    if (f != families_.end()) {
-      std::erase(f->second, it->first);
-      if (f->second.empty()) families_.erase(f);
-    }
-    it = entries_.erase(it);
+  for (auto it = entries_.begin(); it != entries_.end() && n > 0; --n) it = drop(it);
+}
+
+// One entry, and its digest in the family index.
+CachedRefreshTokens::Entries::iterator CachedRefreshTokens::drop(Entries::iterator it) {
+  auto f = families_.find(it->second.record.family_id);
+  if (f != families_.end()) {
+    std::erase(f->second, it->first);
+    if (f->second.empty()) families_.erase(f);
   }
+  return entries_.erase(it);
 }
 
 void CachedRefreshTokens::invalidate_family(const std::string& family_id) {
@@ -103,7 +106,7 @@ Result<Rotation, OAuthError> CachedRefreshTokens::rotate(std::string_view token_
     // (An attempt on an I/O thread that would have waited touched nothing.)
     std::unique_lock lock(mu_);
     ++generation_;
-    entries_.erase(std::string(token_digest));
+    if (auto it = entries_.find(std::string(token_digest)); it != entries_.end()) drop(it);
   }
   return r;
 }

@@ -73,13 +73,16 @@ class CachedRefreshTokens final : public protocol::TokenLifecycleStore {
     protocol::RefreshTokenRecord record;  // unknown digests are not kept
     int64_t cached_until;
   };
-  void evict_some();  // with mu_ held exclusively
+  using Entries = std::unordered_map<std::string, Entry>;  // by token digest
+  // With mu_ held exclusively.
+  void evict_some();
+  Entries::iterator drop(Entries::iterator it);
   protocol::TokenLifecycleStore& inner_;
   const Clock& clock_;
   const int64_t ttl_;
   const size_t max_entries_;
   mutable std::shared_mutex mu_;
-  std::unordered_map<std::string, Entry> entries_;                      // by token digest
+  Entries entries_;
   std::unordered_map<std::string, std::vector<std::string>> families_;  // family -> digests
   // Bumped by every invalidation: a read from the database that raced with one
   // is answered but not kept.
