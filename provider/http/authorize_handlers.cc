@@ -37,15 +37,6 @@ std::vector<std::pair<std::string, std::string>> request_fields(const AuthorizeR
   return f;
 }
 
-// The origin of a redirect URI, for the consent page's CSP form-action: the
-// browser follows the 303 from /consent there.
-std::string origin_of(const std::string& uri) {
-  auto scheme_end = uri.find("://");
-  if (scheme_end == std::string::npos) return {};
-  auto path = uri.find_first_of("/?#", scheme_end + 3);
-  return uri.substr(0, path);
-}
-
 std::optional<Session> current_session(Services& s, const Incoming& in,
                                        std::optional<OAuthError>& error) {
   const std::string* id = in.cookie(kSessionCookie);
@@ -71,23 +62,33 @@ Answer issue_code_and_redirect(Services& s, const AuthorizeRequest& r, const Ses
       protocol::success_redirect(r.redirect_uri, *code, r.state, s.config.issuer));
 }
 
+// The client a sign-in form may end at: its name for the page, and the
+// validated redirect URI whose origin the page's CSP allows (empty for the
+// connected-apps page, which stays on Signet).
+struct LoginFor {
+  std::string client_name;
+  std::string redirect_uri;
+};
+
 Answer login_page(Services& s, const Incoming& in, const std::string& return_to,
-                  const std::string& client_name, int status, const std::string& error,
+                  const LoginFor& client, int status, const std::string& error,
                   const std::string& username) {
   // Login CSRF (RFC 6749 §10.12): double-submit token, kept while the cookie lives.
   const std::string* existing = in.cookie(kLoginCsrfCookie);
   std::string csrf = existing && existing->size() == 43 ? *existing : random_token();
-  interaction::LoginView view{return_to, csrf, username, error, client_name};
+  interaction::LoginView view{return_to, csrf, username, error, client.client_name};
   Answer a = page_answer(status, interaction::render_login(view));
+  // POST /login -> 303 /authorize -> 303 redirect_uri when no consent page is
+  // needed (returning customer, prompt=login, max_age, single sign-on).
+  if (!client.redirect_uri.empty()) a.form_action = form_action_source(client.redirect_uri);
   a.cookies.push_back({kLoginCsrfCookie, csrf, s.config.secure_cookies(), false});
   return a;
 }
 
 // 429 with Retry-After (RFC 6585 §4), rendered like the other sign-in errors.
 Answer too_many_attempts_page(Services& s, const Incoming& in, const std::string& return_to,
-                              const std::string& client_name, const std::string& username,
-                              int64_t wait) {
-  Answer a = login_page(s, in, return_to, client_name, 429, too_many_attempts(wait), username);
+                              const LoginFor& client, const std::string& username, int64_t wait) {
+  Answer a = login_page(s, in, return_to, client, 429, too_many_attempts(wait), username);
   a.retry_after = wait;
   return a;
 }
@@ -148,8 +149,8 @@ Answer handle_authorize(Services& s, const Incoming& in) {
       if (const std::string* p = find_param(*params, "prompt")) fields.emplace_back("prompt", *p);
       if (prompt->max_age) fields.emplace_back("max_age", std::to_string(*prompt->max_age));
       fields.emplace_back(protocol::kLoginAfterParam, std::to_string(now));
-      return login_page(s, in, encode_form(fields), r.client.client_name, 200, "",
-                        prompt->login_hint);
+      return login_page(s, in, encode_form(fields), {r.client.client_name, r.redirect_uri}, 200,
+                        "", prompt->login_hint);
     }
     case protocol::PromptDecision::kIssue:
       return issue_code_and_redirect(s, r, *session);
@@ -168,7 +169,7 @@ Answer handle_authorize(Services& s, const Incoming& in) {
   view.csrf_token = session->csrf_token;
   view.hidden = request_fields(r);
   Answer a = page_answer(200, interaction::render_consent(view));
-  a.form_action = origin_of(r.redirect_uri);
+  a.form_action = form_action_source(r.redirect_uri);
   return a;
 }
 
@@ -194,7 +195,7 @@ Answer handle_login(Services& s, const Incoming& in) {
   // authorization request's query: re-validate it so that the redirect after
   // login can only lead back to /authorize (no open redirector).
   const bool to_account = *return_to == kAccountAppsReturnTo;
-  std::string client_name;
+  LoginFor client;
   // The way back is rebuilt from the parsed parameters, each percent-encoded, so
   // that no raw byte of return_to (CR, LF, '#') reaches the Location header
   // (response splitting, RFC 9110 §5.5; open redirection, RFC 9700 §4.11.2).
@@ -211,7 +212,7 @@ Answer handle_login(Services& s, const Incoming& in) {
       return error_page(validated.error().error);
     }
     if (validated.ok()) {
-      client_name = validated->client.client_name;
+      client = {validated->client.client_name, validated->redirect_uri};
       client_id = validated->client.client_id;
     }
     back_to = encode_form({params->begin(), params->end()});
@@ -221,7 +222,7 @@ Answer handle_login(Services& s, const Incoming& in) {
   // and a correct password is refused too while the lockout lasts.
   auto wait = login_wait(s, in, *username);
   if (!wait) return error_page(wait.error());
-  if (*wait) return too_many_attempts_page(s, in, *return_to, client_name, *username, *wait);
+  if (*wait) return too_many_attempts_page(s, in, *return_to, client, *username, *wait);
 
   auto user = s.users.find_user_by_username(*username);
   if (!user) return error_page(user.error());
@@ -243,8 +244,8 @@ Answer handle_login(Services& s, const Incoming& in) {
                      in.client_address, std::move(detail)});
     auto locked = login_failed(s, in, *username);
     if (!locked) return error_page(locked.error());
-    if (*locked) return too_many_attempts_page(s, in, *return_to, client_name, *username, *locked);
-    return login_page(s, in, *return_to, client_name, 401, kInvalidLogin, *username);
+    if (*locked) return too_many_attempts_page(s, in, *return_to, client, *username, *locked);
+    return login_page(s, in, *return_to, client, 401, kInvalidLogin, *username);
   }
   login_succeeded(s, *username);
 

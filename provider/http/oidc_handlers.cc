@@ -74,13 +74,6 @@ std::optional<protocol::Session> current_session(Services& s, const Incoming& in
   return *found;
 }
 
-std::string origin_of(const std::string& uri) {
-  auto scheme_end = uri.find("://");
-  if (scheme_end == std::string::npos) return {};
-  auto path = uri.find_first_of("/?#", scheme_end + 3);
-  return uri.substr(0, path);
-}
-
 std::string param(const Params& p, std::string_view key) {
   const std::string* v = find_param(p, key);
   return v ? *v : std::string();
@@ -141,7 +134,7 @@ Answer confirm_page(Services& s, const protocol::Session& session, const LogoutT
   }
   Answer a = page_answer(200, interaction::render_logout_confirm(view));
   // The browser follows the 303 after the form to the RP: allow it in form-action.
-  if (!target.redirect_uri.empty()) a.form_action = origin_of(target.redirect_uri);
+  if (!target.redirect_uri.empty()) a.form_action = form_action_source(target.redirect_uri);
   return a;
 }
 

@@ -1,5 +1,7 @@
 #include "http/respond.h"
 
+#include <cctype>
+
 #include "common/log.h"
 #include "interaction/pages.h"
 
@@ -32,6 +34,30 @@ Answer json_answer(int status, const nlohmann::json& body) {
   a.status = status;
   a.body = body.dump();
   return a;
+}
+
+std::string form_action_source(const std::string& uri) {
+  auto colon = uri.find(':');
+  if (colon == std::string::npos || colon == 0) return {};
+  const std::string scheme = uri.substr(0, colon);
+  for (char c : scheme) {
+    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '+' || c == '-' || c == '.')) return {};
+  }
+  if (!std::isalpha(static_cast<unsigned char>(scheme[0]))) return {};
+  const bool web = scheme == "http" || scheme == "https";
+  if (uri.compare(colon, 3, "://") != 0) return web ? std::string() : scheme + ":";
+  const auto end = uri.find_first_of("/?#", colon + 3);
+  std::string origin = uri.substr(0, end);
+  const std::string authority = origin.substr(colon + 3);
+  if (authority.empty()) return {};
+  for (char c : authority) {
+    // host, [IPv6], :port; no userinfo, and nothing that could end the source.
+    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '-' || c == ':' ||
+          c == '[' || c == ']')) {
+      return {};
+    }
+  }
+  return origin;
 }
 
 Answer page_answer(int status, std::string html) {

@@ -32,12 +32,21 @@ struct Answer {
   bool no_store = true;       // Cache-Control: no-store (tokens, pages with CSRF tokens)
   std::string cache_control;  // overrides no_store when set
   std::string www_authenticate;
-  std::string form_action;  // extra CSP form-action source (the consent redirect target)
+  std::string form_action;  // extra CSP form-action source: form_action_source() of the client
   std::string request_id;   // echoed as X-Request-Id
   int64_t retry_after = 0;  // seconds; sent as Retry-After when > 0 (RFC 9110 §10.2.3)
 };
 
 Answer json_answer(int status, const nlohmann::json& body);
+
+// The CSP form-action source that lets a page's form end at a client's redirect
+// URI: Chromium checks form-action on every redirect that follows a form
+// submission (CSP3 §6.4.1), so a sign-in, consent or logout form whose 303
+// chain ends at the client needs the client's origin. Returns the origin
+// ("https://app.example:8443") or, for a private-use scheme (RFC 8252 §7.1),
+// the scheme ("com.example.app:"); "" when the URI yields no safe source, so
+// that no byte of a URI can add another directive to the policy.
+std::string form_action_source(const std::string& redirect_uri);
 Answer page_answer(int status, std::string html);
 Answer redirect_answer(std::string location);
 
