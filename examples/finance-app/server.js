@@ -544,6 +544,10 @@ function createServer(cfg) {
         case 'GET /app.css':
           res.writeHead(200, { 'content-type': 'text/css; charset=utf-8', 'cache-control': 'max-age=300' });
           return res.end(CSS);
+        case 'GET /favicon.ico':
+          // No icon: an empty answer, so that browsers log no failed request.
+          res.writeHead(204, { 'cache-control': 'max-age=86400' });
+          return res.end();
         case 'GET /connect':
           return await connect(cfg, req, res);
         case 'GET /callback':

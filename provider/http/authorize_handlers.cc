@@ -149,8 +149,8 @@ Answer handle_authorize(Services& s, const Incoming& in) {
       if (const std::string* p = find_param(*params, "prompt")) fields.emplace_back("prompt", *p);
       if (prompt->max_age) fields.emplace_back("max_age", std::to_string(*prompt->max_age));
       fields.emplace_back(protocol::kLoginAfterParam, std::to_string(now));
-      return login_page(s, in, encode_form(fields), {r.client.client_name, r.redirect_uri}, 200,
-                        "", prompt->login_hint);
+      return login_page(s, in, encode_form(fields), {r.client.client_name, r.redirect_uri}, 200, "",
+                        prompt->login_hint);
     }
     case protocol::PromptDecision::kIssue:
       return issue_code_and_redirect(s, r, *session);

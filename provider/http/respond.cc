@@ -41,7 +41,8 @@ std::string form_action_source(const std::string& uri) {
   if (colon == std::string::npos || colon == 0) return {};
   const std::string scheme = uri.substr(0, colon);
   for (char c : scheme) {
-    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '+' || c == '-' || c == '.')) return {};
+    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '+' || c == '-' || c == '.'))
+      return {};
   }
   if (!std::isalpha(static_cast<unsigned char>(scheme[0]))) return {};
   const bool web = scheme == "http" || scheme == "https";

@@ -155,6 +155,15 @@ struct Server::Impl {
                         a.cache_control = "public, max-age=3600";
                         return a;
                       }));
+    // Browsers ask every site for an icon; Signet has none, and a 404 would be a
+    // failed request in the console of every sign-in page.
+    Rest::Routes::Get(router, "/favicon.ico", fixed([] {
+                        Answer a;
+                        a.status = 204;
+                        a.content_type = "image/x-icon";
+                        a.cache_control = "public, max-age=86400";
+                        return a;
+                      }));
     Rest::Routes::Get(router, "/healthz", fixed([] {
                         return json_answer(200, {{"status", "ok"}});
                       }));

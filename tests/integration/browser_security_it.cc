@@ -72,6 +72,53 @@ TEST_F(BrowserSecurityTest, LoginPageHasAntiFramingHeaders) {
   }
 }
 
+// The form-action directive of a page's CSP, e.g. "'self' https://a.example".
+std::string form_action_of(const HttpResponse& r) {
+  const std::string csp = r.header("content-security-policy");
+  const std::string key = "form-action ";
+  auto at = csp.find(key);
+  if (at == std::string::npos) return "(none)";
+  at += key.size();
+  return csp.substr(at, csp.find(';', at) - at);
+}
+
+// Chromium checks form-action on each redirect after a form post, so the
+// sign-in page must allow the origin its 303 chain ends at (POST /login ->
+// /authorize -> redirect_uri, when no consent page is needed), and nothing more:
+// not another client's origin, not a path, and nothing for the connected-apps
+// sign-in, which stays on Signet.
+TEST_F(BrowserSecurityTest, SignInPageAllowsOnlyTheRequestsRedirectOriginInFormAction) {
+  Client client = finance();
+  HttpClient browser;
+  HttpResponse login = browser.get(w().authorize_url(request(client)));
+  ASSERT_EQ(login.status, 200) << login.body;
+  EXPECT_EQ(form_action_of(login), "'self' https://finance.example.com");
+
+  // The page shown again after a wrong password keeps it.
+  auto fields = form_fields(login.body, "/login");
+  for (auto& [k, v] : fields) {
+    if (k == "username") v = "nobody-" + random_hex(4);
+    if (k == "password") v = "wrong";
+  }
+  HttpResponse again = browser.post_form(w().signet.base_url + "/login", fields);
+  ASSERT_EQ(again.status, 401) << again.body;
+  EXPECT_EQ(form_action_of(again), "'self' https://finance.example.com");
+
+  // Another client, on a port: its own origin only.
+  const std::string other_uri = "http://127.0.0.1:7000/app/cb?x=1";
+  Client other = w().add_client(w().unique("Other"), {other_uri}, "read:accounts");
+  AuthorizeRequest r = request(other);
+  r.redirect_uri = other_uri;
+  r.scope = "read:accounts";
+  HttpResponse other_login = HttpClient().get(w().authorize_url(r));
+  ASSERT_EQ(other_login.status, 200) << other_login.body;
+  EXPECT_EQ(form_action_of(other_login), "'self' http://127.0.0.1:7000");
+
+  HttpResponse account = HttpClient().get(w().signet.base_url + "/account/apps");
+  ASSERT_EQ(account.status, 200) << account.body;
+  EXPECT_EQ(form_action_of(account), "'self'");
+}
+
 TEST_F(BrowserSecurityTest, LoginWithoutCsrfRefused) {
   Client client = finance();
   User user = w().add_user(w().unique("alice"), kPassword);

@@ -280,18 +280,6 @@ TEST(ConsentRequired, GrantedSubsetNeedsNoConsent) {
   EXPECT_FALSE(consent_required({"read:accounts"}, {"read:accounts", "read:transactions"}));
 }
 
-TEST(ConsentRequired, GrantsAccumulateInTheStore) {
-  MemoryConsentStore consents;
-  ASSERT_TRUE(consents.grant_consent("alice", "finance-app", {"read:accounts"}, 1).ok());
-  ASSERT_TRUE(consents.grant_consent("alice", "finance-app", {"read:transactions"}, 2).ok());
-  auto granted = consents.granted_scopes("alice", "finance-app");
-  ASSERT_TRUE(granted.ok());
-  EXPECT_FALSE(consent_required({"read:accounts", "read:transactions"}, *granted));
-  auto other = consents.granted_scopes("alice", "mobile-app");
-  ASSERT_TRUE(other.ok());
-  EXPECT_TRUE(consent_required({"read:accounts"}, *other));
-}
-
 // --- issuing codes ---
 
 TEST_F(AuthorizeTest, CodeIsStoredOnlyAsItsDigest) {

@@ -1,3 +1,5 @@
+#include <algorithm>
+#include <cstdint>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -66,6 +68,37 @@ TEST(Crypto, ConstantTimeEqualComparesContentAndLength) {
   EXPECT_TRUE(constant_time_equal("abc", "abc"));
   EXPECT_FALSE(constant_time_equal("abc", "abd"));
   EXPECT_FALSE(constant_time_equal("abc", "abcd"));
+}
+
+// The time of a comparison must not depend on where the first differing byte
+// is (RFC 6819 §5.1.4.2.2 timing attacks on secrets and digests). With 1 MiB
+// inputs a short-circuiting compare (==, memcmp) that stops at byte 0 is about a
+// thousand times faster than one that reads to the end; a constant-time compare
+// reads every byte either way. The fastest of many runs is compared, so noise
+// from the rest of the machine cannot create the gap, only hide it.
+TEST(Crypto, ConstantTimeEqualTakesAsLongWhicheverByteDiffers) {
+  const std::string base(1 << 20, 'a');
+  std::string first = base;
+  first.front() = 'b';
+  std::string last = base;
+  last.back() = 'b';
+  auto fastest_ns = [&](const std::string& other) {
+    int64_t best = INT64_MAX;
+    for (int i = 0; i < 30; ++i) {
+      const auto start = std::chrono::steady_clock::now();
+      const bool equal = constant_time_equal(base, other);
+      const auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                          std::chrono::steady_clock::now() - start)
+                          .count();
+      EXPECT_FALSE(equal);
+      best = std::min<int64_t>(best, ns);
+    }
+    return best;
+  };
+  const int64_t at_first = fastest_ns(first);
+  const int64_t at_last = fastest_ns(last);
+  EXPECT_GT(at_first * 4, at_last)
+      << "differs at byte 0: " << at_first << " ns, at the last byte: " << at_last << " ns";
 }
 
 TEST(Form, DecodesPercentAndPlus) {

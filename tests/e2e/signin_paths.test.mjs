@@ -1,0 +1,317 @@
+// Every path through Signet's pages that ends at a client, in a real (headless)
+// Chromium: the browser alone enforces CSP, and Chromium checks form-action on
+// every redirect that follows a form submission (POST /login -> /authorize ->
+// redirect_uri). Each test reaches the client's callback and finds no console
+// error (a blocked form submission is logged there as a CSP violation).
+import assert from 'node:assert/strict';
+import { createHash, randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import http from 'node:http';
+import path from 'node:path';
+import { after, before, test } from 'node:test';
+
+import { chromium } from 'playwright-core';
+
+import { artifactDir, World } from './harness.mjs';
+
+const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
+let world;
+let browser;
+let rp;
+
+before(async () => {
+  world = await World.start({ financeApp: true });
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+  rp = await RelyingParty.start(world);
+});
+
+after(async () => {
+  await rp?.stop();
+  await browser?.close();
+  await world?.stop();
+});
+
+// A relying party of the test's own on http://localhost:PORT (another origin than
+// Signet's 127.0.0.1, as a real app would be): /start sends the browser to
+// /authorize with the given parameters, /callback redeems the code and shows it,
+// /bye is its post-logout page.
+class RelyingParty {
+  static async start(world) {
+    const rp = new RelyingParty(world);
+    await new Promise((r) => rp.server.listen(0, '127.0.0.1', r));
+    rp.origin = `http://localhost:${rp.server.address().port}`;
+    rp.client = JSON.parse(
+      world.cli([
+        'client', 'add', '--name', 'LedgerApp',
+        '--redirect-uri', `${rp.origin}/callback`,
+        '--post-logout-redirect-uri', `${rp.origin}/bye`,
+        '--scope', 'openid profile read:accounts read:transactions',
+      ]),
+    );
+    return rp;
+  }
+
+  constructor(world) {
+    this.world = world;
+    this.pending = new Map(); // state -> verifier
+    this.callbacks = [];
+    this.server = http.createServer((req, res) => this.#handle(req, res).catch((e) => {
+      res.writeHead(500, { 'content-type': 'text/plain' });
+      res.end(String(e.stack || e));
+    }));
+  }
+
+  async #handle(req, res) {
+    const url = new URL(req.url, this.origin);
+    if (url.pathname === '/start') {
+      const verifier = randomBytes(32).toString('base64url');
+      const state = randomBytes(16).toString('base64url');
+      this.pending.set(state, verifier);
+      const a = new URL(`${this.world.issuer}/authorize`);
+      a.searchParams.set('response_type', 'code');
+      a.searchParams.set('client_id', this.client.client_id);
+      a.searchParams.set('redirect_uri', `${this.origin}/callback`);
+      a.searchParams.set('scope', url.searchParams.get('scope') || 'openid read:accounts');
+      a.searchParams.set('state', state);
+      a.searchParams.set('code_challenge', createHash('sha256').update(verifier).digest('base64url'));
+      a.searchParams.set('code_challenge_method', 'S256');
+      for (const [k, v] of url.searchParams) if (k !== 'scope') a.searchParams.set(k, v);
+      res.writeHead(302, { location: a.href });
+      return res.end();
+    }
+    if (url.pathname === '/callback') {
+      const state = url.searchParams.get('state');
+      const code = url.searchParams.get('code');
+      const verifier = this.pending.get(state);
+      let tokens = null;
+      if (code && verifier) {
+        this.pending.delete(state);
+        const r = await fetch(`${this.world.issuer}/token`, {
+          method: 'POST',
+          headers: {
+            authorization: `Basic ${Buffer.from(`${this.client.client_id}:${this.client.client_secret}`).toString('base64')}`,
+            'content-type': 'application/x-www-form-urlencoded',
+          },
+          body: new URLSearchParams({
+            grant_type: 'authorization_code',
+            code,
+            redirect_uri: `${this.origin}/callback`,
+            code_verifier: verifier,
+          }),
+        });
+        tokens = { status: r.status, body: await r.json() };
+      }
+      this.callbacks.push({ query: Object.fromEntries(url.searchParams), tokens });
+      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
+      return res.end(`<!doctype html><title>LedgerApp</title><h1>Back at LedgerApp</h1>
+<p id="result">${tokens && tokens.status === 200 ? 'tokens received' : 'no tokens'}</p>`);
+    }
+    if (url.pathname === '/favicon.ico') {
+      res.writeHead(204);
+      return res.end();
+    }
+    if (url.pathname === '/bye') {
+      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
+      return res.end('<!doctype html><title>LedgerApp</title><h1>Signed out of LedgerApp</h1>');
+    }
+    res.writeHead(404);
+    res.end();
+  }
+
+  lastCallback() {
+    return this.callbacks[this.callbacks.length - 1];
+  }
+
+  async stop() {
+    await new Promise((r) => this.server.close(r));
+  }
+}
+
+// A fresh browser (no cookies): `body(page, errors)` runs in it; every console
+// error and page error is collected and must stay empty.
+async function inFreshBrowser(name, body) {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  page.setDefaultTimeout(10000);
+  const errors = [];
+  page.on('console', (m) => {
+    if (m.type() === 'error') errors.push(`${m.text()} (${m.location().url})`);
+  });
+  page.on('pageerror', (e) => errors.push(String(e)));
+  page.on('response', (r) => {
+    if (r.status() >= 400) errors.push(`${r.status()} ${r.url()}`);
+  });
+  try {
+    await body(page, errors);
+    assert.deepEqual(errors, [], 'the console holds no error (no CSP violation)');
+  } catch (e) {
+    fs.mkdirSync(artifactDir, { recursive: true });
+    const shot = path.join(artifactDir, `${name}.png`);
+    await page.screenshot({ path: shot, fullPage: true }).catch(() => {});
+    e.message += `\nscreenshot: ${shot}\nurl: ${page.url()}\nconsole errors: ${JSON.stringify(errors)}\n${world.logs()}`;
+    throw e;
+  } finally {
+    await context.close();
+  }
+}
+
+async function signInHere(page, user = world.user) {
+  await page.getByLabel('Username').waitFor();
+  assert.equal(new URL(page.url()).origin, world.issuer, 'at the bank');
+  await page.getByLabel('Username').fill(user.username);
+  await page.getByLabel('Password').fill(user.password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+}
+
+async function connectFinanceApp(page) {
+  await page.goto(`${world.financeUrl}/`);
+  await page.getByRole('link', { name: 'Connect your bank' }).first().click();
+}
+
+// Waits for the RP's callback page and returns what it received.
+async function atRpCallback(page) {
+  await page.getByRole('heading', { name: 'Back at LedgerApp' }).waitFor();
+  assert.equal(new URL(page.url()).origin, rp.origin, 'back at the client');
+  const cb = rp.lastCallback();
+  assert.ok(cb.query.code, `a code reached the client: ${JSON.stringify(cb.query)}`);
+  assert.equal(cb.query.iss, world.issuer);
+  assert.equal(cb.tokens?.status, 200, `the code redeems: ${JSON.stringify(cb.tokens)}`);
+  return cb;
+}
+
+// Grants consent (the first visit) unless it is already remembered, so that the
+// paths below need no consent page.
+async function consentOnce(start) {
+  await inFreshBrowser('rp-first-visit', async (page) => {
+    await page.goto(start);
+    await signInHere(page);
+    const allow = page.getByRole('button', { name: 'Allow' });
+    const back = page.getByRole('heading', { name: 'Back at LedgerApp' });
+    await allow.or(back).waitFor();
+    if (await allow.count()) await allow.click();
+    await atRpCallback(page);
+  });
+}
+
+function rpStart(params = {}) {
+  const u = new URL(`${rp.origin}/start`);
+  for (const [k, v] of Object.entries(params)) u.searchParams.set(k, v);
+  return u.href;
+}
+
+const noPasswordField = async (page) => assert.equal(await page.getByLabel('Password').count(), 0);
+
+test('first visit: sign in, consent, back at FinanceApp with no console error', async () => {
+  await inFreshBrowser('first-visit', async (page) => {
+    await connectFinanceApp(page);
+    await signInHere(page);
+    await page.getByRole('button', { name: 'Allow' }).click();
+    await page.getByRole('heading', { name: 'Income and spending' }).waitFor();
+    assert.equal(new URL(page.url()).origin, world.financeUrl);
+  });
+});
+
+test('returning customer: a fresh browser signs in and goes straight back to FinanceApp', async () => {
+  // Consent for FinanceApp was remembered by the test above; this browser has no session.
+  await inFreshBrowser('returning-customer', async (page) => {
+    await connectFinanceApp(page);
+    await signInHere(page);
+    await page.getByRole('heading', { name: 'Income and spending' }).waitFor();
+    assert.equal(new URL(page.url()).origin, world.financeUrl, 'back at FinanceApp without a consent page');
+    const income = await page.locator('data#income').getAttribute('value');
+    assert.match(income, /^-?\d+(\.\d+)?$/);
+  });
+});
+
+test('re-authentication with prompt=login: signed in, asked again, back at the client', async () => {
+  await consentOnce(rpStart());
+  await inFreshBrowser('prompt-login', async (page) => {
+    await page.goto(rpStart());
+    await signInHere(page);
+    await atRpCallback(page);
+    const before = rp.callbacks.length;
+    // A session exists, yet prompt=login shows the sign-in page again.
+    await page.goto(rpStart({ prompt: 'login' }));
+    await signInHere(page);
+    await atRpCallback(page);
+    assert.equal(rp.callbacks.length, before + 1);
+  });
+});
+
+test('re-authentication with max_age: an older session signs in again, back at the client', async () => {
+  await consentOnce(rpStart());
+  await inFreshBrowser('max-age', async (page) => {
+    await page.goto(rpStart());
+    await signInHere(page);
+    await atRpCallback(page);
+    await new Promise((r) => setTimeout(r, 2100)); // the session is now older than max_age=1
+    await page.goto(rpStart({ max_age: '1' }));
+    await signInHere(page);
+    const cb = await atRpCallback(page);
+    const idToken = cb.tokens.body.id_token;
+    assert.ok(idToken, 'an ID token');
+    const claims = JSON.parse(Buffer.from(idToken.split('.')[1], 'base64url').toString());
+    assert.ok(Math.floor(Date.now() / 1000) - claims.auth_time <= 5, 'auth_time is the new sign-in');
+  });
+});
+
+test('single sign-on: sign in at one app, then a second consented app without any form', async () => {
+  await consentOnce(rpStart()); // LedgerApp consented; FinanceApp consented by an earlier test
+  await inFreshBrowser('single-sign-on', async (page) => {
+    await connectFinanceApp(page);
+    await signInHere(page);
+    await page.getByRole('heading', { name: 'Income and spending' }).waitFor();
+    const before = rp.callbacks.length;
+    await page.goto(rpStart());
+    await atRpCallback(page);
+    assert.equal(rp.callbacks.length, before + 1);
+    await noPasswordField(page);
+  });
+});
+
+test('resource indicator with remembered consent: sign in, back at the client, token for that API', async () => {
+  const audience = bankApiAudience();
+  const params = { resource: audience, scope: 'read:accounts' };
+  await consentOnce(rpStart(params));
+  await inFreshBrowser('resource-indicator', async (page) => {
+    await page.goto(rpStart(params));
+    await signInHere(page);
+    const cb = await atRpCallback(page);
+    const claims = JSON.parse(Buffer.from(cb.tokens.body.access_token.split('.')[1], 'base64url').toString());
+    assert.equal(claims.aud, audience);
+  });
+});
+
+test('logout: the confirmation form ends the session and reaches the post-logout page', async () => {
+  await consentOnce(rpStart());
+  await inFreshBrowser('logout', async (page) => {
+    await page.goto(rpStart());
+    await signInHere(page);
+    await atRpCallback(page);
+    const bye = new URL(`${world.issuer}/logout`);
+    bye.searchParams.set('client_id', rp.client.client_id);
+    bye.searchParams.set('post_logout_redirect_uri', `${rp.origin}/bye`);
+    bye.searchParams.set('state', 'so-long');
+    await page.goto(bye.href);
+    await page.getByRole('button', { name: /sign out/i }).click();
+    await page.getByRole('heading', { name: 'Signed out of LedgerApp' }).waitFor();
+    const at = new URL(page.url());
+    assert.equal(at.origin, rp.origin);
+    assert.equal(at.searchParams.get('state'), 'so-long');
+    // The session is gone: the next authorization asks for the password again.
+    await page.goto(rpStart());
+    await page.getByLabel('Password').waitFor();
+  });
+});
+
+// The audience of the resource server that owns read:accounts (bank-api's registration).
+function bankApiAudience() {
+  const list = JSON.parse(world.cli(['resource', 'list']));
+  const found = list.find((r) => (r.scopes || r.scope || []).includes('read:accounts'));
+  assert.ok(found, `a registered resource owns read:accounts: ${JSON.stringify(list)}`);
+  return found.audience;
+}
