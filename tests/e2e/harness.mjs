@@ -12,6 +12,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
+import { chromium } from 'playwright-core';
+
 const here = path.dirname(fileURLToPath(import.meta.url));
 export const repoRoot = path.resolve(here, '..', '..');
 export const artifactDir = process.env.E2E_ARTIFACT_DIR || path.join(os.tmpdir(), 'signet-e2e');
@@ -376,4 +378,14 @@ export async function signInAndConsent(world, authorizationUrl, user, decision =
     throw new Error(`unexpected page ${r.status}: ${r.body.slice(0, 500)}`);
   }
   throw new Error('too many steps');
+}
+
+// Debian's Chromium, headless, with the flags this machine's closed network
+// needs (no background connections that would fail and log).
+export async function launchChromium() {
+  return chromium.launch({
+    executablePath: process.env.CHROMIUM_PATH || '/usr/bin/chromium',
+    headless: true,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
 }

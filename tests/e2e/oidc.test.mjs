@@ -11,11 +11,8 @@ import { after, before, test } from 'node:test';
 
 import * as jose from 'jose';
 import * as client from 'openid-client';
-import { chromium } from 'playwright-core';
+import { World, artifactDir, freePort, launchChromium, repoRoot, signInAndConsent } from './harness.mjs';
 
-import { artifactDir, freePort, repoRoot, signInAndConsent, World } from './harness.mjs';
-
-const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
 const REDIRECT = 'http://127.0.0.1:9/callback'; // never fetched: the test reads the Location
 let world;
 let rp;
@@ -155,11 +152,7 @@ async function startFinanceApp(name) {
 test('single sign-on: the second app in the same browser goes straight to consent', async () => {
   const first = await startFinanceApp('FinanceAppOne');
   const second = await startFinanceApp('FinanceAppTwo');
-  const browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
+  const browser = await launchChromium();
   const context = await browser.newContext();
   const page = await context.newPage();
   page.setDefaultTimeout(10000);

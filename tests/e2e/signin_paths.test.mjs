@@ -10,22 +10,15 @@ import http from 'node:http';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 
-import { chromium } from 'playwright-core';
+import { World, artifactDir, launchChromium } from './harness.mjs';
 
-import { artifactDir, World } from './harness.mjs';
-
-const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
 let world;
 let browser;
 let rp;
 
 before(async () => {
   world = await World.start({ financeApp: true });
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
+  browser = await launchChromium();
   rp = await RelyingParty.start(world);
 });
 
@@ -203,6 +196,13 @@ function rpStart(params = {}) {
   return u.href;
 }
 
+// Starts an authorization at the RP, signs in, and returns what reached its callback.
+async function signInAtRp(page, params = {}) {
+  await page.goto(rpStart(params));
+  await signInHere(page);
+  return atRpCallback(page);
+}
+
 const noPasswordField = async (page) => assert.equal(await page.getByLabel('Password').count(), 0);
 
 test('first visit: sign in, consent, back at FinanceApp with no console error', async () => {
@@ -230,14 +230,10 @@ test('returning customer: a fresh browser signs in and goes straight back to Fin
 test('re-authentication with prompt=login: signed in, asked again, back at the client', async () => {
   await consentOnce(rpStart());
   await inFreshBrowser('prompt-login', async (page) => {
-    await page.goto(rpStart());
-    await signInHere(page);
-    await atRpCallback(page);
+    await signInAtRp(page);
     const before = rp.callbacks.length;
     // A session exists, yet prompt=login shows the sign-in page again.
-    await page.goto(rpStart({ prompt: 'login' }));
-    await signInHere(page);
-    await atRpCallback(page);
+    await signInAtRp(page, { prompt: 'login' });
     assert.equal(rp.callbacks.length, before + 1);
   });
 });
@@ -245,13 +241,9 @@ test('re-authentication with prompt=login: signed in, asked again, back at the c
 test('re-authentication with max_age: an older session signs in again, back at the client', async () => {
   await consentOnce(rpStart());
   await inFreshBrowser('max-age', async (page) => {
-    await page.goto(rpStart());
-    await signInHere(page);
-    await atRpCallback(page);
+    await signInAtRp(page);
     await new Promise((r) => setTimeout(r, 2100)); // the session is now older than max_age=1
-    await page.goto(rpStart({ max_age: '1' }));
-    await signInHere(page);
-    const cb = await atRpCallback(page);
+    const cb = await signInAtRp(page, { max_age: '1' });
     const idToken = cb.tokens.body.id_token;
     assert.ok(idToken, 'an ID token');
     const claims = JSON.parse(Buffer.from(idToken.split('.')[1], 'base64url').toString());
@@ -278,9 +270,7 @@ test('resource indicator with remembered consent: sign in, back at the client, t
   const params = { resource: audience, scope: 'read:accounts' };
   await consentOnce(rpStart(params));
   await inFreshBrowser('resource-indicator', async (page) => {
-    await page.goto(rpStart(params));
-    await signInHere(page);
-    const cb = await atRpCallback(page);
+    const cb = await signInAtRp(page, params);
     const claims = JSON.parse(Buffer.from(cb.tokens.body.access_token.split('.')[1], 'base64url').toString());
     assert.equal(claims.aud, audience);
   });
@@ -289,9 +279,7 @@ test('resource indicator with remembered consent: sign in, back at the client, t
 test('logout: the confirmation form ends the session and reaches the post-logout page', async () => {
   await consentOnce(rpStart());
   await inFreshBrowser('logout', async (page) => {
-    await page.goto(rpStart());
-    await signInHere(page);
-    await atRpCallback(page);
+    await signInAtRp(page);
     const bye = new URL(`${world.issuer}/logout`);
     bye.searchParams.set('client_id', rp.client.client_id);
     bye.searchParams.set('post_logout_redirect_uri', `${rp.origin}/bye`);
