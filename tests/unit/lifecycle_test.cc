@@ -288,6 +288,17 @@ TEST_F(LifecycleTest, ReplayedCodeRevokesTheRefreshFamily) {
   EXPECT_EQ(r.error().code, "invalid_grant");
 }
 
+TEST_F(LifecycleTest, UsedCodePresentedByAnotherClientKeepsTheOwnersFamily) {
+  std::string code = mint_code();
+  auto first = redeem(code);
+  ASSERT_TRUE(first.ok());
+  auto stranger = redeem(code, "other-app", "other-secret");
+  ASSERT_FALSE(stranger.ok());
+  EXPECT_EQ(stranger.error().code, "invalid_grant");
+  auto r = refresh(first->refresh_token);
+  EXPECT_TRUE(r.ok()) << "a stranger's replay ended the owner's grant";
+}
+
 TEST_F(LifecycleTest, IntrospectionDescribesActiveTokens) {
   TokenResponse t = first_tokens();
   auto at = introspect(t.access_token);
