@@ -241,6 +241,36 @@ TEST_F(OidcTest, UserinfoRefusesARevokedAccessToken) {
   EXPECT_NE(r.header("www-authenticate").find("invalid_token"), std::string::npos);
 }
 
+// OpenID Connect Core §11: a sign-in gets a refresh token only when
+// offline_access was requested and granted; the consent page names it.
+// Plain OAuth (no openid) keeps the client's refresh_token grant as the rule.
+TEST_F(OidcTest, RefreshTokenOnlyWithOfflineAccess) {
+  User u = alice();
+  Client c =
+      w().add_client(w().unique("OfflineRp"), {kRedirect}, "openid offline_access read:accounts",
+                     false, {"authorization_code", "refresh_token"});
+  HttpClient browser;
+  auto online = tokens(browser, c, u, request(c, "openid read:accounts"));
+  EXPECT_TRUE(online.contains("id_token")) << online.dump();
+  EXPECT_FALSE(online.contains("refresh_token")) << online.dump();
+
+  AuthorizeRequest req = request(c, "openid offline_access read:accounts");
+  auto consent = browser.get(w().authorize_url(req));
+  EXPECT_NE(consent.body.find("action=\"/consent\""), std::string::npos) << consent.body;
+  EXPECT_NE(consent.body.find("Keep access while you are not using the app"), std::string::npos)
+      << consent.body;
+  auto offline = tokens(browser, c, u, req);
+  ASSERT_TRUE(offline.contains("refresh_token")) << offline.dump();
+  auto refreshed =
+      w().token_request({{"grant_type", "refresh_token"},
+                         {"refresh_token", offline["refresh_token"].get<std::string>()}},
+                        &c);
+  EXPECT_EQ(refreshed.status, 200) << refreshed.body;
+
+  auto plain = tokens(browser, c, u, request(c, "read:accounts"));
+  EXPECT_TRUE(plain.contains("refresh_token")) << plain.dump();
+}
+
 TEST_F(OidcTest, DiscoveryDocumentIsTruthful) {
   HttpClient http;
   auto r = http.get(w().signet.base_url + "/.well-known/openid-configuration");
