@@ -173,6 +173,24 @@ Answer handle_authorize(Services& s, const Incoming& in) {
   return a;
 }
 
+// OpenID Connect Core §3.1.2.1: the same request as a form body. The strict
+// parser refuses a repeated parameter; the answer is a 303 to GET /authorize
+// with the parameters re-encoded, so that the browser's SameSite=Lax session
+// cookie, which a cross-site POST does not carry, comes along.
+Answer handle_authorize_post(Services& s, const Incoming& in) {
+  if (!in.is_form()) {
+    return error_page(415, "Unsupported request",
+                      "The authorization request must be sent as a form.");
+  }
+  auto params = parse_form(in.body);
+  if (!params) {
+    return error_page(400, "This request cannot be completed",
+                      "The authorization request is malformed: " + params.error().message + ".");
+  }
+  return redirect_answer(s.config.issuer + "/authorize?" +
+                         encode_form({params->begin(), params->end()}));
+}
+
 Answer handle_login(Services& s, const Incoming& in) {
   if (!in.is_form()) {
     return error_page(415, "Unsupported request", "The sign-in form must be sent as a form.");

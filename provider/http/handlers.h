@@ -12,6 +12,9 @@ namespace signet::http {
 
 // GET /authorize (RFC 6749 §4.1.1): login page, consent page, or redirect.
 Answer handle_authorize(Services& s, const Incoming& in);
+// POST /authorize (OpenID Connect Core §3.1.2.1): the parameters as a form
+// body, answered with a 303 to GET /authorize carrying them.
+Answer handle_authorize_post(Services& s, const Incoming& in);
 // POST /login: the login form.
 Answer handle_login(Services& s, const Incoming& in);
 // POST /consent: Allow or Deny.

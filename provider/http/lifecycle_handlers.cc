@@ -75,7 +75,7 @@ Answer handle_revoke(Services& s, const Incoming& in) {
   auto request = client_request(in);
   if (!request) return oauth_error_json(request.error());
   auto r = s.introspection->revoke(*request);
-  if (!r) return oauth_error_json(r.error(), in.authorization.has_value());
+  if (!r) return oauth_error_json(r.error());
   return json_answer(200, nlohmann::json::object());  // RFC 7009 §2.2
 }
 
@@ -88,7 +88,7 @@ std::optional<Answer> answer_introspect(Services& s, const Incoming& in) {
   if (!request) return oauth_error_json(request.error());
   auto r = s.introspection->introspect(*request);
   if (!r && r.error().is_would_block()) return std::nullopt;
-  if (!r) return oauth_error_json(r.error(), in.authorization.has_value());
+  if (!r) return oauth_error_json(r.error());
   return json_answer(200, *r);  // no-store by default
 }
 

@@ -78,12 +78,15 @@ Answer redirect_answer(std::string location) {
   return a;
 }
 
-Answer oauth_error_json(const protocol::OAuthError& error, bool basic_challenge) {
+Answer oauth_error_json(const protocol::OAuthError& error) {
   nlohmann::json body = {{"error", error.code}};
   if (!error.description.empty()) body["error_description"] = error.description;
   Answer a = json_answer(error.status, body);
   a.retry_after = error.retry_after;
-  if (error.status == 401 && basic_challenge) a.www_authenticate = "Basic realm=\"signet\"";
+  // RFC 6749 §5.2: a 401 names the scheme the server supports, whichever way the
+  // client tried (Basic, client_secret_post or none): one rule for /token,
+  // /revoke and /introspect.
+  if (error.code == "invalid_client") a.www_authenticate = "Basic realm=\"signet\"";
   if (!error.detail.empty() || error.status >= 500) log_error("json", error);
   return a;
 }

@@ -50,8 +50,9 @@ std::string form_action_source(const std::string& redirect_uri);
 Answer page_answer(int status, std::string html);
 Answer redirect_answer(std::string location);
 
-// RFC 6749 §5.2 JSON error; invalid_client via Basic gets a WWW-Authenticate challenge.
-Answer oauth_error_json(const protocol::OAuthError& error, bool basic_challenge = false);
+// RFC 6749 §5.2 JSON error; invalid_client (401) always carries a Basic
+// WWW-Authenticate challenge, whatever method the client tried.
+Answer oauth_error_json(const protocol::OAuthError& error);
 
 // An error page for the browser; never a redirect (used when the redirect URI
 // cannot be trusted, RFC 6749 §4.1.2.1).

@@ -123,6 +123,7 @@ struct Server::Impl {
 
   void routes() {
     Rest::Routes::Get(router, "/authorize", on_worker(handle_authorize, false));
+    Rest::Routes::Post(router, "/authorize", on_worker(handle_authorize_post, false));
     Rest::Routes::Post(router, "/login", on_pool(login_workers, handle_login, false));
     Rest::Routes::Post(router, "/consent", on_worker(handle_consent, false));
     Rest::Routes::Post(router, "/token",
@@ -210,7 +211,7 @@ struct Server::Impl {
          {"/login", "/consent", "/token", "/revoke", "/introspect", "/account/apps/revoke"}) {
       Rest::Routes::Get(router, path, not_allowed);
     }
-    for (const char* path : {"/authorize", "/jwks", "/account/apps"}) {
+    for (const char* path : {"/jwks", "/account/apps"}) {
       Rest::Routes::Post(router, path, not_allowed);
     }
   }

@@ -41,7 +41,7 @@ std::optional<Answer> answer_token(Services& s, const Incoming& in) {
   if (!result && result.error().is_would_block()) return std::nullopt;
   if (!result) {
     after_token_error(s, in, request, result.error());
-    return oauth_error_json(result.error(), in.authorization.has_value());
+    return oauth_error_json(result.error());
   }
   // Cheap on the I/O thread too: a log line and a short queue push.
   s.audit->record({"token.issued",

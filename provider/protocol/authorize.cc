@@ -76,6 +76,13 @@ Result<AuthorizeRequest, AuthorizeFailure> validate_authorize_request(
                              "request_uri parameter present", 400, true});
   }
 
+  // OAuth 2.0 Multiple Response Type Encoding Practices §2.1: only the query
+  // mode; another mode is refused, never answered silently in the query.
+  if (const std::string* mode = find_param(query, "response_mode"); mode && *mode != "query") {
+    return refuse(OAuthError::invalid_request("Only response_mode=query is supported.",
+                                              "response_mode " + *mode));
+  }
+
   // 3. Only the code flow (OAuth 2.1 drops implicit and hybrid responses).
   const std::string* response_type = find_param(query, "response_type");
   if (!response_type || response_type->empty()) {

@@ -37,7 +37,9 @@ struct AuthorizeFailure {
 };
 
 // Checks, in this order: client_id and redirect_uri first (exact match; never
-// redirect when either is wrong), then response_type=code, PKCE S256 with a
+// redirect when either is wrong; a registered loopback IP literal matches on
+// any port, RFC 8252 §7.3), then response_mode (query only), response_type=code,
+// PKCE S256 with a
 // well-formed challenge (plain refused), scope within the client's allowed set
 // (empty scope is invalid_scope), and a client allowed the authorization_code
 // grant. With a resource registry, a `resource` must be registered and own the

@@ -32,10 +32,9 @@ struct Client {
   bool allows_scope(std::string_view s) const {
     return std::find(scopes.begin(), scopes.end(), s) != scopes.end();
   }
-  bool has_redirect_uri(std::string_view uri) const {
-    // RFC 9700 §4.1.3: exact string comparison, no pattern or prefix.
-    return std::find(redirect_uris.begin(), redirect_uris.end(), uri) != redirect_uris.end();
-  }
+  // RFC 9700 §4.1.3: exact string comparison, no pattern or prefix; the one
+  // exception is the port of a registered loopback IP literal (model.cc).
+  bool has_redirect_uri(std::string_view uri) const;
 };
 
 struct User {

@@ -8,6 +8,7 @@
 #include "common/crypto.h"
 #include "common/log.h"
 #include "protocol/authorize.h"
+#include "protocol/id_token.h"
 #include "protocol/token_endpoint.h"
 
 namespace signet::protocol {
@@ -24,8 +25,12 @@ void log_security_event_to_stderr(const nlohmann::json& event) {
   log_json_line(std::move(line));
 }
 
-bool should_issue_refresh_token(const Client& client, const AuthorizationCode& /*code*/) {
-  return client.allows_grant("refresh_token");
+bool scopes_allow_refresh(const std::vector<std::string>& scopes) {
+  return !has_scope(scopes, kOpenIdScope) || has_scope(scopes, kOfflineAccessScope);
+}
+
+bool should_issue_refresh_token(const Client& client, const AuthorizationCode& code) {
+  return client.allows_grant("refresh_token") && scopes_allow_refresh(code.scopes);
 }
 
 void TokenEndpoint::enable_refresh_tokens(TokenLifecycleStore& store, RefreshSettings settings,
@@ -98,11 +103,23 @@ Result<TokenResponse, OAuthError> TokenEndpoint::refresh_token_grant(
         if (now >= r.expires_at || now >= r.family_expires_at) {
           return fail(OAuthError::invalid_grant(kBadRefresh, "refresh token expired"));
         }
-        // §6: narrower is fine; anything not originally granted is refused.
-        scopes = r.scopes;
+        // The grant as the client's registration allows it now (RFC 6819
+        // §5.2.3): a scope taken from the client (`signet client update
+        // --scope`) leaves the access token and the successor at once. When
+        // nothing is left, or a sign-in lost offline_access, the grant is over.
+        std::vector<std::string> granted;
+        for (const auto& s : r.scopes) {
+          if (client.allows_scope(s)) granted.push_back(s);
+        }
+        if (granted.empty() || !scopes_allow_refresh(granted)) {
+          return fail(OAuthError::invalid_grant(
+              kBadRefresh, "client " + client.client_id + " no longer allows the grant's scopes"));
+        }
+        // §6: narrower is fine; anything not granted (or no longer allowed) is refused.
+        scopes = granted;
         if (!requested.empty()) {
           for (const auto& s : requested) {
-            if (std::find(r.scopes.begin(), r.scopes.end(), s) == r.scopes.end()) {
+            if (std::find(granted.begin(), granted.end(), s) == granted.end()) {
               return fail(OAuthError::invalid_scope(
                   "The requested scope exceeds the scope originally granted.",
                   "refresh asked for " + s + " beyond the grant"));
@@ -125,8 +142,9 @@ Result<TokenResponse, OAuthError> TokenEndpoint::refresh_token_grant(
         issued = std::move(*token);
         new_token = random_token(32);
         RotationPlan plan;
-        // §6: the new refresh token keeps the scope of the one it replaces.
-        plan.successor = {sha256_b64url(new_token), r.family_id, r.scopes, now,
+        // §6: the new refresh token keeps the scope of the one it replaces,
+        // less what the client may no longer have.
+        plan.successor = {sha256_b64url(new_token), r.family_id, granted, now,
                           std::min(now + refresh_settings_.lifetime, r.family_expires_at)};
         plan.access_token = {issued->jti, r.subject, client.client_id, r.family_id,
                              issued->expires_at};

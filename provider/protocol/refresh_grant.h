@@ -5,6 +5,8 @@
 
 #include <cstdint>
 #include <functional>
+#include <string>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -23,9 +25,16 @@ using SecurityEventSink = std::function<void(const nlohmann::json&)>;
 // The default sink: one JSON line on stderr.
 void log_security_event_to_stderr(const nlohmann::json& event);
 
+inline constexpr const char* kOfflineAccessScope = "offline_access";
+
+// OpenID Connect Core §11: a grant with scope openid allows refresh tokens only
+// when offline_access was requested and granted too; a grant without openid
+// (plain OAuth) always does.
+bool scopes_allow_refresh(const std::vector<std::string>& scopes);
+
 // The one rule for whether the authorization_code grant also issues a refresh
-// token: the client must be allowed the refresh_token grant. (OpenID Connect
-// requests add their offline_access condition here.)
+// token: the client must be allowed the refresh_token grant, and the code's
+// scopes must allow it (scopes_allow_refresh).
 bool should_issue_refresh_token(const Client& client, const AuthorizationCode& code);
 
 }  // namespace signet::protocol

@@ -77,7 +77,15 @@ Result<TokenResponse, OAuthError> TokenEndpoint::authorization_code_grant(const 
   if (!found->has_value()) return fail(OAuthError::invalid_grant(kBadCode, "unknown code"));
   const AuthorizationCode& row = **found;
 
-  // RFC 6749 §4.1.2 / RFC 9700 §4.5.3: a second use revokes what the first issued.
+  // RFC 6749 §4.1.3: the code is bound to its client. Checked before the replay
+  // rule, so that another client presenting a used code (learned from a log or a
+  // referrer) cannot revoke the owner's tokens.
+  if (row.client_id != client.client_id) {
+    return fail(OAuthError::invalid_grant(
+        kBadCode, "code of client " + row.client_id + " presented by " + client.client_id));
+  }
+  // RFC 6749 §4.1.2 / RFC 9700 §4.5.3: a second use by its client revokes what
+  // the first issued.
   if (row.used_at) {
     auto revoked = codes_.revoke_code_tokens(digest, now);
     if (!revoked) return fail(std::move(revoked.error()));
@@ -88,10 +96,6 @@ Result<TokenResponse, OAuthError> TokenEndpoint::authorization_code_grant(const 
     return fail(OAuthError::invalid_grant(kBadCode, "code replayed; issued tokens revoked"));
   }
   if (now >= row.expires_at) return fail(OAuthError::invalid_grant(kBadCode, "code expired"));
-  if (row.client_id != client.client_id) {
-    return fail(OAuthError::invalid_grant(
-        kBadCode, "code of client " + row.client_id + " presented by " + client.client_id));
-  }
   // RFC 6749 §4.1.3: identical to the redirect_uri of the authorization request.
   if (row.redirect_uri != *redirect_uri) {
     return fail(OAuthError::invalid_grant(kBadCode, "redirect_uri differs from the request's"));

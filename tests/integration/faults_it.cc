@@ -27,7 +27,8 @@ using std::chrono::seconds;
 
 const std::string kRedirect = "https://finance.example.com/callback";
 const std::string kPassword = "correct horse battery staple";
-const std::string kScope = "openid read:accounts read:transactions";
+// offline_access: these sign-ins keep refresh tokens (OpenID Connect Core §11).
+const std::string kScope = "openid offline_access read:accounts read:transactions";
 
 // `url` with its scheme://host:port replaced by `base`: the next step of a flow
 // sent to another process (all of them share one issuer).

@@ -193,6 +193,72 @@ TEST_F(FlowAttacksTest, RedirectUriLookalikesGetAnErrorPageNeverARedirect) {
   }
 }
 
+// RFC 8252 §7.3: a native app's loopback redirect URI (an IP literal over http)
+// matches on any port, and on nothing else; "localhost" is compared exactly
+// (§8.3). The code is bound to the URI actually used.
+TEST_F(FlowAttacksTest, LoopbackRedirectUriTakesAnyPortAndNothingElse) {
+  const std::string v4 = "http://127.0.0.1:8080/cb";
+  const std::string v6 = "http://[::1]/cb";
+  const std::string named = "http://localhost:8080/cb";
+  User u = user();
+  Client c = app({v4, v6, named}, "read:accounts read:transactions", true);
+  HttpClient logged_in;
+  auto first = w().authorize(logged_in, request(c, v4), u);
+  ASSERT_FALSE(first.code().empty()) << first.last.body;
+  const std::string codes_before = codes_of(c);
+
+  const std::vector<std::string> lookalikes = {"http://127.0.0.1.evil.example:1234/cb",
+                                               "http://127.0.0.1:1234@evil.example/cb",
+                                               "http://127.0.0.1:1234.evil.example/cb",
+                                               "http://127.0.0.1:1234/cb/../evil",
+                                               "http://127.0.0.1:1234/cb/",
+                                               "http://127.0.0.1:1234/cbevil",
+                                               "http://127.0.0.1:1234/evil",
+                                               "http://127.0.0.1:1234/cb?evil=1",
+                                               "http://127.0.0.1:1234/cb#evil",
+                                               "https://127.0.0.1:1234/cb",
+                                               "HTTP://127.0.0.1:1234/cb",
+                                               "http://127.0.0.2:1234/cb",
+                                               "http://127.1:1234/cb",
+                                               "http://2130706433:1234/cb",
+                                               "http://127.0.0.1:/cb",
+                                               "http://127.0.0.1:0/cb",
+                                               "http://127.0.0.1:65536/cb",
+                                               "http://127.0.0.1:01234/cb",
+                                               "http://127.0.0.1:1234:80/cb",
+                                               "http://[::1]:1234/cb/evil",
+                                               "http://[::1].evil.example/cb",
+                                               "http://[0:0:0:0:0:0:0:1]:1234/cb",
+                                               "http://[::ffff:127.0.0.1]:1234/cb",
+                                               "http://localhost:1234/cb",
+                                               "http://localhost/cb",
+                                               "http://evil.example:8080/cb"};
+  HttpClient fresh;
+  for (HttpClient* b : {&fresh, &logged_in}) {
+    for (const auto& uri : lookalikes) {
+      expect_error_page(b->get(w().authorize_url(request(c, uri))), "redirect_uri [" + uri + "]");
+    }
+  }
+  EXPECT_EQ(codes_of(c), codes_before) << "a code was issued for a look-alike redirect URI";
+
+  // Another port of each loopback literal is answered at that very URI.
+  const int port = w().signet.port == 51234 ? 51235 : 51234;
+  for (const std::string& uri : {"http://127.0.0.1:" + std::to_string(port) + "/cb",
+                                 "http://[::1]:" + std::to_string(port) + "/cb"}) {
+    AuthorizeRequest req = request(c, uri);
+    auto a = w().authorize(logged_in, req, u);
+    ASSERT_FALSE(a.code().empty()) << uri << ": " << a.last.status << " " << a.last.body;
+    EXPECT_EQ(a.redirect.rfind(uri + "?", 0), 0u) << a.redirect;
+    // RFC 6749 §4.1.3: /token wants the URI of the request, not the registered one.
+    const std::string registered = uri.find('[') == std::string::npos ? v4 : v6;
+    auto wrong = w().exchange_code(c, a.code(), registered, req.code_verifier);
+    EXPECT_EQ(wrong.status, 400) << wrong.body;
+    EXPECT_EQ(wrong.json().value("error", ""), "invalid_grant");
+    auto right = w().exchange_code(c, a.code(), uri, req.code_verifier);
+    EXPECT_EQ(right.status, 200) << right.body;
+  }
+}
+
 TEST_F(FlowAttacksTest, RepeatedRedirectUriParameterNeverReachesTheSecondUri) {
   User u = user();
   Client c = app();

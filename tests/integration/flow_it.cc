@@ -369,6 +369,40 @@ TEST_F(FlowTest, WrongClientSecretIsInvalidClient) {
   EXPECT_EQ(n.json().value("error", ""), "invalid_client") << n.body;
 }
 
+// RFC 6749 §5.2: one rule at every endpoint that authenticates clients: an
+// invalid_client is a 401 with a Basic challenge, whichever method was tried
+// (client_secret_basic, client_secret_post, none, nothing at all).
+TEST_F(FlowTest, EveryInvalidClientAnswerCarriesABasicChallenge) {
+  Client client = finance();
+  using Fields = std::vector<std::pair<std::string, std::string>>;
+  struct Attempt {
+    std::string what;
+    Fields fields;
+    Headers headers;
+  };
+  const std::vector<Attempt> attempts = {
+      {"client_secret_basic", {}, {{"Authorization", basic_auth(client.client_id, "wrong")}}},
+      {"client_secret_post", {{"client_id", client.client_id}, {"client_secret", "wrong"}}, {}},
+      {"none for a confidential client", {{"client_id", client.client_id}}, {}},
+      {"none for an unknown client", {{"client_id", "no-such-client"}}, {}},
+      {"no authentication", {}, {}}};
+  for (const std::string path : {"/token", "/revoke", "/introspect"}) {
+    for (const auto& a : attempts) {
+      Fields f = a.fields;
+      if (path == "/token") {
+        f.emplace_back("grant_type", "client_credentials");
+      } else {
+        f.emplace_back("token", "some-token");
+      }
+      HttpClient http;
+      HttpResponse r = http.post_form(w().signet.base_url + path, f, a.headers);
+      EXPECT_EQ(r.status, 401) << path << " " << a.what << ": " << r.body;
+      EXPECT_EQ(r.json().value("error", ""), "invalid_client") << path << " " << a.what;
+      EXPECT_EQ(r.header("www-authenticate"), "Basic realm=\"signet\"") << path << " " << a.what;
+    }
+  }
+}
+
 TEST_F(FlowTest, PublicClientWithoutPkceRefused) {
   User user = alice();
   Client app = w().add_client(w().unique("MobileApp"), {kRedirect}, "read:transactions", true);

@@ -129,6 +129,49 @@ TEST_F(LifecycleTest, RefreshNarrowsButNeverWidensScope) {
   EXPECT_EQ(jwt_claims(same.json()["access_token"].get<std::string>())["scope"], "read:accounts");
 }
 
+// A scope taken away with `signet client update --scope` is gone at the next
+// refresh of every grant the client holds, not at the family's end (90 days).
+TEST_F(LifecycleTest, ScopeRemovedByClientUpdateLeavesTheNextRefresh) {
+  User u = alice();
+  Client c = finance();
+  HttpClient browser;
+  const std::string rt = tokens(browser, c, u)["refresh_token"];
+
+  auto updated = w().cli({"client", "update", c.client_id, "--scope", "read:accounts"});
+  ASSERT_EQ(updated.exit_code, 0) << updated.err;
+  // The running server learns of the change through its client cache; asking
+  // /authorize for the removed scope shows when it has (and spends nothing).
+  HttpResponse probe;
+  for (int i = 0; i < 50; ++i) {
+    HttpClient anonymous;
+    probe = anonymous.get(w().authorize_url(request(c, "read:transactions")));
+    if (probe.location().find("error=invalid_scope") != std::string::npos) break;
+    usleep(100000);
+  }
+  ASSERT_NE(probe.location().find("error=invalid_scope"), std::string::npos) << probe.status;
+
+  HttpResponse r = refresh(c, rt);
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(r.json()["scope"], "read:accounts");
+  EXPECT_EQ(jwt_claims(r.json()["access_token"].get<std::string>())["scope"], "read:accounts");
+  EXPECT_EQ(w().bank_get("/accounts", r.json()["access_token"].get<std::string>()).status, 200);
+  std::string next = r.json()["refresh_token"];
+  EXPECT_EQ(refresh(c, next, "read:transactions").json()["error"], "invalid_scope");
+
+  // Nothing of the grant left: the refresh token is refused.
+  updated = w().cli({"client", "update", c.client_id, "--scope", "write:payments"});
+  ASSERT_EQ(updated.exit_code, 0) << updated.err;
+  HttpResponse last;
+  for (int i = 0; i < 50; ++i) {
+    last = refresh(c, next);
+    if (last.status != 200) break;
+    next = last.json()["refresh_token"];  // the cache had not heard yet: rotated
+    usleep(100000);
+  }
+  EXPECT_EQ(last.status, 400) << last.body;
+  EXPECT_EQ(last.json().value("error", ""), "invalid_grant");
+}
+
 TEST_F(LifecycleTest, RefreshTokenIsBoundToItsClient) {
   User u = alice();
   Client c = finance();

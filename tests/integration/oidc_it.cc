@@ -241,6 +241,87 @@ TEST_F(OidcTest, UserinfoRefusesARevokedAccessToken) {
   EXPECT_NE(r.header("www-authenticate").find("invalid_token"), std::string::npos);
 }
 
+// OpenID Connect Core §11: a sign-in gets a refresh token only when
+// offline_access was requested and granted; the consent page names it.
+// Plain OAuth (no openid) keeps the client's refresh_token grant as the rule.
+TEST_F(OidcTest, RefreshTokenOnlyWithOfflineAccess) {
+  User u = alice();
+  Client c =
+      w().add_client(w().unique("OfflineRp"), {kRedirect}, "openid offline_access read:accounts",
+                     false, {"authorization_code", "refresh_token"});
+  HttpClient browser;
+  auto online = tokens(browser, c, u, request(c, "openid read:accounts"));
+  EXPECT_TRUE(online.contains("id_token")) << online.dump();
+  EXPECT_FALSE(online.contains("refresh_token")) << online.dump();
+
+  AuthorizeRequest req = request(c, "openid offline_access read:accounts");
+  auto consent = browser.get(w().authorize_url(req));
+  EXPECT_NE(consent.body.find("action=\"/consent\""), std::string::npos) << consent.body;
+  EXPECT_NE(consent.body.find("Keep access while you are not using the app"), std::string::npos)
+      << consent.body;
+  auto offline = tokens(browser, c, u, req);
+  ASSERT_TRUE(offline.contains("refresh_token")) << offline.dump();
+  auto refreshed =
+      w().token_request({{"grant_type", "refresh_token"},
+                         {"refresh_token", offline["refresh_token"].get<std::string>()}},
+                        &c);
+  EXPECT_EQ(refreshed.status, 200) << refreshed.body;
+
+  auto plain = tokens(browser, c, u, request(c, "read:accounts"));
+  EXPECT_TRUE(plain.contains("refresh_token")) << plain.dump();
+}
+
+// OpenID Connect Core §3.1.2.1: POST /authorize with the parameters as a form
+// body is the same request as GET; a repeated parameter is refused.
+TEST_F(OidcTest, AuthorizeAcceptsTheSameRequestAsAFormPost) {
+  User u = alice();
+  Client c = rp();
+  HttpClient browser;
+  tokens(browser, c, u, request(c, "openid profile"));  // session and consent
+
+  AuthorizeRequest req = request(c, "openid profile", {{"nonce", "post-nonce"}});
+  const std::string url = w().authorize_url(req);
+  std::vector<std::pair<std::string, std::string>> fields;
+  for (const auto& [k, v] : query_params(url)) fields.emplace_back(k, v);
+  HttpResponse posted = browser.post_form(w().signet.base_url + "/authorize", fields);
+  ASSERT_EQ(posted.status, 303) << posted.body;
+  EXPECT_EQ(query_params(posted.location()), query_params(url)) << posted.location();
+  HttpResponse back = browser.get(posted.location());
+  ASSERT_EQ(back.status, 303) << back.body;
+  const auto params = query_params(back.location());
+  ASSERT_EQ(back.location().rfind(kRedirect + "?", 0), 0u) << back.location();
+  ASSERT_TRUE(params.count("code")) << back.location();
+  auto t = w().exchange_code(c, params.at("code"), kRedirect, req.code_verifier);
+  ASSERT_EQ(t.status, 200) << t.body;
+  EXPECT_EQ(jwt_claims(t.json()["id_token"].get<std::string>())["nonce"], "post-nonce");
+
+  auto repeated = fields;
+  repeated.emplace_back("redirect_uri", "https://evil.example/cb");
+  HttpResponse dup = browser.post_form(w().signet.base_url + "/authorize", repeated);
+  EXPECT_EQ(dup.status, 400) << dup.body;
+  EXPECT_FALSE(dup.has_header("location")) << dup.location();
+  HttpResponse json =
+      browser.request("POST", w().signet.base_url + "/authorize", "{}", {}, "application/json");
+  EXPECT_EQ(json.status, 415) << json.body;
+}
+
+// A response_mode other than query is an error at the (proven) redirect URI,
+// in the query, never a silent fallback.
+TEST_F(OidcTest, UnsupportedResponseModeIsAnError) {
+  Client c = rp();
+  HttpClient http;
+  for (const char* mode : {"fragment", "form_post", "query.jwt"}) {
+    auto r = http.get(w().authorize_url(request(c, "openid", {{"response_mode", mode}})));
+    ASSERT_EQ(r.status, 303) << mode << ": " << r.body;
+    EXPECT_EQ(r.location().rfind(kRedirect + "?", 0), 0u) << r.location();
+    EXPECT_EQ(query_params(r.location())["error"], "invalid_request") << mode;
+    EXPECT_EQ(r.location().find('#'), std::string::npos) << r.location();
+  }
+  auto query = http.get(w().authorize_url(request(c, "openid", {{"response_mode", "query"}})));
+  EXPECT_EQ(query.status, 200) << "the query mode is the login page as usual";
+  EXPECT_NE(query.body.find("action=\"/login\""), std::string::npos);
+}
+
 TEST_F(OidcTest, DiscoveryDocumentIsTruthful) {
   HttpClient http;
   auto r = http.get(w().signet.base_url + "/.well-known/openid-configuration");

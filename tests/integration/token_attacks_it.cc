@@ -23,7 +23,8 @@ namespace {
 const std::string kRedirect = "https://finance.example.com/callback";
 const std::string kLoggedOut = "https://finance.example.com/bye";
 const std::string kPassword = "correct horse battery staple";
-const std::string kScope = "openid read:accounts read:transactions";
+// offline_access: the sign-in keeps a refresh token (OpenID Connect Core §11).
+const std::string kScope = "openid offline_access read:accounts read:transactions";
 using Fields = std::vector<std::pair<std::string, std::string>>;
 
 // A loopback HTTP server that serves the attacker's key set and counts every

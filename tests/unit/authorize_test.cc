@@ -132,6 +132,63 @@ TEST_F(AuthorizeTest, SecondRegisteredRedirectUriIsAccepted) {
   EXPECT_EQ(r->redirect_uri, "https://finance.example/other");
 }
 
+// RFC 8252 §7.3: a registered loopback IP literal matches on any port; nothing
+// else about the URI may differ, and "localhost" gets no such leniency (§8.3).
+TEST_F(AuthorizeTest, LoopbackRedirectUriMatchesOnAnyPortOnly) {
+  Client native = mobile_app();
+  native.client_id = "native-app";
+  native.redirect_uris = {"http://127.0.0.1:8080/cb", "http://[::1]/cb?app=1",
+                          "http://localhost:8080/cb"};
+  clients_.add(native);
+  Params q = authorize_query();
+  q["client_id"] = "native-app";
+  q["scope"] = "read:accounts";
+  for (const char* uri :
+       {"http://127.0.0.1:51004/cb", "http://127.0.0.1/cb", "http://127.0.0.1:65535/cb",
+        "http://[::1]:1234/cb?app=1", "http://[::1]/cb?app=1"}) {
+    auto r = validate(with(q, "redirect_uri", uri));
+    ASSERT_TRUE(r.ok()) << uri << ": " << r.error().error.detail;
+    EXPECT_EQ(r->redirect_uri, uri) << "the code is bound to the URI actually used";
+  }
+  for (const char* uri : {"http://127.0.0.1.evil.example:1234/cb",
+                          "http://127.0.0.1:1234@evil.example/cb",
+                          "http://127.0.0.1:1234/cb/",
+                          "http://127.0.0.1:1234/CB",
+                          "http://127.0.0.1:1234/cb?x=1",
+                          "http://127.0.0.1:1234/cb#x",
+                          "http://127.0.0.1:1234/other",
+                          "https://127.0.0.1:1234/cb",
+                          "HTTP://127.0.0.1:1234/cb",
+                          "http://127.0.0.2:1234/cb",
+                          "http://127.1:1234/cb",
+                          "http://[::1]:1234/cb",
+                          "http://[0:0:0:0:0:0:0:1]:1234/cb?app=1",
+                          "http://127.0.0.1:/cb",
+                          "http://127.0.0.1:0/cb",
+                          "http://127.0.0.1:01234/cb",
+                          "http://127.0.0.1:65536/cb",
+                          "http://127.0.0.1:123456/cb",
+                          "http://127.0.0.1:+80/cb",
+                          "http://127.0.0.1:80:81/cb",
+                          "http://localhost:1234/cb",
+                          "http://localhost/cb"}) {
+    expect_not_redirected(with(q, "redirect_uri", uri), "invalid_request");
+  }
+}
+
+// A port is no wildcard for URIs that are not loopback IP literals.
+TEST_F(AuthorizeTest, PortOfANonLoopbackRedirectUriMustMatch) {
+  Client web = finance_app();
+  web.client_id = "web-app";
+  web.redirect_uris = {"https://finance.example:8443/callback"};
+  clients_.add(web);
+  Params q = with(authorize_query(), "client_id", "web-app");
+  for (const char* uri :
+       {"https://finance.example:9443/callback", "https://finance.example/callback"}) {
+    expect_not_redirected(with(q, "redirect_uri", uri), "invalid_request");
+  }
+}
+
 TEST_F(AuthorizeTest, ClientStoreOutageIsNotRedirected) {
   clients_.unavailable = true;
   expect_not_redirected(authorize_query(), "temporarily_unavailable");
@@ -228,6 +285,15 @@ TEST_F(AuthorizeTest, RequestObjectIsNotSupported) {
 TEST_F(AuthorizeTest, RequestUriIsNotSupported) {
   expect_redirected(with(authorize_query(), "request_uri", "https://evil.example/req"),
                     "request_uri_not_supported");
+}
+
+// An unsupported response_mode is an error sent in the query, never a silent
+// fallback (OAuth 2.0 Multiple Response Type Encoding Practices §2.1).
+TEST_F(AuthorizeTest, OnlyTheQueryResponseModeIsAccepted) {
+  EXPECT_TRUE(validate(with(authorize_query(), "response_mode", "query")).ok());
+  for (const char* mode : {"fragment", "form_post", "query.jwt", "jwt", "Query", ""}) {
+    expect_redirected(with(authorize_query(), "response_mode", mode), "invalid_request");
+  }
 }
 
 TEST_F(AuthorizeTest, ErrorWithoutStateHasEmptyState) {

@@ -7,6 +7,7 @@
 #include "common/clock.h"
 #include "common/crypto.h"
 #include "common/form.h"
+#include "jose/jws.h"
 #include "jose/key_ring.h"
 #include "memory_lifecycle_store.h"
 #include "memory_stores.h"
@@ -52,6 +53,10 @@ class LifecycleTest : public ::testing::Test {
     Client other = refreshing(finance_app("other-secret"));
     other.client_id = "other-app";
     clients_.add(other);
+    Client rp = refreshing(finance_app("rp-secret"));
+    rp.client_id = "rp-app";
+    rp.scopes.insert(rp.scopes.end(), {"openid", "offline_access"});
+    clients_.add(rp);
     Client plain = finance_app("plain-secret");
     plain.client_id = "plain-app";
     clients_.add(plain);
@@ -59,9 +64,11 @@ class LifecycleTest : public ::testing::Test {
                                     [this](const nlohmann::json& e) { events_.push_back(e); });
   }
 
-  std::string mint_code(const std::string& client_id = "finance-app") {
+  std::string mint_code(const std::string& client_id = "finance-app",
+                        const std::string& scope = "read:accounts read:transactions") {
     Params q = authorize_query();
     q["client_id"] = client_id;
+    q["scope"] = scope;
     auto req = validate_authorize_request(q, clients_);
     EXPECT_TRUE(req.ok());
     if (!req) return {};
@@ -238,6 +245,79 @@ TEST_F(LifecycleTest, RefreshCannotWidenScope) {
   EXPECT_TRUE(events_.empty());
 }
 
+// A scope taken from the client (`signet client update --scope`) leaves the
+// grant at the next refresh: the access token carries the intersection, and
+// the successor refresh token too, so restoring the scope does not bring it back.
+TEST_F(LifecycleTest, ScopeRemovedFromTheClientLeavesTheNextRefresh) {
+  TokenResponse t = first_tokens();
+  Client narrowed = refreshing(finance_app());
+  narrowed.scopes = {"read:accounts", "write:payments"};
+  clients_.add(narrowed);
+
+  auto asked = refresh(t.refresh_token, "read:transactions");
+  ASSERT_FALSE(asked.ok());
+  EXPECT_EQ(asked.error().code, "invalid_scope");
+
+  auto r = refresh(t.refresh_token);
+  ASSERT_TRUE(r.ok()) << r.error().detail;
+  EXPECT_EQ(r->scope, "read:accounts");
+  auto v = jose::verify_compact(r->access_token,
+                                [this](std::string_view kid) { return keys_.find_public(kid); });
+  ASSERT_TRUE(v.ok());
+  EXPECT_EQ(v->payload["scope"], "read:accounts");
+
+  clients_.add(refreshing(finance_app()));  // the scope comes back to the client
+  auto later = refresh(r->refresh_token);
+  ASSERT_TRUE(later.ok()) << later.error().detail;
+  EXPECT_EQ(later->scope, "read:accounts") << "the successor kept the removed scope";
+  EXPECT_EQ(introspect(later->refresh_token)["scope"], "read:accounts");
+}
+
+TEST_F(LifecycleTest, ClientLeftWithNoScopeOfTheGrantCannotRefresh) {
+  TokenResponse t = first_tokens();
+  Client emptied = refreshing(finance_app());
+  emptied.scopes = {"write:payments"};
+  clients_.add(emptied);
+  auto r = refresh(t.refresh_token);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().code, "invalid_grant");
+  EXPECT_TRUE(events_.empty()) << "no reuse alarm: the token was not consumed";
+}
+
+TEST_F(LifecycleTest, ClientWhoseRefreshGrantWasRemovedCannotRefresh) {
+  TokenResponse t = first_tokens();
+  clients_.add(finance_app());  // grant_types back to authorization_code only
+  auto r = refresh(t.refresh_token);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().code, "unauthorized_client");
+}
+
+// OpenID Connect Core §11: a sign-in yields a refresh token only with
+// offline_access requested and granted; plain OAuth keeps the client's grant.
+TEST_F(LifecycleTest, SignInGetsARefreshTokenOnlyWithOfflineAccess) {
+  auto online = redeem(mint_code("rp-app", "openid read:accounts"), "rp-app", "rp-secret");
+  ASSERT_TRUE(online.ok()) << online.error().detail;
+  EXPECT_TRUE(online->refresh_token.empty());
+
+  auto offline =
+      redeem(mint_code("rp-app", "openid offline_access read:accounts"), "rp-app", "rp-secret");
+  ASSERT_TRUE(offline.ok()) << offline.error().detail;
+  EXPECT_FALSE(offline->refresh_token.empty());
+
+  auto plain = redeem(mint_code("rp-app", "read:accounts"), "rp-app", "rp-secret");
+  ASSERT_TRUE(plain.ok()) << plain.error().detail;
+  EXPECT_FALSE(plain->refresh_token.empty());
+
+  // offline_access taken from the client ends the sign-in's refreshes.
+  Client rp = refreshing(finance_app("rp-secret"));
+  rp.client_id = "rp-app";
+  rp.scopes.push_back("openid");
+  clients_.add(rp);
+  auto r = refresh(offline->refresh_token, "", "rp-app", "rp-secret");
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().code, "invalid_grant");
+}
+
 TEST_F(LifecycleTest, RefreshTokenIsBoundToItsClient) {
   TokenResponse t = first_tokens();
   auto stolen = refresh(t.refresh_token, "", "other-app", "other-secret");
@@ -286,6 +366,17 @@ TEST_F(LifecycleTest, ReplayedCodeRevokesTheRefreshFamily) {
   auto r = refresh(first->refresh_token);
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.error().code, "invalid_grant");
+}
+
+TEST_F(LifecycleTest, UsedCodePresentedByAnotherClientKeepsTheOwnersFamily) {
+  std::string code = mint_code();
+  auto first = redeem(code);
+  ASSERT_TRUE(first.ok());
+  auto stranger = redeem(code, "other-app", "other-secret");
+  ASSERT_FALSE(stranger.ok());
+  EXPECT_EQ(stranger.error().code, "invalid_grant");
+  auto r = refresh(first->refresh_token);
+  EXPECT_TRUE(r.ok()) << "a stranger's replay ended the owner's grant";
 }
 
 TEST_F(LifecycleTest, IntrospectionDescribesActiveTokens) {

@@ -247,6 +247,26 @@ TEST_F(TokenEndpointTest, CodeBoundToItsClient) {
   expect_error(post(r), "invalid_grant");
 }
 
+// A used code that reaches another client (a log, a referrer) is refused without
+// revoking anything: only the owner's own replay revokes (RFC 6749 §4.1.3 first).
+TEST_F(TokenEndpointTest, UsedCodeOfAnotherClientRevokesNothing) {
+  Client stranger = finance_app("stranger-secret");
+  stranger.client_id = "stranger";
+  clients_.add(stranger);
+  std::string code = mint_code();
+  auto first = post(code_request(code));
+  ASSERT_TRUE(first.ok());
+  auto jti = verify(first->access_token).payload["jti"].get<std::string>();
+
+  auto r = code_request(code);
+  r.authorization = basic("stranger", "stranger-secret");
+  expect_error(post(r), "invalid_grant");
+  EXPECT_FALSE(codes_.is_revoked(jti)) << "a stranger revoked the owner's token";
+
+  expect_error(post(code_request(code)), "invalid_grant");
+  EXPECT_TRUE(codes_.is_revoked(jti)) << "the owner's own replay still revokes";
+}
+
 TEST_F(TokenEndpointTest, RedirectUriMustMatchTheAuthorizationRequest) {
   std::string code = mint_code();
   for (std::string other : {"https://finance.example/other", "https://finance.example/callback/",
