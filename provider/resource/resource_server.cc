@@ -133,19 +133,25 @@ static const char* error_code(AuthErrorKind kind) {
 }
 
 std::string AuthError::www_authenticate() const {
+  std::string v = "Bearer";
+  auto param = [&v](const char* name, std::string_view value) {
+    v += v.size() == 6 ? " " : ", ";
+    v += name;
+    v += "=\"" + header_safe(value) + '"';
+  };
+  if (!realm.empty()) param("realm", realm);
   // RFC 6750 §3.1: a request without credentials gets a bare challenge.
-  if (credentials_missing) return "Bearer";
-  std::string v = "Bearer error=\"";
-  v += error_code(kind);
-  v += '"';
-  if (!description.empty()) v += ", error_description=\"" + header_safe(description) + '"';
+  if (credentials_missing) return v;
+  param("error", error_code(kind));
+  if (!description.empty()) param("error_description", description);
   if (kind == AuthErrorKind::kInsufficientScope && !required_scope.empty()) {
-    v += ", scope=\"" + header_safe(required_scope) + '"';
+    param("scope", required_scope);
   }
   return v;
 }
 
 json AuthError::body() const {
+  if (credentials_missing) return json::object();  // no error information (RFC 6750 §3.1)
   json b = {{"error", error_code(kind)}, {"error_description", description}};
   if (kind == AuthErrorKind::kInsufficientScope && !required_scope.empty()) {
     b["scope"] = required_scope;
@@ -165,7 +171,9 @@ struct TokenVerifier::Impl {
       : options(std::move(o)),
         clock(c ? std::move(c) : std::make_shared<SystemClock>()),
         keys(options.issuer, options.jwks_uri, options.min_refetch_interval_seconds,
-             get ? std::move(get) : default_http_get(), clock) {}
+             get ? std::move(get) : default_http_get(), clock) {
+    if (options.realm.empty()) options.realm = options.audience;
+  }
 
   Result<jose::VerifiedJws> verify_signature(std::string_view token) {
     // Holds the key alive for the duration of one verification.
@@ -258,6 +266,12 @@ struct TokenVerifier::Impl {
   }
 
   Result<AccessToken, AuthError> verify(std::string_view token) {
+    auto at = verify_token(token);
+    if (!at.ok()) at.error().realm = options.realm;
+    return at;
+  }
+
+  Result<AccessToken, AuthError> verify_token(std::string_view token) {
     if (token.empty() || token.size() > static_cast<size_t>(options.max_token_bytes)) {
       return fail(invalid_token("malformed token"));
     }
@@ -291,7 +305,11 @@ Result<AccessToken, AuthError> TokenVerifier::verify(std::string_view token) {
 Result<AccessToken, AuthError> TokenVerifier::authorize(
     std::optional<std::string_view> authorization_header, std::string_view required_scope) {
   auto token = parse_bearer(authorization_header);
-  if (!token.ok()) return fail(token.error());
+  if (!token.ok()) {
+    AuthError e = token.error();
+    e.realm = impl_->options.realm;
+    return fail(std::move(e));
+  }
   auto at = impl_->verify(*token);
   if (!at.ok()) return at;
   if (!required_scope.empty() && !at->has_scope(required_scope)) {
@@ -299,6 +317,7 @@ Result<AccessToken, AuthError> TokenVerifier::authorize(
     e.kind = AuthErrorKind::kInsufficientScope;
     e.description = "the token lacks the required scope";
     e.required_scope = std::string(required_scope);
+    e.realm = impl_->options.realm;
     return fail(std::move(e));
   }
   return at;
