@@ -164,14 +164,21 @@ struct TokenVerifier::Impl {
   std::shared_ptr<const Clock> clock;
   JwksCache keys;
 
+  // A verified token and the kid of the key that signed it: the entry lives only
+  // while that key is in the JWKS.
+  struct Verified {
+    AccessToken token;
+    std::string kid;
+  };
   std::mutex cache_mu;
-  std::unordered_map<std::string, AccessToken> cache;  // sha256(token) -> verified claims
+  std::unordered_map<std::string, Verified> cache;  // sha256(token) -> verified claims
 
   Impl(VerifierOptions o, HttpGet get, std::shared_ptr<const Clock> c)
       : options(std::move(o)),
         clock(c ? std::move(c) : std::make_shared<SystemClock>()),
         keys(options.issuer, options.jwks_uri, options.min_refetch_interval_seconds,
-             get ? std::move(get) : default_http_get(), clock) {
+             options.jwks_refresh_interval_seconds, get ? std::move(get) : default_http_get(),
+             clock) {
     if (options.realm.empty()) options.realm = options.audience;
   }
 
@@ -246,23 +253,26 @@ struct TokenVerifier::Impl {
     std::lock_guard lock(cache_mu);
     auto it = cache.find(digest);
     if (it == cache.end()) return std::nullopt;
-    if (clock->now() >= it->second.expires_at + options.leeway_seconds) {
+    // Expired, or its key left the JWKS (withdrawn by the issuer): forgotten, and
+    // verified again (and refused) like a token never seen.
+    if (clock->now() >= it->second.token.expires_at + options.leeway_seconds ||
+        !keys.find(it->second.kid)) {
       cache.erase(it);
       return std::nullopt;
     }
-    return it->second;
+    return it->second.token;
   }
 
-  void remember(const std::string& digest, const AccessToken& at) {
+  void remember(const std::string& digest, const AccessToken& at, std::string kid) {
     std::lock_guard lock(cache_mu);
     if (cache.size() >= kTokenCacheMax) {
       int64_t now = clock->now();
       std::erase_if(cache, [&](const auto& kv) {
-        return now >= kv.second.expires_at + options.leeway_seconds;
+        return now >= kv.second.token.expires_at + options.leeway_seconds;
       });
       if (cache.size() >= kTokenCacheMax) cache.clear();  // simple and bounded
     }
-    cache.emplace(digest, at);
+    cache.emplace(digest, Verified{at, std::move(kid)});
   }
 
   Result<AccessToken, AuthError> verify(std::string_view token) {
@@ -275,6 +285,7 @@ struct TokenVerifier::Impl {
     if (token.empty() || token.size() > static_cast<size_t>(options.max_token_bytes)) {
       return fail(invalid_token("malformed token"));
     }
+    keys.refresh_if_stale();
     std::string digest = token_digest(token);
     if (auto hit = cached(digest)) return std::move(*hit);
 
@@ -287,7 +298,7 @@ struct TokenVerifier::Impl {
       return fail(invalid_token("invalid signature or algorithm"));
     }
     auto at = check_claims(*jws);
-    if (at.ok()) remember(digest, *at);
+    if (at.ok()) remember(digest, *at, jws->header.value("kid", ""));
     return at;
   }
 };

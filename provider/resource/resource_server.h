@@ -27,6 +27,10 @@ struct VerifierOptions {
   int64_t leeway_seconds = 30;                // for exp / nbf / iat
   int64_t min_refetch_interval_seconds = 30;  // unknown kid: refetch at most this often
   int64_t max_token_bytes = 8192;
+  // The JWKS is refetched at least this often (by the first request after the
+  // interval): a key the issuer withdrew (`signet keys revoke`) is forgotten, and
+  // with it every token verified with it. A failed fetch keeps the keys it has.
+  int64_t jwks_refresh_interval_seconds = 60;
   // The realm of WWW-Authenticate challenges (RFC 6750 §3); empty: the audience.
   std::string realm;
 };

@@ -295,6 +295,54 @@ TEST_F(ResourceTest, UnknownKidRefetchesOnceThenRateLimits) {
   EXPECT_TRUE(v->verify(token()).ok());  // the old key is still published
 }
 
+// A key the issuer withdraws (signet keys revoke) leaves its JWKS: the periodic
+// refetch forgets it, and with it the tokens already verified with it.
+TEST_F(ResourceTest, WithdrawnKeyIsForgottenAtThePeriodicRefetch) {
+  options_.jwks_refresh_interval_seconds = 60;
+  auto v = verifier();
+  PrivateKey other = PrivateKey::generate(Alg::ES256).value();
+  issuer_.publish(other);
+  const std::string t = token();
+  ASSERT_TRUE(v->verify(t).ok());
+  ASSERT_TRUE(v->verify(t).ok());  // now from the verified-token cache
+  ASSERT_EQ(issuer_.count(kJwksUrl), 1);
+  {
+    std::lock_guard lock(issuer_.mu);
+    issuer_.jwks["keys"] = json::array({other.public_jwk()});
+  }
+  clock_->advance(59);
+  EXPECT_TRUE(v->verify(t).ok()) << "within the interval the cached keys are used";
+  EXPECT_EQ(issuer_.count(kJwksUrl), 1);
+  clock_->advance(1);
+  auto r = v->verify(t);
+  ASSERT_FALSE(r.ok()) << "a cached token of a withdrawn key must be refused";
+  EXPECT_EQ(r.error().status(), 401);
+  EXPECT_EQ(r.error().description, "unknown signing key");
+  EXPECT_EQ(issuer_.count(kJwksUrl), 2);
+  EXPECT_FALSE(v->verify(token_with([](json& c) { c["jti"] = "fresh"; })).ok());
+  EXPECT_TRUE(v->verify(jose::sign_compact(other, {{"typ", "at+jwt"}}, claims())).ok());
+  EXPECT_EQ(issuer_.count(kJwksUrl), 2);  // no more fetches until the next interval
+}
+
+// A JWKS outage must not lock everyone out: a failed refetch keeps the keys.
+TEST_F(ResourceTest, FailedPeriodicRefetchKeepsTheKeys) {
+  options_.jwks_refresh_interval_seconds = 5;
+  auto v = verifier();
+  const std::string t = token();
+  ASSERT_TRUE(v->verify(t).ok());
+  issuer_.down = true;
+  clock_->advance(5);
+  EXPECT_TRUE(v->verify(t).ok());
+  EXPECT_TRUE(v->verify(token_with([](json& c) { c["jti"] = "fresh"; })).ok());
+  EXPECT_EQ(issuer_.count(kJwksUrl), 2);  // one attempt, failed
+  clock_->advance(4);
+  EXPECT_TRUE(v->verify(t).ok());
+  EXPECT_EQ(issuer_.count(kJwksUrl), 2);  // retried only after the interval
+  clock_->advance(1);
+  EXPECT_TRUE(v->verify(t).ok());
+  EXPECT_EQ(issuer_.count(kJwksUrl), 3);
+}
+
 TEST_F(ResourceTest, IssuerDownFailsClosed) {
   issuer_.down = true;
   auto v = verifier();
