@@ -28,6 +28,7 @@ const char* const kUsage =
     "  keys list                             signing keys (kid, alg, state, times)\n"
     "  keys rotate [--alg ES256|RS256] [--now]  new key: next, active after "
     "SIGNET_KEY_PUBLISH_DELAY\n"
+    "  keys revoke KID                       withdraw a key at once (a leaked key)\n"
     "  resource add --audience AUD --name NAME --scope \"a b\"\n"
     "  resource list\n"
     "Settings come from SIGNET_* environment variables (see README).\n";

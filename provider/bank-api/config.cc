@@ -169,6 +169,11 @@ Result<Config> load_config(const EnvLookup& lookup) {
     c.jwks_uri = *jwks;
   }
 
+  if (auto r = get("BANK_API_JWKS_REFRESH_SECONDS"); r && !r->empty()) {
+    if (!parse_int(*r, 1, 3600, &c.jwks_refresh_seconds)) {
+      return fail("BANK_API_JWKS_REFRESH_SECONDS", "must be an integer from 1 to 3600 (seconds)");
+    }
+  }
   if (auto t = get("BANK_API_THREADS"); t && !t->empty()) {
     if (!parse_int(*t, 0, 64, &c.threads)) {
       return fail("BANK_API_THREADS", "must be an integer from 0 (one per CPU) to 64");

@@ -18,6 +18,9 @@ struct Config {
   uint16_t listen_port = 8081;            // BANK_API_LISTEN port part
   std::string audience = "bank-api";      // BANK_API_AUDIENCE
   std::string jwks_uri;                   // BANK_API_JWKS_URI (optional)
+  // BANK_API_JWKS_REFRESH_SECONDS: the JWKS is refetched at least this often, so a
+  // withdrawn signing key stops being accepted within it.
+  int jwks_refresh_seconds = 60;
   int threads = 0;  // BANK_API_THREADS: Pistache I/O threads; 0: one per usable CPU
   int workers = 4;  // BANK_API_WORKERS: database workers = pool size
 

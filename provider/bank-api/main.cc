@@ -68,6 +68,7 @@ int main() {
   vopts.issuer = cfg.issuer;
   vopts.audience = cfg.audience;
   vopts.jwks_uri = cfg.jwks_uri;
+  vopts.jwks_refresh_interval_seconds = cfg.jwks_refresh_seconds;
   signet::resource::TokenVerifier verifier(vopts);
   if (!verifier.refresh_keys()) {
     signet::bank::log_line(

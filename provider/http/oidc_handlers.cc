@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "common/bearer.h"
 #include "common/crypto.h"
 #include "common/form.h"
 #include "http/handlers.h"
@@ -36,19 +37,6 @@ Answer bearer_error(int status, const std::string& code, const std::string& desc
   Answer a = json_answer(status, body);
   a.www_authenticate = challenge;
   return a;
-}
-
-std::optional<std::string> bearer_token(const Incoming& in) {
-  if (!in.authorization) return std::nullopt;
-  const std::string& h = *in.authorization;
-  if (h.size() < 7) return std::string();
-  std::string scheme = h.substr(0, 7);
-  std::transform(scheme.begin(), scheme.end(), scheme.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  if (scheme != "bearer ") return std::string();
-  std::string token = h.substr(7);
-  while (!token.empty() && token.front() == ' ') token.erase(token.begin());
-  return token;
 }
 
 bool audience_matches(const nlohmann::json& aud, const std::string& expected) {
@@ -200,10 +188,16 @@ nlohmann::json openid_configuration(const config::Config& c) {
 }
 
 Answer handle_userinfo(Services& s, const Incoming& in) {
-  auto token = bearer_token(in);
-  if (!token) return bearer_error(401, "", "");
-  if (token->empty()) {
-    return bearer_error(400, "invalid_request", "The Authorization header is not a Bearer token.");
+  // RFC 6750 §3.1, as the resource library answers: no bearer credentials (no
+  // header, another scheme such as Basic) is a bare 401 challenge; a malformed
+  // Bearer value is 400 invalid_request; a bad token is 401 invalid_token.
+  std::optional<std::string_view> authorization;
+  if (in.authorization) authorization = *in.authorization;
+  auto token = parse_bearer_authorization(authorization);
+  if (!token && token.error() == BearerProblem::kNoCredentials) return bearer_error(401, "", "");
+  if (!token) {
+    return bearer_error(400, "invalid_request",
+                        "The Authorization header is not a well-formed Bearer token.");
   }
   const std::string invalid = "The access token is invalid or expired.";
   const auto ring = s.keys.current();  // kept for the whole verification (keys rotate)

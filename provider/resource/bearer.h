@@ -9,9 +9,9 @@
 
 namespace signet::resource {
 
-// `Bearer <token68>`: scheme case-insensitive, exactly one space, token68 charset
-// (RFC 7235 §2.1). Returns the token, or the error to answer with: no credentials
-// (missing header or another scheme) or a malformed Bearer value.
+// `Bearer <token68>` (common/bearer.h). Returns the token, or the error to answer
+// with: no credentials (missing header or another scheme: 401 with a bare
+// challenge) or a malformed Bearer value (400 invalid_request).
 Result<std::string_view, AuthError> parse_bearer(std::optional<std::string_view> header);
 
 }  // namespace signet::resource

@@ -21,9 +21,10 @@ std::string metadata_url(const std::string& issuer) {
 }  // namespace
 
 JwksCache::JwksCache(std::string issuer, std::string jwks_uri, int64_t min_refetch_interval,
-                     HttpGet http_get, std::shared_ptr<const Clock> clock)
+                     int64_t refresh_interval, HttpGet http_get, std::shared_ptr<const Clock> clock)
     : issuer_(std::move(issuer)),
       min_interval_(min_refetch_interval),
+      refresh_interval_(refresh_interval),
       http_get_(std::move(http_get)),
       clock_(std::move(clock)),
       jwks_uri_(std::move(jwks_uri)) {}
@@ -38,6 +39,14 @@ bool JwksCache::refresh_if_allowed() {
   std::lock_guard lock(fetch_mu_);
   int64_t now = clock_->now();
   if (last_attempt_ && now - *last_attempt_ < min_interval_) return false;
+  return fetch_locked();
+}
+
+bool JwksCache::refresh_if_stale() {
+  if (clock_->now() < stale_at_.load(std::memory_order_relaxed)) return false;
+  std::unique_lock lock(fetch_mu_, std::try_to_lock);
+  if (!lock.owns_lock()) return false;
+  if (last_attempt_ && clock_->now() - *last_attempt_ < refresh_interval_) return false;
   return fetch_locked();
 }
 
@@ -65,6 +74,7 @@ std::optional<std::string> JwksCache::resolve_jwks_uri_locked() {
 
 bool JwksCache::fetch_locked() {
   last_attempt_ = clock_->now();
+  stale_at_.store(*last_attempt_ + refresh_interval_, std::memory_order_relaxed);
   auto uri = resolve_jwks_uri_locked();
   if (!uri) return false;
   auto body = http_get_(*uri);

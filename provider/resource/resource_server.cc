@@ -133,19 +133,25 @@ static const char* error_code(AuthErrorKind kind) {
 }
 
 std::string AuthError::www_authenticate() const {
+  std::string v = "Bearer";
+  auto param = [&v](const char* name, std::string_view value) {
+    v += v.size() == 6 ? " " : ", ";
+    v += name;
+    v += "=\"" + header_safe(value) + '"';
+  };
+  if (!realm.empty()) param("realm", realm);
   // RFC 6750 §3.1: a request without credentials gets a bare challenge.
-  if (credentials_missing) return "Bearer";
-  std::string v = "Bearer error=\"";
-  v += error_code(kind);
-  v += '"';
-  if (!description.empty()) v += ", error_description=\"" + header_safe(description) + '"';
+  if (credentials_missing) return v;
+  param("error", error_code(kind));
+  if (!description.empty()) param("error_description", description);
   if (kind == AuthErrorKind::kInsufficientScope && !required_scope.empty()) {
-    v += ", scope=\"" + header_safe(required_scope) + '"';
+    param("scope", required_scope);
   }
   return v;
 }
 
 json AuthError::body() const {
+  if (credentials_missing) return json::object();  // no error information (RFC 6750 §3.1)
   json b = {{"error", error_code(kind)}, {"error_description", description}};
   if (kind == AuthErrorKind::kInsufficientScope && !required_scope.empty()) {
     b["scope"] = required_scope;
@@ -158,14 +164,23 @@ struct TokenVerifier::Impl {
   std::shared_ptr<const Clock> clock;
   JwksCache keys;
 
+  // A verified token and the kid of the key that signed it: the entry lives only
+  // while that key is in the JWKS.
+  struct Verified {
+    AccessToken token;
+    std::string kid;
+  };
   std::mutex cache_mu;
-  std::unordered_map<std::string, AccessToken> cache;  // sha256(token) -> verified claims
+  std::unordered_map<std::string, Verified> cache;  // sha256(token) -> verified claims
 
   Impl(VerifierOptions o, HttpGet get, std::shared_ptr<const Clock> c)
       : options(std::move(o)),
         clock(c ? std::move(c) : std::make_shared<SystemClock>()),
         keys(options.issuer, options.jwks_uri, options.min_refetch_interval_seconds,
-             get ? std::move(get) : default_http_get(), clock) {}
+             options.jwks_refresh_interval_seconds, get ? std::move(get) : default_http_get(),
+             clock) {
+    if (options.realm.empty()) options.realm = options.audience;
+  }
 
   Result<jose::VerifiedJws> verify_signature(std::string_view token) {
     // Holds the key alive for the duration of one verification.
@@ -238,29 +253,39 @@ struct TokenVerifier::Impl {
     std::lock_guard lock(cache_mu);
     auto it = cache.find(digest);
     if (it == cache.end()) return std::nullopt;
-    if (clock->now() >= it->second.expires_at + options.leeway_seconds) {
+    // Expired, or its key left the JWKS (withdrawn by the issuer): forgotten, and
+    // verified again (and refused) like a token never seen.
+    if (clock->now() >= it->second.token.expires_at + options.leeway_seconds ||
+        !keys.find(it->second.kid)) {
       cache.erase(it);
       return std::nullopt;
     }
-    return it->second;
+    return it->second.token;
   }
 
-  void remember(const std::string& digest, const AccessToken& at) {
+  void remember(const std::string& digest, const AccessToken& at, std::string kid) {
     std::lock_guard lock(cache_mu);
     if (cache.size() >= kTokenCacheMax) {
       int64_t now = clock->now();
       std::erase_if(cache, [&](const auto& kv) {
-        return now >= kv.second.expires_at + options.leeway_seconds;
+        return now >= kv.second.token.expires_at + options.leeway_seconds;
       });
       if (cache.size() >= kTokenCacheMax) cache.clear();  // simple and bounded
     }
-    cache.emplace(digest, at);
+    cache.emplace(digest, Verified{at, std::move(kid)});
   }
 
   Result<AccessToken, AuthError> verify(std::string_view token) {
+    auto at = verify_token(token);
+    if (!at.ok()) at.error().realm = options.realm;
+    return at;
+  }
+
+  Result<AccessToken, AuthError> verify_token(std::string_view token) {
     if (token.empty() || token.size() > static_cast<size_t>(options.max_token_bytes)) {
       return fail(invalid_token("malformed token"));
     }
+    keys.refresh_if_stale();
     std::string digest = token_digest(token);
     if (auto hit = cached(digest)) return std::move(*hit);
 
@@ -273,7 +298,7 @@ struct TokenVerifier::Impl {
       return fail(invalid_token("invalid signature or algorithm"));
     }
     auto at = check_claims(*jws);
-    if (at.ok()) remember(digest, *at);
+    if (at.ok()) remember(digest, *at, jws->header.value("kid", ""));
     return at;
   }
 };
@@ -291,7 +316,11 @@ Result<AccessToken, AuthError> TokenVerifier::verify(std::string_view token) {
 Result<AccessToken, AuthError> TokenVerifier::authorize(
     std::optional<std::string_view> authorization_header, std::string_view required_scope) {
   auto token = parse_bearer(authorization_header);
-  if (!token.ok()) return fail(token.error());
+  if (!token.ok()) {
+    AuthError e = token.error();
+    e.realm = impl_->options.realm;
+    return fail(std::move(e));
+  }
   auto at = impl_->verify(*token);
   if (!at.ok()) return at;
   if (!required_scope.empty() && !at->has_scope(required_scope)) {
@@ -299,6 +328,7 @@ Result<AccessToken, AuthError> TokenVerifier::authorize(
     e.kind = AuthErrorKind::kInsufficientScope;
     e.description = "the token lacks the required scope";
     e.required_scope = std::string(required_scope);
+    e.realm = impl_->options.realm;
     return fail(std::move(e));
   }
   return at;

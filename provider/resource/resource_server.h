@@ -27,6 +27,12 @@ struct VerifierOptions {
   int64_t leeway_seconds = 30;                // for exp / nbf / iat
   int64_t min_refetch_interval_seconds = 30;  // unknown kid: refetch at most this often
   int64_t max_token_bytes = 8192;
+  // The JWKS is refetched at least this often (by the first request after the
+  // interval): a key the issuer withdrew (`signet keys revoke`) is forgotten, and
+  // with it every token verified with it. A failed fetch keeps the keys it has.
+  int64_t jwks_refresh_interval_seconds = 60;
+  // The realm of WWW-Authenticate challenges (RFC 6750 §3); empty: the audience.
+  std::string realm;
 };
 
 struct AccessToken {
@@ -46,13 +52,16 @@ struct AuthError {
   AuthErrorKind kind = AuthErrorKind::kInvalidToken;
   std::string description;     // short, safe to send
   std::string required_scope;  // with kInsufficientScope
+  std::string realm;           // of the challenge; empty: none
   // No bearer credentials at all (no header, another scheme): RFC 6750 §3.1 says the
-  // challenge then carries no error code. Still a 401.
+  // answer then carries no error code. Still a 401.
   bool credentials_missing = false;
   int status() const;  // 400, 401 or 403
-  // The WWW-Authenticate value, e.g. `Bearer error="insufficient_scope", scope="write:payments"`.
+  // The WWW-Authenticate value, e.g.
+  // `Bearer realm="bank-api", error="insufficient_scope", scope="write:payments"`.
   std::string www_authenticate() const;
-  nlohmann::json body() const;  // {"error": ..., "error_description": ...}
+  // {"error": ..., "error_description": ...}; {} when credentials are missing.
+  nlohmann::json body() const;
 };
 
 // Fetches a URL and returns the body; the default uses libcurl.

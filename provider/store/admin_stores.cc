@@ -117,6 +117,55 @@ PostgresKeyStore::StoreResult<std::vector<std::string>> PostgresKeyStore::delete
       });
 }
 
+PostgresKeyStore::StoreResult<std::optional<Revocation>> PostgresKeyStore::revoke(
+    const std::string& kid, int64_t now, const std::optional<StoredSigningKey>& replacement) {
+  // Not retried: after a COMMIT lost in transit, a retry would find no key and call
+  // a revocation that happened unknown.
+  auto r = pool_.run<std::optional<Revocation>>(
+      "revoke_signing_key", kNoRetry, [&](pqxx::connection& c) -> std::optional<Revocation> {
+        pqxx::work t(c);
+        // The same locks, in the same order, as promote_due: no promotion runs
+        // half-way through a revocation.
+        t.exec_params("SELECT pg_advisory_xact_lock($1, 0)", kPromotionLockClass);
+        const pqxx::result found =
+            t.exec_params("SELECT alg, state FROM signing_keys WHERE kid = $1", kid);
+        if (found.empty()) return std::nullopt;
+        Revocation out;
+        out.alg = found[0][0].as<std::string>();
+        out.state = found[0][1].as<std::string>();
+        t.exec_params("SELECT pg_advisory_xact_lock($1, hashtext($2))", kSigningKeyLockClass,
+                      out.alg);
+        // Deleted first: at most one active key per algorithm (a unique index).
+        t.exec_params("DELETE FROM signing_keys WHERE kid = $1", kid);
+        if (out.state == "active") {
+          const pqxx::result next = t.exec_params(
+              "UPDATE signing_keys SET state = 'active', activated_at = $2 WHERE kid = "
+              "(SELECT kid FROM signing_keys WHERE alg = $1 AND state = 'next' "
+              "ORDER BY created_at DESC, kid LIMIT 1) RETURNING kid",
+              out.alg, now);
+          if (!next.empty()) {
+            out.activated_kid = next[0][0].as<std::string>();
+          } else if (replacement && replacement->alg == out.alg) {
+            t.exec_params(
+                "INSERT INTO signing_keys (kid, alg, state, public_jwk, sealed_private, "
+                "created_at, activated_at) VALUES ($1, $2, 'active', $3::jsonb, $4, $5, $5)",
+                replacement->kid, replacement->alg, replacement->public_jwk,
+                replacement->sealed_private, now);
+            out.activated_kid = replacement->kid;
+          } else {
+            return out;  // rolled back: no key would sign in its place
+          }
+        }
+        t.commit();
+        return out;
+      });
+  if (r.ok() && *r && (*r)->state == "active" && (*r)->activated_kid.empty()) {
+    return fail(conflict("no " + (*r)->alg + " key can replace the active key " + kid,
+                         "revoke without a replacement"));
+  }
+  return r;
+}
+
 // --- clients --------------------------------------------------------------------------
 
 PostgresClientAdmin::StoreResult<bool> PostgresClientAdmin::update(const protocol::Client& client) {

@@ -22,6 +22,13 @@ struct Promotion {
   std::vector<std::string> retired_kids;
 };
 
+// What one revoke() did.
+struct Revocation {
+  std::string alg;
+  std::string state;          // the state the key was in
+  std::string activated_kid;  // when it was active: the key that signs in its place
+};
+
 class PostgresKeyStore {
  public:
   template <class T>
@@ -45,6 +52,15 @@ class PostgresKeyStore {
   // or a client's) - `margin`. Returns the kids deleted.
   StoreResult<std::vector<std::string>> delete_expired(int64_t now, int64_t default_token_ttl,
                                                        int64_t margin);
+
+  // Withdraws key `kid` at once (a key that must not be trusted any more): the row
+  // is deleted, so the trigger makes every replica drop it from its ring and its
+  // /jwks. When it is the active key of its algorithm, another key of that
+  // algorithm becomes active in the same transaction: the newest "next" key (already
+  // published), else `replacement` (inserted active). std::nullopt when there is no
+  // such key; 409 when an active key has no successor and no replacement is given.
+  StoreResult<std::optional<Revocation>> revoke(const std::string& kid, int64_t now,
+                                                const std::optional<StoredSigningKey>& replacement);
 
  private:
   ConnectionPool& pool_;

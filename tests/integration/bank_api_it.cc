@@ -49,16 +49,38 @@ class BankApiTest : public IntegrationTest {
   std::string token_;
 };
 
+// RFC 6750 §3.1: no bearer credentials (none, another scheme, a token in the query
+// string) is 401 with a bare challenge: no error code, in the header or the body.
 TEST_F(BankApiTest, MissingTokenIsChallenged) {
-  HttpResponse r = w().bank_get("/transactions", "");
-  EXPECT_EQ(r.status, 401) << r.body;
-  EXPECT_EQ(r.header("www-authenticate").rfind("Bearer", 0), 0u) << r.header("www-authenticate");
   HttpClient http;
-  HttpResponse basic =
-      http.get(w().bank.base_url + "/transactions", {{"Authorization", "Basic " + b64url("a:b")}});
-  EXPECT_EQ(basic.status, 401) << basic.body;
-  HttpResponse query = http.get(w().bank.base_url + "/transactions?access_token=" + token_);
-  EXPECT_EQ(query.status, 401) << "tokens in the query string must not be accepted";
+  for (const auto& [r, what] : std::vector<std::pair<HttpResponse, std::string>>{
+           {w().bank_get("/transactions", ""), "no Authorization"},
+           {http.get(w().bank.base_url + "/transactions",
+                     {{"Authorization", "Basic " + b64url("a:b")}}),
+            "Basic"},
+           {http.get(w().bank.base_url + "/transactions?access_token=" + token_),
+            "tokens in the query string must not be accepted"}}) {
+    EXPECT_EQ(r.status, 401) << what << ": " << r.body;
+    EXPECT_EQ(r.header("www-authenticate"), "Bearer realm=\"bank-api\"") << what;
+    EXPECT_FALSE(r.json().contains("error")) << what << ": " << r.body;
+  }
+}
+
+// RFC 6750 §3.1: a malformed Authorization header is 400 invalid_request, like
+// signet's /userinfo answers it.
+TEST_F(BankApiTest, MalformedAuthorizationIs400InvalidRequest) {
+  HttpClient http;
+  for (const std::string& v : {std::string("Bearer"), "Bearer " + token_ + " " + token_,
+                               "Bearer " + token_ + "\"", std::string("Bearer abc@def")}) {
+    HttpResponse r = http.get(w().bank.base_url + "/transactions", {{"Authorization", v}});
+    EXPECT_EQ(r.status, 400) << v << ": " << r.body;
+    EXPECT_EQ(r.header("www-authenticate")
+                  .rfind("Bearer realm=\"bank-api\", error=\"invalid_request\"", 0),
+              0u)
+        << r.header("www-authenticate");
+    EXPECT_EQ(r.json().value("error", ""), "invalid_request") << v;
+    EXPECT_EQ(r.body.find("\"transactions\""), std::string::npos);
+  }
 }
 
 TEST_F(BankApiTest, TamperedSignatureIs401InvalidToken) {

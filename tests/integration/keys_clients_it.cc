@@ -312,5 +312,67 @@ TEST_F(KeysClientsTest, RefreshKeepsTheResourceOfTheGrant) {
   EXPECT_EQ(jwt_claims(again.json()["access_token"].get<std::string>())["aud"], ledger);
 }
 
+// signet keys revoke withdraws a (leaked) signing key: it leaves /jwks at once,
+// and bank-api, which refetches its JWKS every BANK_API_JWKS_REFRESH_SECONDS,
+// refuses the key's tokens within that interval, even one it had already verified
+// and cached. New tokens carry the replacement key and are accepted. (Last in this
+// file: afterwards the shared bank-api meets the new key as an unknown kid.)
+TEST_F(KeysClientsTest, RevokedKeyIsRefusedByBankApiWithinItsRefreshInterval) {
+  constexpr int kRefresh = 2;  // seconds
+  constexpr int kMargin = 3;   // signet's reload, the polling, a busy machine
+  std::string error;
+  Server bank =
+      w().start_bank_api({{"BANK_API_JWKS_REFRESH_SECONDS", std::to_string(kRefresh)}}, &error);
+  Forget forget{bank};
+  ASSERT_TRUE(bank.process) << error;
+  Client c = machine("read:accounts");
+  auto issued = cc_token(c);
+  ASSERT_EQ(issued.status, 200) << issued.body;
+  const std::string token = issued.json()["access_token"];
+  const std::string kid = jwt_header(token)["kid"];
+  ASSERT_EQ(w().bank_get("/accounts", token, bank.base_url).status, 200);
+  ASSERT_EQ(w().bank_get("/accounts", token, bank.base_url).status, 200);  // now cached
+
+  auto revoked = w().cli({"keys", "revoke", kid});
+  ASSERT_EQ(revoked.exit_code, 0) << revoked.err;
+  const auto start = std::chrono::steady_clock::now();
+  const auto j = nlohmann::json::parse(revoked.out);
+  EXPECT_EQ(j["previous_state"], "active");
+  ASSERT_TRUE(j["activated"].is_string()) << revoked.out;
+  const std::string replacement = j["activated"];
+  EXPECT_NE(replacement, kid);
+
+  HttpResponse refused;
+  while (std::chrono::steady_clock::now() - start < std::chrono::seconds(kRefresh + kMargin)) {
+    refused = w().bank_get("/accounts", token, bank.base_url);
+    if (refused.status != 200) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  EXPECT_EQ(refused.status, 401) << "bank-api still accepts a revoked key's token after "
+                                 << kRefresh + kMargin << " s: " << refused.body;
+  EXPECT_NE(refused.header("www-authenticate").find("error=\"invalid_token\""), std::string::npos)
+      << refused.header("www-authenticate");
+  EXPECT_FALSE(jwks_kids(w().signet.base_url).count(kid)) << "the revoked key is still published";
+  EXPECT_EQ(keys_list().dump().find(kid), std::string::npos);
+
+  const std::string fresh = token_signed_with(c, replacement, w().signet.base_url);
+  ASSERT_FALSE(fresh.empty()) << "signet never signed with the replacement key";
+  EXPECT_TRUE(jwks_kids(w().signet.base_url).count(replacement));
+  HttpResponse accepted;
+  for (int i = 0; i < 10 * (kRefresh + kMargin); ++i) {
+    accepted = w().bank_get("/accounts", fresh, bank.base_url);
+    if (accepted.status == 200) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  EXPECT_EQ(accepted.status, 200) << accepted.body;
+
+  auto trail = w().db->query(
+      "SELECT detail->'key'->>'previous_state' FROM audit_events WHERE event = 'key.changed' "
+      "AND detail->>'action' = 'revoke' AND detail->'key'->>'kid' = $1",
+      {kid});
+  ASSERT_EQ(trail.size(), 1u);
+  EXPECT_EQ(trail[0][0], "active");
+}
+
 }  // namespace
 }  // namespace signet::it

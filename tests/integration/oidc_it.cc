@@ -223,6 +223,34 @@ TEST_F(OidcTest, UserinfoReturnsClaimsByScope) {
   EXPECT_NE(r.header("www-authenticate").find("insufficient_scope"), std::string::npos);
 }
 
+// RFC 6750 §3.1, as bank-api answers: no bearer credentials (no header, another
+// scheme) is a bare 401 challenge without an error code; a malformed Bearer value
+// is 400 invalid_request; a well-formed but bad token is 401 invalid_token.
+TEST_F(OidcTest, UserinfoAnswersPerRfc6750) {
+  HttpClient http;
+  const std::string url = w().signet.base_url + "/userinfo";
+  for (const Headers& h : {Headers{}, Headers{{"Authorization", "Basic " + b64url("a:b")}}}) {
+    auto r = http.get(url, h);
+    EXPECT_EQ(r.status, 401) << r.body;
+    EXPECT_EQ(r.header("www-authenticate"), "Bearer realm=\"signet\"");
+    EXPECT_FALSE(r.json().contains("error")) << r.body;
+  }
+  for (const std::string& v : {std::string("Bearer"), std::string("Bearer a b"),
+                               std::string("Bearer a\"b"), std::string("Bearer abc@def")}) {
+    auto r = http.get(url, {{"Authorization", v}});
+    EXPECT_EQ(r.status, 400) << v << ": " << r.body;
+    EXPECT_EQ(
+        r.header("www-authenticate").rfind("Bearer realm=\"signet\", error=\"invalid_request\"", 0),
+        0u)
+        << v << ": " << r.header("www-authenticate");
+    EXPECT_EQ(r.json().value("error", ""), "invalid_request") << v;
+  }
+  auto bad = http.get(url, {{"Authorization", "Bearer not.a.token"}});
+  EXPECT_EQ(bad.status, 401) << bad.body;
+  EXPECT_NE(bad.header("www-authenticate").find("error=\"invalid_token\""), std::string::npos);
+  EXPECT_EQ(bad.json().value("error", ""), "invalid_token");
+}
+
 TEST_F(OidcTest, UserinfoRefusesARevokedAccessToken) {
   User u = alice();
   Client c = rp();

@@ -1,7 +1,11 @@
 // Key state transitions (next -> active -> retired -> deleted) and the resource
 // registry, against the real test database.
-#include <gtest/gtest.h>
+#include <sstream>
 
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "app/cli/admin_commands.h"
 #include "common/crypto.h"
 #include "store/admin_stores.h"
 #include "store/postgres_stores.h"
@@ -78,6 +82,167 @@ TEST(KeyRotationStore, ForcedPromotionIgnoresTheDelay) {
   ASSERT_TRUE(forced.ok());
   ASSERT_EQ(forced->size(), 1u);
   EXPECT_EQ(state_of(store, next.kid), "active");
+}
+
+// signet keys revoke, on an emptied key table.
+class KeyRevocationStore : public ::testing::Test {
+ protected:
+  void SetUp() override { admin_exec("DELETE FROM signing_keys"); }
+  StoredSigningKey add(const std::string& alg, const std::string& state, int64_t created_at) {
+    StoredSigningKey k = key_row(alg, created_at);
+    EXPECT_TRUE(state == "next" ? keys.insert_next(k).ok()
+                                : store.insert_active_key_if_none(k).ok());
+    return k;
+  }
+  PostgresStore store{test_conninfo(), 2};
+  PostgresKeyStore keys{store};
+};
+
+// The active key is replaced in the same transaction, by the published "next"
+// key of its algorithm when there is one.
+TEST_F(KeyRevocationStore, ActiveKeyIsReplacedByTheNextKey) {
+  StoredSigningKey active = add("ES256", "active", 1000);
+  StoredSigningKey next = add("ES256", "next", 2000);
+  StoredSigningKey other = add("RS256", "active", 1000);
+
+  auto revoked = keys.revoke(active.kid, 2100, std::nullopt);
+  ASSERT_TRUE(revoked.ok()) << revoked.error().detail;
+  ASSERT_TRUE(revoked->has_value());
+  EXPECT_EQ((*revoked)->state, "active");
+  EXPECT_EQ((*revoked)->activated_kid, next.kid);
+  EXPECT_EQ(state_of(store, active.kid), "deleted");
+  EXPECT_EQ(state_of(store, next.kid), "active");
+  EXPECT_EQ(state_of(store, other.kid), "active");  // another algorithm: untouched
+}
+
+TEST_F(KeyRevocationStore, ActiveKeyWithoutNextKeyNeedsTheReplacement) {
+  StoredSigningKey active = add("RS256", "active", 1000);
+  StoredSigningKey es = add("ES256", "next", 1000);  // another algorithm's next key: no successor
+
+  auto refused = keys.revoke(active.kid, 2000, std::nullopt);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.error().status, 409);
+  EXPECT_EQ(state_of(store, active.kid), "active") << "nothing may change then";
+
+  StoredSigningKey replacement = key_row("RS256", 2000);
+  auto revoked = keys.revoke(active.kid, 2000, replacement);
+  ASSERT_TRUE(revoked.ok()) << revoked.error().detail;
+  ASSERT_TRUE(revoked->has_value());
+  EXPECT_EQ((*revoked)->activated_kid, replacement.kid);
+  EXPECT_EQ(state_of(store, active.kid), "deleted");
+  EXPECT_EQ(state_of(store, replacement.kid), "active");
+  EXPECT_EQ(state_of(store, es.kid), "next");
+}
+
+TEST_F(KeyRevocationStore, InactiveKeyIsJustRemovedAndUnknownKidIsNone) {
+  StoredSigningKey active = add("ES256", "active", 1000);
+  StoredSigningKey next = add("ES256", "next", 2000);
+  ASSERT_TRUE(keys.promote_due(2000, 0, next.kid).ok());  // `active` is now retired
+  ASSERT_EQ(state_of(store, active.kid), "retired");
+
+  auto revoked = keys.revoke(active.kid, 2100, std::nullopt);
+  ASSERT_TRUE(revoked.ok() && revoked->has_value());
+  EXPECT_EQ((*revoked)->state, "retired");
+  EXPECT_TRUE((*revoked)->activated_kid.empty());
+  EXPECT_EQ(state_of(store, active.kid), "deleted");
+  EXPECT_EQ(state_of(store, next.kid), "active");
+
+  auto unknown = keys.revoke("no-such-kid", 2100, std::nullopt);
+  ASSERT_TRUE(unknown.ok());
+  EXPECT_FALSE(unknown->has_value());
+}
+
+// Runs `signet keys rotate --now` or `signet keys revoke` as the CLI does.
+struct KeysCli {
+  static constexpr char kMasterKey[] = "0123456789abcdef0123456789abcdef";  // 32 bytes
+  int code = -1;
+  nlohmann::json out;
+  std::string err;
+
+  template <class Command>
+  static KeysCli run(Command command) {
+    std::ostringstream out, err;
+    KeysCli r;
+    r.code = command(out, err);
+    r.out = nlohmann::json::parse(out.str(), nullptr, false);
+    r.err = err.str();
+    return r;
+  }
+  static KeysCli rotate_now(const std::string& alg) {
+    return run([&](std::ostream& out, std::ostream& err) {
+      return cli::cmd_keys_rotate(test_conninfo(), kMasterKey, alg, {"--now"}, out, err);
+    });
+  }
+  static KeysCli revoke(const std::vector<std::string>& args) {
+    return run([&](std::ostream& out, std::ostream& err) {
+      return cli::cmd_keys_revoke(test_conninfo(), kMasterKey, args, out, err);
+    });
+  }
+};
+
+std::string active_kid(PostgresStore& store, const std::string& alg) {
+  auto keys = store.list_signing_keys();
+  EXPECT_TRUE(keys.ok());
+  for (const auto& k : *keys) {
+    if (k.alg == alg && k.state == "active") return k.kid;
+  }
+  return {};
+}
+
+// The same, through the command (real keys, sealed under the master key).
+using CliKeysRevoke = KeyRevocationStore;
+
+TEST_F(CliKeysRevoke, ActiveKeyIsReplacedByANewKeyOfItsAlgorithm) {
+  ASSERT_EQ(KeysCli::rotate_now("ES256").code, 0);
+  ASSERT_EQ(KeysCli::rotate_now("RS256").code, 0);
+  const std::string es = active_kid(store, "ES256");
+  const std::string rs = active_kid(store, "RS256");
+  ASSERT_FALSE(es.empty());
+
+  auto r = KeysCli::revoke({es});
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_EQ(r.out["kid"], es);
+  EXPECT_EQ(r.out["state"], "revoked");
+  EXPECT_EQ(r.out["previous_state"], "active");
+  ASSERT_TRUE(r.out["activated"].is_string()) << r.out.dump();
+  const std::string now_active = active_kid(store, "ES256");
+  EXPECT_EQ(r.out["activated"], now_active);
+  EXPECT_NE(now_active, es);
+  EXPECT_EQ(state_of(store, es), "deleted");
+  EXPECT_EQ(active_kid(store, "RS256"), rs);
+}
+
+TEST_F(CliKeysRevoke, NonActiveKeyIsJustRemoved) {
+  ASSERT_EQ(KeysCli::rotate_now("ES256").code, 0);
+  const std::string first = active_kid(store, "ES256");
+  ASSERT_EQ(KeysCli::rotate_now("ES256").code, 0);  // `first` is retired
+  const std::string second = active_kid(store, "ES256");
+  ASSERT_EQ(state_of(store, first), "retired");
+
+  auto r = KeysCli::revoke({first});
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_EQ(r.out["previous_state"], "retired");
+  EXPECT_TRUE(r.out["activated"].is_null());
+  EXPECT_EQ(state_of(store, first), "deleted");
+  EXPECT_EQ(active_kid(store, "ES256"), second);
+}
+
+TEST_F(CliKeysRevoke, UnknownKidOrBadArgumentsAreOneLineErrors) {
+  ASSERT_EQ(KeysCli::rotate_now("ES256").code, 0);
+  const std::string kid = active_kid(store, "ES256");
+  for (const auto& [args, code, what] :
+       std::vector<std::tuple<std::vector<std::string>, int, std::string>>{
+           {{"no-such-kid"}, 1, "no signing key no-such-kid"},
+           {{}, 2, "expected one KID"},
+           {{kid, kid}, 2, "expected one KID"},
+           {{"--now"}, 2, "expected one KID"}}) {
+    auto r = KeysCli::revoke(args);
+    EXPECT_EQ(r.code, code) << what;
+    EXPECT_TRUE(r.out.is_discarded()) << "nothing on stdout";
+    EXPECT_EQ(r.err.find('\n'), r.err.size() - 1) << r.err;
+    EXPECT_NE(r.err.find(what), std::string::npos) << r.err;
+  }
+  EXPECT_EQ(state_of(store, kid), "active");
 }
 
 TEST(ResourceRegistry, BankApiIsSeededAndResourcesCanBeAdded) {

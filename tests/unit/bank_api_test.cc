@@ -66,5 +66,24 @@ TEST(BankConfig, PlainHttpIssuerOnlyOnLoopbackAndErrorsNameTheSetting) {
   EXPECT_EQ(port.error().code, "BANK_API_LISTEN");
 }
 
+TEST(BankConfig, JwksRefreshIntervalDefaultsToAMinuteAndIsValidated) {
+  const std::map<std::string, std::string> base = {{"BANK_API_DATABASE_URL", "host=/tmp"},
+                                                   {"BANK_API_ISSUER", "https://bank.example"}};
+  auto dflt = load(base);
+  ASSERT_TRUE(dflt.ok());
+  EXPECT_EQ(dflt->jwks_refresh_seconds, 60);
+  auto env = base;
+  env["BANK_API_JWKS_REFRESH_SECONDS"] = "2";
+  auto two = load(env);
+  ASSERT_TRUE(two.ok());
+  EXPECT_EQ(two->jwks_refresh_seconds, 2);
+  for (const char* bad : {"0", "-1", "3601", "1.5", "60s", " 60"}) {
+    env["BANK_API_JWKS_REFRESH_SECONDS"] = bad;
+    auto r = load(env);
+    ASSERT_FALSE(r.ok()) << bad;
+    EXPECT_EQ(r.error().code, "BANK_API_JWKS_REFRESH_SECONDS") << bad;
+  }
+}
+
 }  // namespace
 }  // namespace signet::bank

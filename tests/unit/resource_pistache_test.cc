@@ -114,16 +114,30 @@ class PistacheGuardTest : public ::testing::Test {
 TEST_F(PistacheGuardTest, MissingTokenGets401WithChallenge) {
   Reply r = get(port_, "");
   EXPECT_EQ(r.status, 401);
-  EXPECT_NE(r.headers.find("WWW-Authenticate: Bearer\r\n"), std::string::npos) << r.headers;
+  EXPECT_NE(r.headers.find("WWW-Authenticate: Bearer realm=\"bank-api\"\r\n"), std::string::npos)
+      << r.headers;
   EXPECT_NE(r.headers.find("Cache-Control: no-store"), std::string::npos) << r.headers;
   EXPECT_NE(r.headers.find("Content-Type: application/json"), std::string::npos) << r.headers;
-  EXPECT_TRUE(json::parse(r.body, nullptr, false).is_object());
+  EXPECT_EQ(json::parse(r.body, nullptr, false), json::object()) << "no error code (§3.1)";
+}
+
+TEST_F(PistacheGuardTest, MalformedAuthorizationGets400InvalidRequest) {
+  for (const char* h : {"Bearer", "Bearer a b", "Bearer a\"b"}) {
+    Reply r = get(port_, h);
+    EXPECT_EQ(r.status, 400) << h;
+    EXPECT_NE(r.headers.find("WWW-Authenticate: Bearer realm=\"bank-api\", "
+                             "error=\"invalid_request\""),
+              std::string::npos)
+        << r.headers;
+    EXPECT_EQ(json::parse(r.body, nullptr, false)["error"], "invalid_request") << h;
+  }
 }
 
 TEST_F(PistacheGuardTest, InsufficientScopeGets403WithScopeInChallenge) {
   Reply r = get(port_, "Bearer " + token("read:transactions"));
   EXPECT_EQ(r.status, 403);
-  EXPECT_NE(r.headers.find("WWW-Authenticate: Bearer error=\"insufficient_scope\""),
+  EXPECT_NE(r.headers.find("WWW-Authenticate: Bearer realm=\"bank-api\", "
+                           "error=\"insufficient_scope\""),
             std::string::npos)
       << r.headers;
   EXPECT_NE(r.headers.find("scope=\"read:accounts\""), std::string::npos) << r.headers;
@@ -133,7 +147,8 @@ TEST_F(PistacheGuardTest, InsufficientScopeGets403WithScopeInChallenge) {
 TEST_F(PistacheGuardTest, InvalidTokenGets401InvalidToken) {
   Reply r = get(port_, "Bearer not.a.token");
   EXPECT_EQ(r.status, 401);
-  EXPECT_NE(r.headers.find("WWW-Authenticate: Bearer error=\"invalid_token\""), std::string::npos)
+  EXPECT_NE(r.headers.find("WWW-Authenticate: Bearer realm=\"bank-api\", error=\"invalid_token\""),
+            std::string::npos)
       << r.headers;
 }
 

@@ -295,6 +295,54 @@ TEST_F(ResourceTest, UnknownKidRefetchesOnceThenRateLimits) {
   EXPECT_TRUE(v->verify(token()).ok());  // the old key is still published
 }
 
+// A key the issuer withdraws (signet keys revoke) leaves its JWKS: the periodic
+// refetch forgets it, and with it the tokens already verified with it.
+TEST_F(ResourceTest, WithdrawnKeyIsForgottenAtThePeriodicRefetch) {
+  options_.jwks_refresh_interval_seconds = 60;
+  auto v = verifier();
+  PrivateKey other = PrivateKey::generate(Alg::ES256).value();
+  issuer_.publish(other);
+  const std::string t = token();
+  ASSERT_TRUE(v->verify(t).ok());
+  ASSERT_TRUE(v->verify(t).ok());  // now from the verified-token cache
+  ASSERT_EQ(issuer_.count(kJwksUrl), 1);
+  {
+    std::lock_guard lock(issuer_.mu);
+    issuer_.jwks["keys"] = json::array({other.public_jwk()});
+  }
+  clock_->advance(59);
+  EXPECT_TRUE(v->verify(t).ok()) << "within the interval the cached keys are used";
+  EXPECT_EQ(issuer_.count(kJwksUrl), 1);
+  clock_->advance(1);
+  auto r = v->verify(t);
+  ASSERT_FALSE(r.ok()) << "a cached token of a withdrawn key must be refused";
+  EXPECT_EQ(r.error().status(), 401);
+  EXPECT_EQ(r.error().description, "unknown signing key");
+  EXPECT_EQ(issuer_.count(kJwksUrl), 2);
+  EXPECT_FALSE(v->verify(token_with([](json& c) { c["jti"] = "fresh"; })).ok());
+  EXPECT_TRUE(v->verify(jose::sign_compact(other, {{"typ", "at+jwt"}}, claims())).ok());
+  EXPECT_EQ(issuer_.count(kJwksUrl), 2);  // no more fetches until the next interval
+}
+
+// A JWKS outage must not lock everyone out: a failed refetch keeps the keys.
+TEST_F(ResourceTest, FailedPeriodicRefetchKeepsTheKeys) {
+  options_.jwks_refresh_interval_seconds = 5;
+  auto v = verifier();
+  const std::string t = token();
+  ASSERT_TRUE(v->verify(t).ok());
+  issuer_.down = true;
+  clock_->advance(5);
+  EXPECT_TRUE(v->verify(t).ok());
+  EXPECT_TRUE(v->verify(token_with([](json& c) { c["jti"] = "fresh"; })).ok());
+  EXPECT_EQ(issuer_.count(kJwksUrl), 2);  // one attempt, failed
+  clock_->advance(4);
+  EXPECT_TRUE(v->verify(t).ok());
+  EXPECT_EQ(issuer_.count(kJwksUrl), 2);  // retried only after the interval
+  clock_->advance(1);
+  EXPECT_TRUE(v->verify(t).ok());
+  EXPECT_EQ(issuer_.count(kJwksUrl), 3);
+}
+
 TEST_F(ResourceTest, IssuerDownFailsClosed) {
   issuer_.down = true;
   auto v = verifier();
@@ -324,7 +372,8 @@ TEST_F(ResourceTest, InsufficientScopeIs403WithScope) {
   EXPECT_EQ(r.error().kind, AuthErrorKind::kInsufficientScope);
   EXPECT_EQ(r.error().status(), 403);
   std::string www = r.error().www_authenticate();
-  EXPECT_NE(www.find("Bearer error=\"insufficient_scope\""), std::string::npos) << www;
+  EXPECT_NE(www.find("Bearer realm=\"bank-api\", error=\"insufficient_scope\""), std::string::npos)
+      << www;
   EXPECT_NE(www.find("scope=\"write:payments\""), std::string::npos) << www;
   EXPECT_EQ(r.error().body()["error"], "insufficient_scope");
   EXPECT_TRUE(v->authorize(bearer(token()), "read:accounts").ok());
@@ -340,25 +389,39 @@ TEST_F(ResourceTest, MissingAuthorizationIs401WithBareChallenge) {
     auto r = v->authorize(h, "read:accounts");
     ASSERT_FALSE(r.ok());
     EXPECT_EQ(r.error().status(), 401);
-    EXPECT_EQ(r.error().www_authenticate(), "Bearer");  // RFC 6750 §3.1: no error code
+    // RFC 6750 §3.1: no error code or other error information.
+    EXPECT_EQ(r.error().www_authenticate(), "Bearer realm=\"bank-api\"");
+    EXPECT_EQ(r.error().body(), json::object());
   }
 }
 
-TEST_F(ResourceTest, GarbledAuthorizationIs401InvalidToken) {
+// RFC 6750 §3.1: a malformed request (Bearer without a token, two tokens, bytes
+// outside b64token) is 400 invalid_request, not an invalid token.
+TEST_F(ResourceTest, GarbledAuthorizationIs400InvalidRequest) {
   auto v = verifier();
   std::string t = token();
   for (const std::string& h :
-       {std::string("Bearer"), std::string("Bearer "), "Bearer  " + t, "Bearer\t" + t,
-        "Bearer " + t + " ", "Bearer " + t + " x", "Bearer " + t + ",", "Bearer \xc3\xa9" + t,
-        "Bearer " + t + "\r\n", std::string("Bearer =abc")}) {
+       {std::string("Bearer"), std::string("Bearer "), std::string("Bearer   "), "Bearer\t" + t,
+        "Bearer " + t + " ", "Bearer " + t + " x", std::string("Bearer a b"), "Bearer " + t + ",",
+        "Bearer \xc3\xa9" + t, "Bearer " + t + "\r\n", std::string("Bearer =abc")}) {
     auto r = v->authorize(h, "read:accounts");
     ASSERT_FALSE(r.ok()) << h;
-    EXPECT_EQ(r.error().status(), 401) << h;
-    EXPECT_NE(r.error().www_authenticate().find("error=\"invalid_token\""), std::string::npos);
+    EXPECT_EQ(r.error().status(), 400) << h;
+    EXPECT_EQ(r.error().www_authenticate().rfind(
+                  "Bearer realm=\"bank-api\", error=\"invalid_request\"", 0),
+              0u)
+        << r.error().www_authenticate();
+    EXPECT_EQ(r.error().body()["error"], "invalid_request") << h;
   }
-  // The scheme is case-insensitive (RFC 7235 §2.1).
+  // A well-formed value with a bad token is 401 invalid_token.
+  auto bad = v->authorize(std::string("Bearer not.a.token"), "read:accounts");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.error().status(), 401);
+  EXPECT_EQ(bad.error().body()["error"], "invalid_token");
+  // The scheme is case-insensitive (RFC 7235 §2.1); 1*SP before the token (RFC 6750 §2.1).
   EXPECT_TRUE(v->authorize("bearer " + t, "read:accounts").ok());
   EXPECT_TRUE(v->authorize("BEARER " + t, "read:accounts").ok());
+  EXPECT_TRUE(v->authorize("Bearer  " + t, "read:accounts").ok());
 }
 
 TEST(Bearer, Token68Charset) {
@@ -378,6 +441,12 @@ TEST(AuthErrorFormat, StatusAndHeaderEscaping) {
   EXPECT_EQ(e.body()["error"], "invalid_request");
   e.kind = AuthErrorKind::kInvalidToken;
   EXPECT_EQ(e.status(), 401);
+  e.realm = "bank \"api\"";
+  EXPECT_EQ(e.www_authenticate(),
+            "Bearer realm=\"bank ?api?\", error=\"invalid_token\", "
+            "error_description=\"bad ?quote? ? here?\"");
+  e.credentials_missing = true;
+  EXPECT_EQ(e.www_authenticate(), "Bearer realm=\"bank ?api?\"");
 }
 
 TEST_F(ResourceTest, ConcurrentVerifyDuringRotation) {

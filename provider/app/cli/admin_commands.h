@@ -16,6 +16,11 @@ int cmd_keys_list(const std::string& db_url, std::ostream& out, std::ostream& er
 int cmd_keys_rotate(const std::string& db_url, const std::string& master_key,
                     const std::string& default_alg, const std::vector<std::string>& args,
                     std::ostream& out, std::ostream& err);
+// signet keys revoke KID: the key leaves /jwks and every replica's ring at once;
+// an active key is first replaced (a "next" key of its algorithm, else a new one
+// sealed under `master_key`). An unknown KID is an error (exit 1).
+int cmd_keys_revoke(const std::string& db_url, const std::string& master_key,
+                    const std::vector<std::string>& args, std::ostream& out, std::ostream& err);
 
 // signet client show|update|delete|rotate-secret CLIENT_ID ...
 int cmd_client_show(const std::string& db_url, const std::vector<std::string>& args,

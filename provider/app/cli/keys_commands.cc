@@ -1,5 +1,6 @@
-// signet keys list|rotate and signet resource add|list, and the dispatcher of
+// signet keys list|rotate|revoke and signet resource add|list, and the dispatcher of
 // every command in admin_commands.h.
+#include <algorithm>
 #include <iostream>
 #include <optional>
 
@@ -29,6 +30,50 @@ nlohmann::json key_json(const store::StoredSigningKey& k) {
   j["activated_at"] = k.activated_at ? nlohmann::json(*k.activated_at) : nlohmann::json(nullptr);
   j["retired_at"] = k.retired_at ? nlohmann::json(*k.retired_at) : nlohmann::json(nullptr);
   return j;
+}
+
+bool missing_master_key(const std::string& master_key, std::ostream& err) {
+  if (!master_key.empty()) return false;
+  error(err, kUsage,
+        "no master key: set SIGNET_MASTER_KEY or SIGNET_MASTER_KEY_FILE (it seals the new "
+        "private key)");
+  return true;
+}
+
+// A new key of `alg_name`, sealed under `master_key`, which must be the one the
+// `existing` keys were sealed with. On failure the error is written (exit code 1).
+std::optional<store::StoredSigningKey> new_sealed_key(
+    const std::vector<store::StoredSigningKey>& existing, const std::string& master_key,
+    const std::string& alg_name, const std::string& state, int64_t now, std::ostream& err) {
+  if (!existing.empty() &&
+      !jose::unseal(master_key, existing.front().sealed_private, existing.front().kid)) {
+    error(err, kFailure,
+          "SIGNET_MASTER_KEY differs from the one the existing keys were sealed with");
+    return std::nullopt;
+  }
+  auto alg = jose::alg_from_name(alg_name);
+  if (!alg) {
+    error(err, kFailure, "unknown signing algorithm " + alg_name);
+    return std::nullopt;
+  }
+  auto key = jose::PrivateKey::generate(*alg);
+  if (!key) {
+    error(err, kFailure, "cannot generate a key: " + key.error().message);
+    return std::nullopt;
+  }
+  auto sealed = jose::seal(master_key, key->to_pem(), key->kid());
+  if (!sealed) {
+    error(err, kFailure, "cannot seal the key: " + sealed.error().message);
+    return std::nullopt;
+  }
+  store::StoredSigningKey row;
+  row.kid = key->kid();
+  row.alg = alg_name;
+  row.state = state;
+  row.public_jwk = key->public_jwk().dump();
+  row.sealed_private = *sealed;
+  row.created_at = now;
+  return row;
 }
 
 nlohmann::json resource_json(const protocol::ResourceServer& r) {
@@ -71,37 +116,19 @@ int cmd_keys_rotate(const std::string& db_url, const std::string& master_key,
       return error(err, kUsage, "unknown argument: " + word + usage);
     }
   }
-  auto alg = jose::alg_from_name(alg_name);
-  if (!alg) return error(err, kUsage, "invalid SIGNET_SIGNING_ALG " + alg_name);
-  if (missing_db(db_url, err)) return kUsage;
-  if (master_key.empty()) {
-    return error(err, kUsage,
-                 "no master key: set SIGNET_MASTER_KEY or SIGNET_MASTER_KEY_FILE (it seals the "
-                 "new private key)");
+  if (!jose::alg_from_name(alg_name)) {
+    return error(err, kUsage, "invalid SIGNET_SIGNING_ALG " + alg_name);
   }
+  if (missing_db(db_url, err)) return kUsage;
+  if (missing_master_key(master_key, err)) return kUsage;
 
   store::PostgresStore store(db_url, 1);
-  // The master key must be the one the existing keys were sealed with.
   auto existing = store.list_signing_keys();
   if (!existing) return store_error(err, existing.error());
-  if (!existing->empty() &&
-      !jose::unseal(master_key, existing->front().sealed_private, existing->front().kid)) {
-    return error(err, kFailure,
-                 "SIGNET_MASTER_KEY differs from the one the existing keys were sealed with");
-  }
-
-  auto key = jose::PrivateKey::generate(*alg);
-  if (!key) return error(err, kFailure, "cannot generate a key: " + key.error().message);
-  auto sealed = jose::seal(master_key, key->to_pem(), key->kid());
-  if (!sealed) return error(err, kFailure, "cannot seal the key: " + sealed.error().message);
   SystemClock clock;
-  store::StoredSigningKey row;
-  row.kid = key->kid();
-  row.alg = alg_name;
-  row.state = "next";
-  row.public_jwk = key->public_jwk().dump();
-  row.sealed_private = *sealed;
-  row.created_at = clock.now();
+  auto fresh = new_sealed_key(*existing, master_key, alg_name, "next", clock.now(), err);
+  if (!fresh) return kFailure;
+  const store::StoredSigningKey& row = *fresh;
   store::PostgresKeyStore keys(store);
   auto inserted = keys.insert_next(row);
   if (!inserted) return store_error(err, inserted.error());
@@ -123,6 +150,46 @@ int cmd_keys_rotate(const std::string& db_url, const std::string& master_key,
     j["retired"] = retired;
   }
   audit_change(store, err, "key.changed", "", {{"action", "rotate"}, {"key", j}});
+  out << j.dump(2) << '\n';
+  return 0;
+}
+
+int cmd_keys_revoke(const std::string& db_url, const std::string& master_key,
+                    const std::vector<std::string>& argv, std::ostream& out, std::ostream& err) {
+  const char* usage = " (usage: signet keys revoke KID; see signet keys list)";
+  if (argv.size() != 1 || argv[0].empty() || argv[0].rfind("-", 0) == 0) {
+    return error(err, kUsage, std::string("expected one KID") + usage);
+  }
+  const std::string& kid = argv[0];
+  if (missing_db(db_url, err)) return kUsage;
+  store::PostgresStore store(db_url, 1);
+  auto existing = store.list_signing_keys();
+  if (!existing) return store_error(err, existing.error());
+  auto row = std::find_if(existing->begin(), existing->end(),
+                          [&](const store::StoredSigningKey& k) { return k.kid == kid; });
+  if (row == existing->end()) return error(err, kFailure, "no signing key " + kid + usage);
+
+  // The active key is replaced before it goes: by a published "next" key of its
+  // algorithm if there is one (the store prefers it), else by this new key.
+  SystemClock clock;
+  std::optional<store::StoredSigningKey> replacement;
+  if (row->state == "active") {
+    if (missing_master_key(master_key, err)) return kUsage;
+    replacement = new_sealed_key(*existing, master_key, row->alg, "active", clock.now(), err);
+    if (!replacement) return kFailure;
+  }
+  auto revoked = store::PostgresKeyStore(store).revoke(kid, clock.now(), replacement);
+  if (!revoked) return store_error(err, revoked.error());
+  if (!*revoked) return error(err, kFailure, "no signing key " + kid + usage);
+
+  nlohmann::json j;
+  j["kid"] = kid;
+  j["alg"] = (*revoked)->alg;
+  j["state"] = "revoked";
+  j["previous_state"] = (*revoked)->state;
+  j["activated"] = (*revoked)->activated_kid.empty() ? nlohmann::json(nullptr)
+                                                     : nlohmann::json((*revoked)->activated_kid);
+  audit_change(store, err, "key.changed", "", {{"action", "revoke"}, {"key", j}});
   out << j.dump(2) << '\n';
   return 0;
 }
@@ -208,6 +275,7 @@ int dispatch_admin_command(const std::vector<std::string>& words, const std::str
   if (group == "keys") {
     if (sub == "list" && rest.empty()) return cmd_keys_list(db_url, out, err);
     if (sub == "rotate") return cmd_keys_rotate(db_url, master_key, default_alg, rest, out, err);
+    if (sub == "revoke") return cmd_keys_revoke(db_url, master_key, rest, out, err);
   } else if (group == "resource") {
     if (sub == "add") return cmd_resource_add(db_url, rest, out, err);
     if (sub == "list" && rest.empty()) return cmd_resource_list(db_url, out, err);
