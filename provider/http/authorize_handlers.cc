@@ -4,6 +4,7 @@
 
 #include "common/crypto.h"
 #include "common/form.h"
+#include "http/browser_session.h"
 #include "http/handlers.h"
 #include "http/lifecycle_handlers.h"
 #include "http/throttling.h"
@@ -37,18 +38,6 @@ std::vector<std::pair<std::string, std::string>> request_fields(const AuthorizeR
   return f;
 }
 
-std::optional<Session> current_session(Services& s, const Incoming& in,
-                                       std::optional<OAuthError>& error) {
-  const std::string* id = in.cookie(kSessionCookie);
-  if (!id || id->empty() || id->size() > 128) return std::nullopt;
-  auto found = s.sessions.find_session(sha256_b64url(*id), s.clock.now());
-  if (!found) {
-    error = found.error();
-    return std::nullopt;
-  }
-  return *found;
-}
-
 Answer redirect_with_error(Services& s, const std::string& redirect_uri, const OAuthError& e,
                            const std::string& state) {
   return redirect_answer(protocol::error_redirect(redirect_uri, e, state, s.config.issuer));
@@ -73,15 +62,14 @@ struct LoginFor {
 Answer login_page(Services& s, const Incoming& in, const std::string& return_to,
                   const LoginFor& client, int status, const std::string& error,
                   const std::string& username) {
-  // Login CSRF (RFC 6749 §10.12): double-submit token, kept while the cookie lives.
-  const std::string* existing = in.cookie(kLoginCsrfCookie);
-  std::string csrf = existing && existing->size() == 43 ? *existing : random_token();
-  interaction::LoginView view{return_to, csrf, username, error, client.client_name};
+  // Login CSRF (RFC 6749 §10.12): a form token bound to the cookie (browser_session.h).
+  LoginCsrf csrf = login_csrf(s, in);
+  interaction::LoginView view{return_to, csrf.form_token, username, error, client.client_name};
   Answer a = page_answer(status, interaction::render_login(view));
   // POST /login -> 303 /authorize -> 303 redirect_uri when no consent page is
   // needed (returning customer, prompt=login, max_age, single sign-on).
   if (!client.redirect_uri.empty()) a.form_action = form_action_source(client.redirect_uri);
-  a.cookies.push_back({kLoginCsrfCookie, csrf, s.config.secure_cookies(), false});
+  a.cookies.push_back(std::move(csrf.cookie));
   return a;
 }
 
@@ -183,8 +171,7 @@ Answer handle_login(Services& s, const Incoming& in) {
   const std::string* password = find_param(*form, "password");
   const std::string* csrf = find_param(*form, "csrf_token");
   const std::string* return_to = find_param(*form, "return_to");
-  const std::string* csrf_cookie = in.cookie(kLoginCsrfCookie);
-  if (!csrf || !csrf_cookie || csrf->empty() || !constant_time_equal(*csrf, *csrf_cookie)) {
+  if (!login_csrf_matches(s, in, csrf)) {
     return error_page(403, "Your sign-in form has expired",
                       "For your security, please go back to the app and start again.");
   }
@@ -251,7 +238,7 @@ Answer handle_login(Services& s, const Incoming& in) {
 
   // A new session id at every login (session fixation, RFC 6819 §4.2.5? /
   // OWASP); the old session, if any, is ended.
-  if (const std::string* old = in.cookie(kSessionCookie); old && !old->empty()) {
+  if (const std::string* old = session_cookie(s, in)) {
     (void)s.sessions.delete_session(sha256_b64url(*old));
   }
   std::string session_id = random_token();
@@ -268,8 +255,8 @@ Answer handle_login(Services& s, const Incoming& in) {
 
   Answer a = redirect_answer(s.config.issuer +
                              (to_account ? std::string("/account/apps") : "/authorize?" + back_to));
-  a.cookies.push_back({kSessionCookie, session_id, s.config.secure_cookies(), false});
-  a.cookies.push_back({kLoginCsrfCookie, "", s.config.secure_cookies(), true});
+  a.cookies.push_back(session_cookie_set(s, session_id));
+  a.cookies.push_back(login_csrf_cleared(s));
   return a;
 }
 

@@ -8,6 +8,7 @@
 
 #include "common/crypto.h"
 #include "common/form.h"
+#include "http/browser_session.h"
 #include "http/handlers.h"
 #include "interaction/logout_pages.h"
 #include "jose/jws.h"
@@ -62,18 +63,6 @@ bool audience_matches(const nlohmann::json& aud, const std::string& expected) {
 
 // --- /logout --------------------------------------------------------------------
 
-std::optional<protocol::Session> current_session(Services& s, const Incoming& in,
-                                                 std::optional<OAuthError>& error) {
-  const std::string* id = in.cookie(kSessionCookie);
-  if (!id || id->empty() || id->size() > 128) return std::nullopt;
-  auto found = s.sessions.find_session(sha256_b64url(*id), s.clock.now());
-  if (!found) {
-    error = found.error();
-    return std::nullopt;
-  }
-  return *found;
-}
-
 std::string param(const Params& p, std::string_view key) {
   const std::string* v = find_param(p, key);
   return v ? *v : std::string();
@@ -105,7 +94,7 @@ LogoutTarget logout_target(Services& s, const std::string& client_id, const Para
 }
 
 Answer end_session_and_leave(Services& s, const Incoming& in, const LogoutTarget& target) {
-  if (const std::string* id = in.cookie(kSessionCookie); id && !id->empty() && id->size() <= 128) {
+  if (const std::string* id = session_cookie(s, in)) {
     auto deleted = s.sessions.delete_session(sha256_b64url(*id));
     if (!deleted) return error_page(deleted.error());
   }
@@ -117,7 +106,7 @@ Answer end_session_and_leave(Services& s, const Incoming& in, const LogoutTarget
   } else {
     a = page_answer(200, interaction::render_signed_out());
   }
-  a.cookies.push_back({kSessionCookie, "", s.config.secure_cookies(), true});
+  a.cookies.push_back(session_cookie_cleared(s));
   return a;
 }
 
