@@ -111,6 +111,12 @@ Answer handle_authorize(Services& s, const Incoming& in) {
   std::optional<OAuthError> store_error;
   auto session = current_session(s, in, store_error);
   if (store_error) return error_page(*store_error);
+  const int64_t now = s.clock.now();
+  // Only a login mark that verifies for this session says when it logged in.
+  if (session) {
+    prompt->login_after = protocol::verified_login_time(
+        *params, login_mark_key(s), session->id_digest, r.client.client_id, now);
+  }
 
   bool consent_needed = true;
   if (session) {
@@ -118,7 +124,6 @@ Answer handle_authorize(Services& s, const Incoming& in) {
     if (!granted) return error_page(granted.error());
     consent_needed = protocol::consent_required(r.scopes, *granted);
   }
-  const int64_t now = s.clock.now();
   protocol::SessionFacts facts{session.has_value(), session ? session->auth_time : 0};
   const auto outcome = protocol::decide(*prompt, facts, consent_needed, now);
   switch (outcome.decision) {
@@ -131,14 +136,13 @@ Answer handle_authorize(Services& s, const Incoming& in) {
                      "prompt=none", 400, true},
           r.state);
     case protocol::PromptDecision::kLogin: {
-      // Back to /authorize after login with prompt and max_age kept, and the
-      // time from which a login satisfies them.
+      // Back to /authorize after login with prompt and max_age kept (/login
+      // adds the login mark that satisfies them).
       auto fields = request_fields(r);
       if (const std::string* p = find_param(*params, "prompt")) fields.emplace_back("prompt", *p);
       if (prompt->max_age) fields.emplace_back("max_age", std::to_string(*prompt->max_age));
-      fields.emplace_back(protocol::kLoginAfterParam, std::to_string(now));
-      return login_page(s, in, encode_form(fields), {r.client.client_name, r.redirect_uri}, 200,
-                        "", prompt->login_hint);
+      return login_page(s, in, encode_form(fields), {r.client.client_name, r.redirect_uri}, 200, "",
+                        prompt->login_hint);
     }
     case protocol::PromptDecision::kIssue:
       return issue_code_and_redirect(s, r, *session);
@@ -202,6 +206,9 @@ Answer handle_login(Services& s, const Incoming& in) {
       client = {validated->client.client_name, validated->redirect_uri};
       client_id = validated->client.client_id;
     }
+    // Signet's own parameters never come from the form: the login mark is added
+    // below, for the new session only.
+    std::erase_if(*params, [](const auto& p) { return protocol::is_internal_param(p.first); });
     back_to = encode_form({params->begin(), params->end()});
   }
 
@@ -242,8 +249,9 @@ Answer handle_login(Services& s, const Incoming& in) {
     (void)s.sessions.delete_session(sha256_b64url(*old));
   }
   std::string session_id = random_token();
-  Session session{sha256_b64url(session_id), (*user)->subject, random_token(), s.clock.now(),
-                  s.clock.now() + s.config.session_ttl};
+  const int64_t now = s.clock.now();
+  Session session{sha256_b64url(session_id), (*user)->subject, random_token(), now,
+                  now + s.config.session_ttl};
   auto created = s.sessions.create_session(session);
   if (!created) return error_page(created.error());
   s.audit->record({"login.succeeded",
@@ -253,6 +261,15 @@ Answer handle_login(Services& s, const Incoming& in) {
                    in.client_address,
                    {{"to", to_account ? "account_apps" : "authorize"}}});
 
+  if (!to_account) {
+    // The login mark (protocol/prompt.h): this login satisfies the request's
+    // prompt=login or max_age, for this session and client only.
+    back_to +=
+        "&" +
+        encode_form({{protocol::kLoginTimeParam, std::to_string(now)},
+                     {protocol::kLoginMarkParam,
+                      protocol::login_mark(login_mark_key(s), session.id_digest, now, client_id)}});
+  }
   Answer a = redirect_answer(s.config.issuer +
                              (to_account ? std::string("/account/apps") : "/authorize?" + back_to));
   a.cookies.push_back(session_cookie_set(s, session_id));

@@ -44,4 +44,7 @@ LoginCsrf login_csrf(const Services& s, const Incoming& in);
 bool login_csrf_matches(const Services& s, const Incoming& in, const std::string* form_token);
 SetCookie login_csrf_cleared(const Services& s);
 
+// The key of the login mark (protocol/prompt.h).
+std::string login_mark_key(const Services& s);
+
 }  // namespace signet::http

@@ -182,6 +182,58 @@ TEST_F(OidcTest, MaxAgeOlderSessionMustLoginAgain) {
   EXPECT_GT(jwt_claims(t["id_token"].get<std::string>())["auth_time"].get<int64_t>(), first_auth);
 }
 
+// Signet's own parameters (the login mark) never come from the query: with a
+// live session, prompt=login and max_age still show the sign-in page whatever
+// internal parameter is added, and a mark made for another session (here the
+// same user's, in another browser) counts for nothing.
+TEST_F(OidcTest, InternalParametersFromTheQueryNeverSatisfyPromptLoginOrMaxAge) {
+  User u = alice();
+  Client c = rp();
+  HttpClient browser;
+  tokens(browser, c, u, request(c, "openid"));  // session and consent
+  // Another session of the same user, logged in through prompt=login: the way
+  // back from /login carries that session's mark.
+  HttpClient other;
+  tokens(other, c, u, request(c, "openid"));
+  auto page = other.get(w().authorize_url(request(c, "openid", {{"prompt", "login"}})));
+  ASSERT_NE(page.body.find("action=\"/login\""), std::string::npos) << page.status;
+  auto fields = login_fields(page.body, u);
+  auto back = other.post_form(w().signet.base_url + "/login", fields);
+  ASSERT_EQ(back.status, 303) << back.body;
+  auto marked = query_params(back.location());
+  ASSERT_FALSE(marked["signet_login_mark"].empty()) << back.location();
+  ASSERT_FALSE(marked["signet_login_time"].empty()) << back.location();
+  // max_age=0 asks for a login once the browser's session is a second old.
+  std::this_thread::sleep_for(std::chrono::milliseconds(1100));
+
+  const std::string now = std::to_string(now_seconds());
+  const std::vector<std::vector<std::pair<std::string, std::string>>> internal = {
+      {{"signet_login_after", "0"}},
+      {{"signet_login_after", now}},
+      {{"signet_login_time", now}},
+      {{"signet_login_time", now}, {"signet_login_mark", random_hex(32)}},
+      {{"signet_login_after", "0"}, {"signet_login_time", now}, {"signet_login_mark", "x"}},
+      {{"signet_login_time", marked["signet_login_time"]},
+       {"signet_login_mark", marked["signet_login_mark"]}},
+  };
+  for (const auto& asked :
+       std::vector<std::pair<std::string, std::string>>{{"prompt", "login"}, {"max_age", "0"}}) {
+    for (const auto& extra : internal) {
+      auto params = extra;
+      params.push_back(asked);
+      auto r = browser.get(w().authorize_url(request(c, "openid", params)));
+      EXPECT_EQ(r.status, 200) << asked.first << " with " << extra.front().first << ": "
+                               << r.location();
+      EXPECT_NE(r.body.find("action=\"/login\""), std::string::npos)
+          << asked.first << " with " << extra.front().first;
+    }
+  }
+  // The mark works for the session it was made for: the flow completes there.
+  auto done = other.get(back.location());
+  ASSERT_EQ(done.status, 303) << done.body;
+  EXPECT_FALSE(query_params(done.location())["code"].empty()) << done.location();
+}
+
 TEST_F(OidcTest, LoginHintPrefillsTheUsername) {
   Client c = rp();
   HttpClient browser;
