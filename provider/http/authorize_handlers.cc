@@ -44,8 +44,10 @@ Answer redirect_with_error(Services& s, const std::string& redirect_uri, const O
 }
 
 Answer issue_code_and_redirect(Services& s, const AuthorizeRequest& r, const Session& session) {
-  auto code = protocol::issue_authorization_code(r, session.subject, session.auth_time, s.codes,
-                                                 s.clock, s.config.code_ttl);
+  // The session's sid goes with the code into the ID token (RP-Initiated Logout 1.0 §2).
+  auto code =
+      protocol::issue_authorization_code(r, session.subject, session.auth_time, s.codes, s.clock,
+                                         s.config.code_ttl, session_sid(s, session.id_digest));
   if (!code) return error_page(code.error());
   return redirect_answer(
       protocol::success_redirect(r.redirect_uri, *code, r.state, s.config.issuer));

@@ -11,6 +11,7 @@ namespace {
 
 // One label per purpose: a value made for one can never pass for another.
 constexpr std::string_view kLoginCsrfLabel = "signet login csrf v1";
+constexpr std::string_view kSidLabel = "signet sid v1";
 constexpr std::string_view kLoginMarkLabel = "signet login mark v1";
 constexpr std::string_view kHostPrefix = "__Host-";
 
@@ -74,6 +75,10 @@ bool login_csrf_matches(const Services& s, const Incoming& in, const std::string
 
 SetCookie login_csrf_cleared(const Services& s) {
   return {login_csrf_cookie_name(s.config), "", s.config.secure_cookies(), true};
+}
+
+std::string session_sid(const Services& s, std::string_view session_digest) {
+  return keyed(s, kSidLabel, session_digest);
 }
 
 std::string login_mark_key(const Services& s) {

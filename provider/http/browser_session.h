@@ -44,6 +44,11 @@ LoginCsrf login_csrf(const Services& s, const Incoming& in);
 bool login_csrf_matches(const Services& s, const Incoming& in, const std::string* form_token);
 SetCookie login_csrf_cleared(const Services& s);
 
+// OpenID Connect `sid` of a session: HMAC of its id digest, so the value an RP
+// sees reveals neither the cookie nor the stored digest (Front-Channel Logout
+// 1.0 §3, RP-Initiated Logout 1.0 §2).
+std::string session_sid(const Services& s, std::string_view session_digest);
+
 // The key of the login mark (protocol/prompt.h).
 std::string login_mark_key(const Services& s);
 

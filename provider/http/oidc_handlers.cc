@@ -147,12 +147,17 @@ Answer logout(Services& s, const Incoming& in, const Params& p, bool confirmed_p
                         "The app sent an invalid sign-out request.");
     }
     LogoutTarget target = logout_target(s, aud, p);
-    // The hint names the user of this browser's session (or there is none left):
-    // the RP asked, so the session ends without a question.
-    if (!session || session->subject == (*claims)["sub"].get<std::string>()) {
+    // The hint was issued in this very session (its sid, and its user), or there
+    // is no session left: the RP asked, so the session ends without a question.
+    // Any other hint (an older ID token of the same user, kept or stolen, or
+    // another user's) only leads to the question (RP-Initiated Logout 1.0 §2).
+    if (!session) return end_session_and_leave(s, in, target);
+    auto sid = claims->find("sid");
+    if (session->subject == (*claims)["sub"].get<std::string>() && sid != claims->end() &&
+        sid->is_string() &&
+        constant_time_equal(sid->get<std::string>(), session_sid(s, session->id_digest))) {
       return end_session_and_leave(s, in, target);
     }
-    // Someone else is signed in here: ask before ending their session.
     return confirm_page(s, *session, target);
   }
 
@@ -181,6 +186,7 @@ nlohmann::json openid_configuration(const config::Config& c) {
   doc["claims_supported"] = {"iss",       "sub",           "aud",     "exp",  "iat",
                              "auth_time", "nonce",         "at_hash", "name", "preferred_username",
                              "email",     "email_verified"};
+  doc["claims_supported"].push_back("sid");  // the session, RP-Initiated Logout 1.0 §2
   doc["prompt_values_supported"] = protocol::supported_prompt_values();
   doc["claims_parameter_supported"] = false;
   doc["request_parameter_supported"] = false;

@@ -366,6 +366,52 @@ TEST_F(OidcTest, LogoutWithIdTokenHintRedirectsWithStateAndEndsTheSession) {
   EXPECT_EQ(query_params(again.location())["error"], "login_required");
 }
 
+// An ID token from an earlier session of the same user (kept in history, or
+// stolen) does not sign the browser out without a question: only a hint whose
+// sid is the current session's does (RP-Initiated Logout 1.0 §2).
+TEST_F(OidcTest, LogoutWithAnOlderSessionsIdTokenAsksFirst) {
+  User u = alice();
+  Client c = rp();
+  HttpClient browser;
+  const std::string old_token = tokens(browser, c, u, request(c, "openid"))["id_token"];
+  const std::string first_session = browser.cookie("signet_session");
+  AuthorizationResult a;
+  auto t = tokens(browser, c, u, request(c, "openid", {{"prompt", "login"}}), &a);
+  ASSERT_EQ(a.pages, std::vector<std::string>{"login"});
+  const std::string session = browser.cookie("signet_session");
+  ASSERT_NE(session, first_session) << "a login starts a new session";
+  const std::string current_token = t["id_token"];
+  const auto old_sid = jwt_claims(old_token)["sid"];
+  const auto current_sid = jwt_claims(current_token)["sid"];
+  ASSERT_TRUE(old_sid.is_string() && current_sid.is_string()) << jwt_claims(current_token);
+  EXPECT_NE(old_sid, current_sid);
+  EXPECT_EQ(current_token.find(session), std::string::npos);
+  EXPECT_NE(current_sid.get<std::string>(), b64url(sha256(session))) << "not the stored digest";
+  HttpClient http;
+  auto claims_supported = http.get(w().signet.base_url + "/.well-known/openid-configuration")
+                              .json()["claims_supported"];
+  EXPECT_NE(std::find(claims_supported.begin(), claims_supported.end(), "sid"),
+            claims_supported.end());
+
+  auto logout = [&](const std::string& hint) {
+    return browser.get(
+        w().signet.base_url + "/logout?" +
+        form_encode(
+            {{"id_token_hint", hint}, {"post_logout_redirect_uri", kLoggedOut}, {"state", "s"}}));
+  };
+  auto asked = logout(old_token);
+  EXPECT_EQ(asked.status, 200) << asked.location();
+  EXPECT_NE(asked.body.find("action=\"/logout\""), std::string::npos) << asked.body;
+  EXPECT_EQ(browser.cookie("signet_session"), session);
+  auto still = browser.get(w().authorize_url(request(c, "openid", {{"prompt", "none"}})));
+  EXPECT_FALSE(query_params(still.location())["code"].empty()) << "still signed in";
+
+  auto out = logout(current_token);
+  ASSERT_EQ(out.status, 303) << out.body;
+  EXPECT_EQ(out.location(), kLoggedOut + "?state=s");
+  EXPECT_EQ(browser.cookie("signet_session"), "");
+}
+
 TEST_F(OidcTest, LogoutNeverRedirectsToAnUnregisteredUri) {
   User u = alice();
   Client c = rp();
