@@ -4,6 +4,7 @@
 
 #include "common/crypto.h"
 #include "common/form.h"
+#include "http/browser_session.h"
 #include "http/handlers.h"
 #include "http/lifecycle_handlers.h"
 #include "http/throttling.h"
@@ -37,26 +38,16 @@ std::vector<std::pair<std::string, std::string>> request_fields(const AuthorizeR
   return f;
 }
 
-std::optional<Session> current_session(Services& s, const Incoming& in,
-                                       std::optional<OAuthError>& error) {
-  const std::string* id = in.cookie(kSessionCookie);
-  if (!id || id->empty() || id->size() > 128) return std::nullopt;
-  auto found = s.sessions.find_session(sha256_b64url(*id), s.clock.now());
-  if (!found) {
-    error = found.error();
-    return std::nullopt;
-  }
-  return *found;
-}
-
 Answer redirect_with_error(Services& s, const std::string& redirect_uri, const OAuthError& e,
                            const std::string& state) {
   return redirect_answer(protocol::error_redirect(redirect_uri, e, state, s.config.issuer));
 }
 
 Answer issue_code_and_redirect(Services& s, const AuthorizeRequest& r, const Session& session) {
-  auto code = protocol::issue_authorization_code(r, session.subject, session.auth_time, s.codes,
-                                                 s.clock, s.config.code_ttl);
+  // The session's sid goes with the code into the ID token (RP-Initiated Logout 1.0 §2).
+  auto code =
+      protocol::issue_authorization_code(r, session.subject, session.auth_time, s.codes, s.clock,
+                                         s.config.code_ttl, session_sid(s, session.id_digest));
   if (!code) return error_page(code.error());
   return redirect_answer(
       protocol::success_redirect(r.redirect_uri, *code, r.state, s.config.issuer));
@@ -73,15 +64,14 @@ struct LoginFor {
 Answer login_page(Services& s, const Incoming& in, const std::string& return_to,
                   const LoginFor& client, int status, const std::string& error,
                   const std::string& username) {
-  // Login CSRF (RFC 6749 §10.12): double-submit token, kept while the cookie lives.
-  const std::string* existing = in.cookie(kLoginCsrfCookie);
-  std::string csrf = existing && existing->size() == 43 ? *existing : random_token();
-  interaction::LoginView view{return_to, csrf, username, error, client.client_name};
+  // Login CSRF (RFC 6749 §10.12): a form token bound to the cookie (browser_session.h).
+  LoginCsrf csrf = login_csrf(s, in);
+  interaction::LoginView view{return_to, csrf.form_token, username, error, client.client_name};
   Answer a = page_answer(status, interaction::render_login(view));
   // POST /login -> 303 /authorize -> 303 redirect_uri when no consent page is
   // needed (returning customer, prompt=login, max_age, single sign-on).
   if (!client.redirect_uri.empty()) a.form_action = form_action_source(client.redirect_uri);
-  a.cookies.push_back({kLoginCsrfCookie, csrf, s.config.secure_cookies(), false});
+  a.cookies.push_back(std::move(csrf.cookie));
   return a;
 }
 
@@ -123,6 +113,12 @@ Answer handle_authorize(Services& s, const Incoming& in) {
   std::optional<OAuthError> store_error;
   auto session = current_session(s, in, store_error);
   if (store_error) return error_page(*store_error);
+  const int64_t now = s.clock.now();
+  // Only a login mark that verifies for this session says when it logged in.
+  if (session) {
+    prompt->login_after = protocol::verified_login_time(
+        *params, login_mark_key(s), session->id_digest, r.client.client_id, now);
+  }
 
   bool consent_needed = true;
   if (session) {
@@ -130,7 +126,6 @@ Answer handle_authorize(Services& s, const Incoming& in) {
     if (!granted) return error_page(granted.error());
     consent_needed = protocol::consent_required(r.scopes, *granted);
   }
-  const int64_t now = s.clock.now();
   protocol::SessionFacts facts{session.has_value(), session ? session->auth_time : 0};
   const auto outcome = protocol::decide(*prompt, facts, consent_needed, now);
   switch (outcome.decision) {
@@ -143,12 +138,11 @@ Answer handle_authorize(Services& s, const Incoming& in) {
                      "prompt=none", 400, true},
           r.state);
     case protocol::PromptDecision::kLogin: {
-      // Back to /authorize after login with prompt and max_age kept, and the
-      // time from which a login satisfies them.
+      // Back to /authorize after login with prompt and max_age kept (/login
+      // adds the login mark that satisfies them).
       auto fields = request_fields(r);
       if (const std::string* p = find_param(*params, "prompt")) fields.emplace_back("prompt", *p);
       if (prompt->max_age) fields.emplace_back("max_age", std::to_string(*prompt->max_age));
-      fields.emplace_back(protocol::kLoginAfterParam, std::to_string(now));
       return login_page(s, in, encode_form(fields), {r.client.client_name, r.redirect_uri}, 200, "",
                         prompt->login_hint);
     }
@@ -201,8 +195,7 @@ Answer handle_login(Services& s, const Incoming& in) {
   const std::string* password = find_param(*form, "password");
   const std::string* csrf = find_param(*form, "csrf_token");
   const std::string* return_to = find_param(*form, "return_to");
-  const std::string* csrf_cookie = in.cookie(kLoginCsrfCookie);
-  if (!csrf || !csrf_cookie || csrf->empty() || !constant_time_equal(*csrf, *csrf_cookie)) {
+  if (!login_csrf_matches(s, in, csrf)) {
     return error_page(403, "Your sign-in form has expired",
                       "For your security, please go back to the app and start again.");
   }
@@ -233,6 +226,9 @@ Answer handle_login(Services& s, const Incoming& in) {
       client = {validated->client.client_name, validated->redirect_uri};
       client_id = validated->client.client_id;
     }
+    // Signet's own parameters never come from the form: the login mark is added
+    // below, for the new session only.
+    std::erase_if(*params, [](const auto& p) { return protocol::is_internal_param(p.first); });
     back_to = encode_form({params->begin(), params->end()});
   }
 
@@ -269,12 +265,13 @@ Answer handle_login(Services& s, const Incoming& in) {
 
   // A new session id at every login (session fixation, RFC 6819 §4.2.5? /
   // OWASP); the old session, if any, is ended.
-  if (const std::string* old = in.cookie(kSessionCookie); old && !old->empty()) {
+  if (const std::string* old = session_cookie(s, in)) {
     (void)s.sessions.delete_session(sha256_b64url(*old));
   }
   std::string session_id = random_token();
-  Session session{sha256_b64url(session_id), (*user)->subject, random_token(), s.clock.now(),
-                  s.clock.now() + s.config.session_ttl};
+  const int64_t now = s.clock.now();
+  Session session{sha256_b64url(session_id), (*user)->subject, random_token(), now,
+                  now + s.config.session_ttl};
   auto created = s.sessions.create_session(session);
   if (!created) return error_page(created.error());
   s.audit->record({"login.succeeded",
@@ -284,10 +281,19 @@ Answer handle_login(Services& s, const Incoming& in) {
                    in.client_address,
                    {{"to", to_account ? "account_apps" : "authorize"}}});
 
+  if (!to_account) {
+    // The login mark (protocol/prompt.h): this login satisfies the request's
+    // prompt=login or max_age, for this session and client only.
+    back_to +=
+        "&" +
+        encode_form({{protocol::kLoginTimeParam, std::to_string(now)},
+                     {protocol::kLoginMarkParam,
+                      protocol::login_mark(login_mark_key(s), session.id_digest, now, client_id)}});
+  }
   Answer a = redirect_answer(s.config.issuer +
                              (to_account ? std::string("/account/apps") : "/authorize?" + back_to));
-  a.cookies.push_back({kSessionCookie, session_id, s.config.secure_cookies(), false});
-  a.cookies.push_back({kLoginCsrfCookie, "", s.config.secure_cookies(), true});
+  a.cookies.push_back(session_cookie_set(s, session_id));
+  a.cookies.push_back(login_csrf_cleared(s));
   return a;
 }
 

@@ -6,6 +6,7 @@
 #include "common/blocking.h"
 #include "common/crypto.h"
 #include "common/form.h"
+#include "http/browser_session.h"
 #include "http/handlers.h"
 #include "interaction/connected_apps.h"
 #include "interaction/pages.h"
@@ -45,26 +46,13 @@ std::string utc_date(int64_t t) {
   return buf;
 }
 
-std::optional<protocol::Session> session_of(Services& s, const Incoming& in,
-                                            std::optional<OAuthError>& error) {
-  const std::string* id = in.cookie(kSessionCookie);
-  if (!id || id->empty() || id->size() > 128) return std::nullopt;
-  auto found = s.sessions.find_session(sha256_b64url(*id), s.clock.now());
-  if (!found) {
-    error = found.error();
-    return std::nullopt;
-  }
-  return *found;
-}
-
 // The login page, returning to /account/apps after sign-in (same CSRF cookie
 // rules as the login page of the authorization flow).
 Answer account_login_page(Services& s, const Incoming& in) {
-  const std::string* existing = in.cookie(kLoginCsrfCookie);
-  std::string csrf = existing && existing->size() == 43 ? *existing : random_token();
-  interaction::LoginView view{kAccountAppsReturnTo, csrf, "", "", ""};
+  LoginCsrf csrf = login_csrf(s, in);
+  interaction::LoginView view{kAccountAppsReturnTo, csrf.form_token, "", "", ""};
   Answer a = page_answer(200, interaction::render_login(view));
-  a.cookies.push_back({kLoginCsrfCookie, csrf, s.config.secure_cookies(), false});
+  a.cookies.push_back(std::move(csrf.cookie));
   return a;
 }
 
@@ -107,7 +95,7 @@ std::optional<Answer> try_introspect_without_waiting(Services& s, const Incoming
 Answer handle_connected_apps(Services& s, const Incoming& in) {
   if (!s.lifecycle) return error_page(OAuthError::server_error("lifecycle store missing"));
   std::optional<OAuthError> store_error;
-  auto session = session_of(s, in, store_error);
+  auto session = current_session(s, in, store_error);
   if (store_error) return error_page(*store_error);
   if (!session) return account_login_page(s, in);
 
@@ -145,7 +133,7 @@ Answer handle_connected_apps_revoke(Services& s, const Incoming& in) {
   auto form = parse_form(in.body);
   if (!form) return error_page(400, "This request cannot be completed", "The form is malformed.");
   std::optional<OAuthError> store_error;
-  auto session = session_of(s, in, store_error);
+  auto session = current_session(s, in, store_error);
   if (store_error) return error_page(*store_error);
   if (!session) {
     return error_page(401, "Your session has ended", "Please sign in again to manage your apps.");

@@ -9,6 +9,7 @@
 #include "common/bearer.h"
 #include "common/crypto.h"
 #include "common/form.h"
+#include "http/browser_session.h"
 #include "http/handlers.h"
 #include "interaction/logout_pages.h"
 #include "jose/jws.h"
@@ -50,18 +51,6 @@ bool audience_matches(const nlohmann::json& aud, const std::string& expected) {
 
 // --- /logout --------------------------------------------------------------------
 
-std::optional<protocol::Session> current_session(Services& s, const Incoming& in,
-                                                 std::optional<OAuthError>& error) {
-  const std::string* id = in.cookie(kSessionCookie);
-  if (!id || id->empty() || id->size() > 128) return std::nullopt;
-  auto found = s.sessions.find_session(sha256_b64url(*id), s.clock.now());
-  if (!found) {
-    error = found.error();
-    return std::nullopt;
-  }
-  return *found;
-}
-
 std::string param(const Params& p, std::string_view key) {
   const std::string* v = find_param(p, key);
   return v ? *v : std::string();
@@ -93,7 +82,7 @@ LogoutTarget logout_target(Services& s, const std::string& client_id, const Para
 }
 
 Answer end_session_and_leave(Services& s, const Incoming& in, const LogoutTarget& target) {
-  if (const std::string* id = in.cookie(kSessionCookie); id && !id->empty() && id->size() <= 128) {
+  if (const std::string* id = session_cookie(s, in)) {
     auto deleted = s.sessions.delete_session(sha256_b64url(*id));
     if (!deleted) return error_page(deleted.error());
   }
@@ -105,7 +94,7 @@ Answer end_session_and_leave(Services& s, const Incoming& in, const LogoutTarget
   } else {
     a = page_answer(200, interaction::render_signed_out());
   }
-  a.cookies.push_back({kSessionCookie, "", s.config.secure_cookies(), true});
+  a.cookies.push_back(session_cookie_cleared(s));
   return a;
 }
 
@@ -146,12 +135,17 @@ Answer logout(Services& s, const Incoming& in, const Params& p, bool confirmed_p
                         "The app sent an invalid sign-out request.");
     }
     LogoutTarget target = logout_target(s, aud, p);
-    // The hint names the user of this browser's session (or there is none left):
-    // the RP asked, so the session ends without a question.
-    if (!session || session->subject == (*claims)["sub"].get<std::string>()) {
+    // The hint was issued in this very session (its sid, and its user), or there
+    // is no session left: the RP asked, so the session ends without a question.
+    // Any other hint (an older ID token of the same user, kept or stolen, or
+    // another user's) only leads to the question (RP-Initiated Logout 1.0 §2).
+    if (!session) return end_session_and_leave(s, in, target);
+    auto sid = claims->find("sid");
+    if (session->subject == (*claims)["sub"].get<std::string>() && sid != claims->end() &&
+        sid->is_string() &&
+        constant_time_equal(sid->get<std::string>(), session_sid(s, session->id_digest))) {
       return end_session_and_leave(s, in, target);
     }
-    // Someone else is signed in here: ask before ending their session.
     return confirm_page(s, *session, target);
   }
 
@@ -180,6 +174,7 @@ nlohmann::json openid_configuration(const config::Config& c) {
   doc["claims_supported"] = {"iss",       "sub",           "aud",     "exp",  "iat",
                              "auth_time", "nonce",         "at_hash", "name", "preferred_username",
                              "email",     "email_verified"};
+  doc["claims_supported"].push_back("sid");  // the session, RP-Initiated Logout 1.0 §2
   doc["prompt_values_supported"] = protocol::supported_prompt_values();
   doc["claims_parameter_supported"] = false;
   doc["request_parameter_supported"] = false;

@@ -37,7 +37,17 @@ Result<int64_t, protocol::OAuthError> refused_login(
     protocol::StoreResult<std::optional<protocol::ThrottleRefusal>> r) {
   if (!r) return fail(std::move(r.error()));
   if (!*r) return int64_t{0};
-  audit_throttled(s, in, login_client_id(in), username, (*r)->limit);
+  // The rule of login.failed: the subject (and the username) only when the
+  // typed text names a user; otherwise it may be a password typed in the wrong
+  // field, and nothing of it is kept. A failed look-up records no subject.
+  std::string subject;
+  nlohmann::json detail = {{"limit", (*r)->limit}};
+  if (auto user = s.users.find_user_by_username(username); user && *user) {
+    subject = (*user)->subject;
+    detail["username"] = (*user)->username;
+  }
+  s.audit->record({"throttled", login_client_id(in), std::move(subject), in.request_id,
+                   in.client_address, std::move(detail)});
   return (*r)->retry_after;
 }
 

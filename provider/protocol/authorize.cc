@@ -151,7 +151,8 @@ Result<AuthorizeRequest, AuthorizeFailure> validate_authorize_request(
 
 Result<std::string, OAuthError> issue_authorization_code(
     const AuthorizeRequest& request, const std::string& subject, int64_t auth_time,
-    AuthorizationCodeStore& codes, const Clock& clock, int64_t code_lifetime_seconds) {
+    AuthorizationCodeStore& codes, const Clock& clock, int64_t code_lifetime_seconds,
+    const std::string& sid) {
   const int64_t lifetime = std::clamp<int64_t>(code_lifetime_seconds, 1, kMaxCodeLifetime);
   const int64_t now = clock.now();
   std::string code = random_token(32);
@@ -166,6 +167,7 @@ Result<std::string, OAuthError> issue_authorization_code(
   row.nonce = request.nonce;
   row.resource = request.resource;
   row.auth_time = auth_time;
+  row.sid = sid;
   row.issued_at = now;
   row.expires_at = now + lifetime;
 

@@ -53,10 +53,12 @@ bool consent_required(const std::vector<std::string>& requested,
                       const std::vector<std::string>& granted);
 
 // Mints a code bound to the request's client, redirect URI and PKCE challenge,
-// stores only its digest, and returns the code itself.
+// stores only its digest, and returns the code itself. `sid` is the session's
+// OpenID Connect sid for the ID token ("" = none).
 Result<std::string, OAuthError> issue_authorization_code(
     const AuthorizeRequest& request, const std::string& subject, int64_t auth_time,
-    AuthorizationCodeStore& codes, const Clock& clock, int64_t code_lifetime_seconds);
+    AuthorizationCodeStore& codes, const Clock& clock, int64_t code_lifetime_seconds,
+    const std::string& sid = {});
 
 // The redirect URI carrying code, state and iss (RFC 6749 §4.1.2, RFC 9207).
 std::string success_redirect(const std::string& redirect_uri, const std::string& code,

@@ -41,6 +41,9 @@ nlohmann::json id_token_claims(const IdTokenInput& in) {
   // Always present: required when max_age was sent (§3.1.2.1), harmless otherwise.
   claims["auth_time"] = in.auth_time;
   if (!in.nonce.empty()) claims["nonce"] = in.nonce;
+  // The session at Signet (RP-Initiated Logout 1.0 §2): /logout ends it without
+  // a question only for a hint of this very session.
+  if (!in.sid.empty()) claims["sid"] = in.sid;
   if (!in.access_token.empty()) claims["at_hash"] = access_token_hash(in.access_token);
   return claims;
 }
@@ -96,6 +99,7 @@ Result<std::string, OAuthError> TokenEndpoint::make_id_token(const Client& clien
   in.scopes = code.scopes;
   in.nonce = code.nonce;
   in.auth_time = code.auth_time;
+  in.sid = code.sid;
   in.access_token = access_token;
   in.now = now;
   in.lifetime = settings_.access_token_lifetime;

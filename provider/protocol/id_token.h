@@ -35,13 +35,14 @@ struct IdTokenInput {
   std::vector<std::string> scopes;
   std::string nonce;         // from the authorization request; "" = none sent
   int64_t auth_time = 0;     // when the user authenticated (session)
+  std::string sid;           // the session's sid; "" = none
   std::string access_token;  // for at_hash; "" = none
   int64_t now = 0;
   int64_t lifetime = 600;
 };
 
 // The claims of the ID token: iss, sub, aud, exp, iat, auth_time, nonce (when
-// sent), at_hash (with an access token) and the claims by scope.
+// sent), sid (when known), at_hash (with an access token) and the claims by scope.
 nlohmann::json id_token_claims(const IdTokenInput& in);
 
 // Signs the claims with the active key of `alg` ("RS256" or "ES256"); header typ

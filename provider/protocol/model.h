@@ -63,6 +63,7 @@ struct AuthorizationCode {
   std::string nonce;
   std::string resource;  // RFC 8707 resource of the request; empty: none
   int64_t auth_time = 0;
+  std::string sid;  // the session's OpenID Connect sid, for the ID token; "" = none
   int64_t issued_at = 0;
   int64_t expires_at = 0;
   std::optional<int64_t> used_at;  // set on redemption; a second use is a replay

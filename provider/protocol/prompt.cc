@@ -3,6 +3,9 @@
 
 #include <sstream>
 
+#include "common/base64url.h"
+#include "common/crypto.h"
+
 namespace signet::protocol {
 namespace {
 
@@ -50,10 +53,34 @@ Result<PromptParams, OAuthError> parse_prompt_params(const Params& query) {
   if (const std::string* hint = find_param(query, "login_hint")) {
     if (hint->size() <= 256) p.login_hint = *hint;
   }
-  if (const std::string* after = find_param(query, kLoginAfterParam)) {
-    p.login_after = parse_non_negative(*after);
-  }
   return p;
+}
+
+bool is_internal_param(std::string_view name) { return name.rfind("signet_", 0) == 0; }
+
+std::string login_mark(std::string_view key, std::string_view session_digest, int64_t login_time,
+                       std::string_view client_id) {
+  std::string data(session_digest);
+  data += '|';
+  data += std::to_string(login_time);
+  data += '|';
+  data += client_id;
+  return base64url_encode(hmac_sha256(key, data));
+}
+
+std::optional<int64_t> verified_login_time(const Params& query, std::string_view key,
+                                           std::string_view session_digest,
+                                           std::string_view client_id, int64_t now) {
+  const std::string* time = find_param(query, kLoginTimeParam);
+  const std::string* mark = find_param(query, kLoginMarkParam);
+  if (!time || !mark) return std::nullopt;
+  auto t = parse_non_negative(*time);
+  // Either way within the lifetime: replicas' clocks differ a little.
+  if (!t || *t > now + kLoginMarkLifetime || now - *t > kLoginMarkLifetime) return std::nullopt;
+  if (!constant_time_equal(*mark, login_mark(key, session_digest, *t, client_id))) {
+    return std::nullopt;
+  }
+  return t;
 }
 
 std::vector<std::string> supported_prompt_values() { return {"none", "login", "consent"}; }

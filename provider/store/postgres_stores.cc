@@ -26,7 +26,8 @@ const char* const kUserColumns =
     "subject::text, username, name, email, password_hash, email_verified";
 const char* const kCodeColumns =
     "code_digest, client_id, redirect_uri, subject::text, scopes, code_challenge, nonce, "
-    "auth_time, issued_at, expires_at, used_at, coalesce(resource, '') AS resource";
+    "auth_time, issued_at, expires_at, used_at, coalesce(resource, '') AS resource, "
+    "coalesce(sid, '') AS sid";
 const char* const kKeyColumns =
     "kid, alg, state, public_jwk::text, sealed_private, created_at, activated_at, retired_at";
 
@@ -63,8 +64,9 @@ std::vector<Statement> statements() {
       // authorization codes
       {"save_code",
        "INSERT INTO authorization_codes (code_digest, client_id, redirect_uri, subject, scopes, "
-       "code_challenge, nonce, auth_time, issued_at, expires_at, resource) "
-       "VALUES ($1, $2, $3, $4::uuid, $5::text[], $6, $7, $8, $9, $10, NULLIF($11, ''))"},
+       "code_challenge, nonce, auth_time, issued_at, expires_at, resource, sid) "
+       "VALUES ($1, $2, $3, $4::uuid, $5::text[], $6, $7, $8, $9, $10, NULLIF($11, ''), "
+       "NULLIF($12, ''))"},
       {"find_code", "SELECT " + code_cols + " FROM authorization_codes WHERE code_digest = $1"},
       // Single use: only one transaction can flip used_at from NULL (the row lock makes a
       // concurrent redeemer wait, then re-check the condition and find it false).
@@ -167,6 +169,7 @@ AuthorizationCode code_from(const pqxx::row& r) {
   c.expires_at = r[9].as<int64_t>();
   if (!r[10].is_null()) c.used_at = r[10].as<int64_t>();
   c.resource = r["resource"].as<std::string>();  // sql/0005
+  c.sid = r["sid"].as<std::string>();            // sql/0012
   return c;
 }
 
@@ -392,7 +395,7 @@ PostgresStore::StoreResult<Ok> PostgresStore::save_code(const AuthorizationCode&
     pqxx::work t(c);
     t.exec_prepared("save_code", code.code_digest, code.client_id, code.redirect_uri, code.subject,
                     to_pg_text_array(code.scopes), code.code_challenge, code.nonce, code.auth_time,
-                    code.issued_at, code.expires_at, code.resource);
+                    code.issued_at, code.expires_at, code.resource, code.sid);
     t.commit();
     return Ok{};
   });

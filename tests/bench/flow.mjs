@@ -95,6 +95,8 @@ if (kind === 'signet') {
   if (r.status !== 200 || !r.text.includes('action="/login"')) fail('no login page', r);
   const login = hiddenFields(r.text);
   const loginForm = { ...login, username, password };
+  // The form's token is bound to this cookie (an HMAC of it), so both are kept.
+  const loginCsrfCookie = jar.get('signet_login_csrf /').value;
   r = await request('POST', '/login', loginForm);
   if (r.status !== 303) fail('login failed', r);
   r = await request('GET', r.location);
@@ -112,7 +114,7 @@ if (kind === 'signet') {
     first_code: firstCode,
     // For the password-login benchmark: a login CSRF cookie and token that match.
     login: {
-      cookie: `signet_login_csrf=${login.csrf_token}`,
+      cookie: `signet_login_csrf=${loginCsrfCookie}`,
       body: new URLSearchParams(loginForm).toString(),
     },
   };

@@ -249,6 +249,50 @@ TEST_F(AuditTest, FlowEventsReachTheTrailWithRequestIdsAndTheLogHoldsNoSecret) {
   }
 }
 
+// The throttled event follows login.failed's rule: the subject (and username)
+// only when the typed text names a user; text that names nobody may be a
+// password typed in the wrong field and lands nowhere.
+TEST_F(AuditTest, ThrottledLoginNamesOnlyAKnownUser) {
+  User u = w().add_user(w().unique("audit-locked"), "pw-" + random_hex(12));
+  Client c = w().add_client(w().unique("AuditThrottle"), {kRedirect}, "read:accounts");
+  const std::string typed = "typed-" + random_hex(12);
+  const std::string p = "audit-thr-" + random_hex(6) + "-";
+  // Failed sign-ins until the account's lockout (SIGNET_LOGIN_MAX_FAILURES, 5).
+  auto lock_out = [&](const std::string& username, const std::string& id) {
+    HttpClient browser;
+    HttpResponse page = browser.get(
+        w().authorize_url({c.client_id, kRedirect, "read:accounts", "s", random_hex(32), {}}));
+    ASSERT_EQ(page.status, 200) << page.body;
+    for (int i = 0; i < 5 && page.status != 429; ++i) {
+      Fields f = form_fields(page.body, "/login");
+      for (auto& [k, v] : f) {
+        if (k == "username") v = username;
+        if (k == "password") v = "wrong-" + random_hex(6);
+      }
+      page = browser.post_form(w().signet.base_url + "/login", f, rid(p + id));
+    }
+    EXPECT_EQ(page.status, 429) << page.body;
+  };
+  lock_out(typed, "unknown");
+  lock_out(u.username, "known");
+
+  auto rs = rows(p, 12);
+  const Row* unknown = find(rs, p + "unknown", "throttled");
+  ASSERT_NE(unknown, nullptr);
+  EXPECT_EQ(unknown->subject, "");
+  EXPECT_EQ(unknown->client_id, c.client_id);
+  EXPECT_EQ(unknown->detail, nlohmann::json({{"limit", "account"}}));
+  const Row* known = find(rs, p + "known", "throttled");
+  ASSERT_NE(known, nullptr);
+  EXPECT_EQ(known->subject, u.subject);
+  EXPECT_EQ(known->detail["username"], u.username);
+  for (const auto& r : rs) {
+    EXPECT_EQ(r.subject.find(typed), std::string::npos) << r.event;
+    EXPECT_EQ(r.detail.dump().find(typed), std::string::npos) << r.event;
+  }
+  EXPECT_EQ(w().signet.process->log().find(typed), std::string::npos);
+}
+
 TEST_F(AuditTest, RequestErrorLinesCarryTimeAndRequestId) {
   const std::string id = "audit-err-" + random_hex(6);
   HttpClient api;

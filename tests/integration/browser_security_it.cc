@@ -162,6 +162,35 @@ TEST_F(BrowserSecurityTest, LoginWithoutCsrfRefused) {
   EXPECT_EQ(ok.status, 303) << ok.body;
 }
 
+// The login form's token is bound to the cookie (an HMAC under the server's
+// key), so a planted cookie of a chosen value cannot be paired with the same
+// chosen value in the form, as a plain double-submit check would allow.
+TEST_F(BrowserSecurityTest, LoginCsrfDoubleSubmitOfAChosenValueRefused) {
+  Client client = finance();
+  User user = w().add_user(w().unique("alice"), kPassword);
+  HttpClient browser;
+  HttpResponse login = browser.get(w().authorize_url(request(client)));
+  ASSERT_EQ(login.status, 200);
+  auto fields = login_fields(login.body, user);
+  EXPECT_NE(form_value(login.body, "csrf_token"), browser.cookie("signet_login_csrf"))
+      << "the form token is not the cookie's value";
+  const std::string chosen = b64url(random_hex(16)).substr(0, 43);
+  auto forged = fields;
+  for (auto& [k, v] : forged) {
+    if (k == "csrf_token") v = chosen;
+  }
+  HttpClient planted;
+  planted.set_cookie("127.0.0.1", "signet_login_csrf", chosen);
+  HttpResponse r = planted.post_form(w().signet.base_url + "/login", forged);
+  EXPECT_EQ(r.status, 403) << r.location();
+  EXPECT_EQ(planted.cookie("signet_session"), "") << "a session was created";
+
+  // Control: the pair the server issued signs in.
+  HttpResponse ok = browser.post_form(w().signet.base_url + "/login", fields);
+  EXPECT_EQ(ok.status, 303) << ok.body;
+  EXPECT_FALSE(browser.cookie("signet_session").empty());
+}
+
 TEST_F(BrowserSecurityTest, ConsentWithoutCsrfRefused) {
   Client client = finance();
   User user = w().add_user(w().unique("alice"), kPassword);
@@ -403,6 +432,76 @@ TEST_F(BrowserSecurityTest, MetadataIsTruthful) {
   EXPECT_EQ(o.json().value("issuer", ""), "https://bank.example/oauth");
   EXPECT_EQ(o.json().value("token_endpoint", ""), "https://bank.example/oauth/token");
   std::erase(w().processes, other.process.get());
+}
+
+// With an https issuer the session and login-CSRF cookies carry the __Host-
+// prefix (Secure, Path=/, no Domain), so a sibling subdomain cannot plant
+// them; Signet reads them by that name only.
+TEST_F(BrowserSecurityTest, HttpsIssuerUsesHostPrefixedCookies) {
+  Client client = finance();
+  User user = w().add_user(w().unique("alice"), kPassword);
+  const std::string issuer = "https://bank.example";
+  std::string why;
+  Server https = w().start_signet({{"SIGNET_ISSUER", issuer}}, &why);
+  ASSERT_TRUE(https.process) << why;
+  // The listener is plain HTTP behind the (absent) TLS proxy: URLs of the
+  // issuer are rewritten to it.
+  auto local = [&](const std::string& url) {
+    return url.rfind(issuer, 0) == 0 ? https.base_url + url.substr(issuer.size()) : url;
+  };
+  std::string authorize = w().authorize_url(request(client));
+  authorize = https.base_url + authorize.substr(w().signet.base_url.size());
+  // The attributes __Host- requires, on every cookie that is set.
+  auto set_cookie = [](const HttpResponse& r, const std::string& name) {
+    std::string found;
+    auto [b, e] = r.headers.equal_range("set-cookie");
+    for (auto it = b; it != e; ++it) {
+      if (it->second.rfind(name + "=", 0) != 0) continue;
+      found = it->second;
+      EXPECT_NE(lower(found).find("; secure"), std::string::npos) << found;
+      EXPECT_NE(found.find("; Path=/"), std::string::npos) << found;
+      EXPECT_EQ(lower(found).find("domain="), std::string::npos) << found;
+    }
+    return found;
+  };
+  auto value = [](const std::string& set_cookie_line) {
+    const auto eq = set_cookie_line.find('=');
+    return set_cookie_line.substr(eq + 1, set_cookie_line.find(';') - eq - 1);
+  };
+
+  HttpClient browser;
+  HttpResponse login = browser.get(authorize);
+  ASSERT_EQ(login.status, 200) << login.body;
+  const std::string csrf_line = set_cookie(login, "__Host-signet_login_csrf");
+  ASSERT_FALSE(csrf_line.empty()) << "no __Host-signet_login_csrf cookie";
+  auto fields = login_fields(login.body, user);
+  // The bare name is not read: the CSRF cookie under it does not count.
+  HttpClient bare;
+  HttpResponse refused = bare.post_form(https.base_url + "/login", fields,
+                                        {{"Cookie", "signet_login_csrf=" + value(csrf_line)}});
+  EXPECT_EQ(refused.status, 403);
+
+  HttpClient jarless;  // cookies sent by hand, as a browser would over https
+  HttpResponse after =
+      jarless.post_form(https.base_url + "/login", fields,
+                        {{"Cookie", "__Host-signet_login_csrf=" + value(csrf_line)}});
+  ASSERT_EQ(after.status, 303) << after.body;
+  const std::string session_line = set_cookie(after, "__Host-signet_session");
+  ASSERT_FALSE(session_line.empty()) << "no __Host-signet_session cookie";
+  const std::string session = value(session_line);
+  EXPECT_TRUE(set_cookie(after, "signet_session").empty());
+
+  // The session is read under its prefixed name only.
+  HttpClient signed_in;
+  HttpResponse consent =
+      signed_in.get(local(after.location()), {{"Cookie", "__Host-signet_session=" + session}});
+  EXPECT_EQ(consent.status, 200);
+  EXPECT_NE(consent.body.find("action=\"/consent\""), std::string::npos) << consent.body;
+  HttpClient planted;
+  HttpResponse ignored =
+      planted.get(local(after.location()), {{"Cookie", "signet_session=" + session}});
+  EXPECT_NE(ignored.body.find("action=\"/login\""), std::string::npos) << ignored.status;
+  std::erase(w().processes, https.process.get());
 }
 
 TEST_F(BrowserSecurityTest, JwksPublishesSigningKey) {

@@ -306,6 +306,16 @@ std::string form_value(std::string_view html, std::string_view name) {
   return "";
 }
 
+std::vector<std::pair<std::string, std::string>> login_fields(std::string_view html,
+                                                              const User& user) {
+  auto fields = form_fields(html, "/login");
+  for (auto& [k, v] : fields) {
+    if (k == "username") v = user.username;
+    if (k == "password") v = user.password;
+  }
+  return fields;
+}
+
 std::string read_file(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   std::stringstream ss;

@@ -234,6 +234,11 @@ struct User {
   std::string subject;
 };
 
+// The fields of the sign-in form on `html` (a page with action="/login"), with
+// the username and password of `user` filled in.
+std::vector<std::pair<std::string, std::string>> login_fields(std::string_view html,
+                                                              const User& user);
+
 struct Server {
   std::unique_ptr<Process> process;
   std::string base_url;  // http://127.0.0.1:PORT

@@ -182,6 +182,58 @@ TEST_F(OidcTest, MaxAgeOlderSessionMustLoginAgain) {
   EXPECT_GT(jwt_claims(t["id_token"].get<std::string>())["auth_time"].get<int64_t>(), first_auth);
 }
 
+// Signet's own parameters (the login mark) never come from the query: with a
+// live session, prompt=login and max_age still show the sign-in page whatever
+// internal parameter is added, and a mark made for another session (here the
+// same user's, in another browser) counts for nothing.
+TEST_F(OidcTest, InternalParametersFromTheQueryNeverSatisfyPromptLoginOrMaxAge) {
+  User u = alice();
+  Client c = rp();
+  HttpClient browser;
+  tokens(browser, c, u, request(c, "openid"));  // session and consent
+  // Another session of the same user, logged in through prompt=login: the way
+  // back from /login carries that session's mark.
+  HttpClient other;
+  tokens(other, c, u, request(c, "openid"));
+  auto page = other.get(w().authorize_url(request(c, "openid", {{"prompt", "login"}})));
+  ASSERT_NE(page.body.find("action=\"/login\""), std::string::npos) << page.status;
+  auto fields = login_fields(page.body, u);
+  auto back = other.post_form(w().signet.base_url + "/login", fields);
+  ASSERT_EQ(back.status, 303) << back.body;
+  auto marked = query_params(back.location());
+  ASSERT_FALSE(marked["signet_login_mark"].empty()) << back.location();
+  ASSERT_FALSE(marked["signet_login_time"].empty()) << back.location();
+  // max_age=0 asks for a login once the browser's session is a second old.
+  std::this_thread::sleep_for(std::chrono::milliseconds(1100));
+
+  const std::string now = std::to_string(now_seconds());
+  const std::vector<std::vector<std::pair<std::string, std::string>>> internal = {
+      {{"signet_login_after", "0"}},
+      {{"signet_login_after", now}},
+      {{"signet_login_time", now}},
+      {{"signet_login_time", now}, {"signet_login_mark", random_hex(32)}},
+      {{"signet_login_after", "0"}, {"signet_login_time", now}, {"signet_login_mark", "x"}},
+      {{"signet_login_time", marked["signet_login_time"]},
+       {"signet_login_mark", marked["signet_login_mark"]}},
+  };
+  for (const auto& asked :
+       std::vector<std::pair<std::string, std::string>>{{"prompt", "login"}, {"max_age", "0"}}) {
+    for (const auto& extra : internal) {
+      auto params = extra;
+      params.push_back(asked);
+      auto r = browser.get(w().authorize_url(request(c, "openid", params)));
+      EXPECT_EQ(r.status, 200) << asked.first << " with " << extra.front().first << ": "
+                               << r.location();
+      EXPECT_NE(r.body.find("action=\"/login\""), std::string::npos)
+          << asked.first << " with " << extra.front().first;
+    }
+  }
+  // The mark works for the session it was made for: the flow completes there.
+  auto done = other.get(back.location());
+  ASSERT_EQ(done.status, 303) << done.body;
+  EXPECT_FALSE(query_params(done.location())["code"].empty()) << done.location();
+}
+
 TEST_F(OidcTest, LoginHintPrefillsTheUsername) {
   Client c = rp();
   HttpClient browser;
@@ -421,6 +473,52 @@ TEST_F(OidcTest, LogoutWithIdTokenHintRedirectsWithStateAndEndsTheSession) {
   // The session is gone: prompt=none now needs a login.
   auto again = browser.get(w().authorize_url(request(c, "openid", {{"prompt", "none"}})));
   EXPECT_EQ(query_params(again.location())["error"], "login_required");
+}
+
+// An ID token from an earlier session of the same user (kept in history, or
+// stolen) does not sign the browser out without a question: only a hint whose
+// sid is the current session's does (RP-Initiated Logout 1.0 §2).
+TEST_F(OidcTest, LogoutWithAnOlderSessionsIdTokenAsksFirst) {
+  User u = alice();
+  Client c = rp();
+  HttpClient browser;
+  const std::string old_token = tokens(browser, c, u, request(c, "openid"))["id_token"];
+  const std::string first_session = browser.cookie("signet_session");
+  AuthorizationResult a;
+  auto t = tokens(browser, c, u, request(c, "openid", {{"prompt", "login"}}), &a);
+  ASSERT_EQ(a.pages, std::vector<std::string>{"login"});
+  const std::string session = browser.cookie("signet_session");
+  ASSERT_NE(session, first_session) << "a login starts a new session";
+  const std::string current_token = t["id_token"];
+  const auto old_sid = jwt_claims(old_token)["sid"];
+  const auto current_sid = jwt_claims(current_token)["sid"];
+  ASSERT_TRUE(old_sid.is_string() && current_sid.is_string()) << jwt_claims(current_token);
+  EXPECT_NE(old_sid, current_sid);
+  EXPECT_EQ(current_token.find(session), std::string::npos);
+  EXPECT_NE(current_sid.get<std::string>(), b64url(sha256(session))) << "not the stored digest";
+  HttpClient http;
+  auto claims_supported = http.get(w().signet.base_url + "/.well-known/openid-configuration")
+                              .json()["claims_supported"];
+  EXPECT_NE(std::find(claims_supported.begin(), claims_supported.end(), "sid"),
+            claims_supported.end());
+
+  auto logout = [&](const std::string& hint) {
+    return browser.get(
+        w().signet.base_url + "/logout?" +
+        form_encode(
+            {{"id_token_hint", hint}, {"post_logout_redirect_uri", kLoggedOut}, {"state", "s"}}));
+  };
+  auto asked = logout(old_token);
+  EXPECT_EQ(asked.status, 200) << asked.location();
+  EXPECT_NE(asked.body.find("action=\"/logout\""), std::string::npos) << asked.body;
+  EXPECT_EQ(browser.cookie("signet_session"), session);
+  auto still = browser.get(w().authorize_url(request(c, "openid", {{"prompt", "none"}})));
+  EXPECT_FALSE(query_params(still.location())["code"].empty()) << "still signed in";
+
+  auto out = logout(current_token);
+  ASSERT_EQ(out.status, 303) << out.body;
+  EXPECT_EQ(out.location(), kLoggedOut + "?state=s");
+  EXPECT_EQ(browser.cookie("signet_session"), "");
 }
 
 TEST_F(OidcTest, LogoutNeverRedirectsToAnUnregisteredUri) {

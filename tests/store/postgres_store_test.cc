@@ -59,6 +59,7 @@ class StoreTest : public ::testing::Test {
     code.code_challenge = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM";
     code.nonce = "n-0S6_WzA2Mj";
     code.auth_time = kNow - 5;
+    code.sid = "sid-" + random_token(8);
     code.issued_at = kNow;
     code.expires_at = kNow + 60;
     auto r = store_.save_code(code);
@@ -258,6 +259,7 @@ TEST_F(StoreTest, CodeRoundTrip) {
   EXPECT_EQ(c.code_challenge, code.code_challenge);
   EXPECT_EQ(c.nonce, code.nonce);
   EXPECT_EQ(c.auth_time, code.auth_time);
+  EXPECT_EQ(c.sid, code.sid);  // sql/0012
   EXPECT_EQ(c.issued_at, code.issued_at);
   EXPECT_EQ(c.expires_at, code.expires_at);
   EXPECT_FALSE(c.used_at.has_value());

@@ -74,13 +74,47 @@ TEST(PromptDecide, MaxAgeAsksForLoginWhenTheSessionIsOlder) {
   auto p = parsed({{"max_age", "60"}});
   EXPECT_EQ(decide(p, {true, kNow - 61}, false, kNow).decision, PromptDecision::kLogin);
   EXPECT_EQ(decide(p, {true, kNow - 60}, false, kNow).decision, PromptDecision::kIssue);
-  auto zero = parsed({{"max_age", "0"}, {kLoginAfterParam, std::to_string(kNow - 1)}});
+  auto zero = parsed({{"max_age", "0"}});
+  zero.login_after = kNow - 1;
   EXPECT_EQ(decide(zero, {true, kNow - 1}, false, kNow).decision, PromptDecision::kIssue);
   zero.login_after.reset();
   EXPECT_EQ(decide(zero, {true, kNow - 1}, false, kNow).decision, PromptDecision::kLogin);
   auto none = parsed({{"prompt", "none"}, {"max_age", "60"}});
   auto o = decide(none, {true, kNow - 61}, false, kNow);
   EXPECT_EQ(o.error, "login_required");
+}
+
+// Signet's own parameters are never read from the request: a login time in the
+// query counts only with a mark that verifies for this session and client.
+TEST(LoginMark, ATimeFromTheQueryAloneCountsForNothing) {
+  auto p = parsed({{"prompt", "login"}, {"signet_login_after", "0"}, {kLoginTimeParam, "0"}});
+  EXPECT_FALSE(p.login_after.has_value());
+  EXPECT_EQ(decide(p, kSession, false, kNow).decision, PromptDecision::kLogin);
+}
+
+TEST(LoginMark, VerifiesOnlyForItsSessionClientAndTime) {
+  const std::string key(32, 'k');
+  const int64_t t = kNow - 5;
+  const std::string mark = login_mark(key, "digest-a", t, "client-1");
+  const Params q{{kLoginTimeParam, std::to_string(t)}, {kLoginMarkParam, mark}};
+  EXPECT_EQ(verified_login_time(q, key, "digest-a", "client-1", kNow), t);
+  EXPECT_FALSE(verified_login_time(q, key, "digest-b", "client-1", kNow)) << "another session";
+  EXPECT_FALSE(verified_login_time(q, key, "digest-a", "client-2", kNow)) << "another client";
+  EXPECT_FALSE(verified_login_time(q, std::string(32, 'x'), "digest-a", "client-1", kNow));
+  const Params earlier{{kLoginTimeParam, "0"}, {kLoginMarkParam, mark}};
+  EXPECT_FALSE(verified_login_time(earlier, key, "digest-a", "client-1", kNow)) << "other time";
+  EXPECT_FALSE(verified_login_time({{kLoginTimeParam, std::to_string(t)}}, key, "digest-a",
+                                   "client-1", kNow))
+      << "no mark";
+  EXPECT_FALSE(verified_login_time(q, key, "digest-a", "client-1", t + kLoginMarkLifetime + 1))
+      << "a mark is followed at once; an old one is void";
+}
+
+TEST(LoginMark, InternalParametersAreRecognised) {
+  EXPECT_TRUE(is_internal_param(kLoginTimeParam));
+  EXPECT_TRUE(is_internal_param(kLoginMarkParam));
+  EXPECT_TRUE(is_internal_param("signet_anything"));
+  EXPECT_FALSE(is_internal_param("prompt"));
 }
 
 }  // namespace

@@ -30,11 +30,15 @@ class RecordingAudit final : public AuditSink {
   std::vector<AuditEvent> events;
 };
 
-// The stores /token and the login helpers never reach.
+// One user, "alice"; the other stores /token and the login helpers never reach.
 class NoUsers final : public UserStore, public ScopeStore, public SessionStore {
  public:
-  StoreResult<std::optional<User>> find_user_by_username(std::string_view) override {
-    return std::optional<User>();
+  StoreResult<std::optional<User>> find_user_by_username(std::string_view username) override {
+    if (username != "alice") return std::optional<User>();
+    User alice;
+    alice.subject = "subject-of-alice";
+    alice.username = "alice";
+    return std::optional<User>(alice);
   }
   StoreResult<std::optional<User>> find_user_by_subject(std::string_view) override {
     return std::optional<User>();
@@ -162,27 +166,46 @@ TEST_F(ThrottlingHttpTest, AddressWithFailedClientAuthenticationIsRefusedAndAudi
   EXPECT_EQ(handle_token(*services_, elsewhere).status, 200);
 }
 
-TEST_F(ThrottlingHttpTest, LoginLockoutIsAuditedWithTheUsernameAndClient) {
+// Locks `username` out (two failures) and asks once more: two throttled events.
+void lock_out(Services& s, const std::string& username) {
   Incoming in;
   in.body = "return_to=" + url_encode("response_type=code&client_id=finance-app");
   in.client_address = "192.0.2.10";
   in.request_id = "req-2";
-  auto first = login_failed(*services_, in, "alice");
+  auto first = login_failed(s, in, username);
   ASSERT_TRUE(first.ok());
   EXPECT_EQ(*first, 0);
-  auto second = login_failed(*services_, in, "alice");
+  auto second = login_failed(s, in, username);
   ASSERT_TRUE(second.ok());
   EXPECT_EQ(*second, 900);
-  auto next = login_wait(*services_, in, "alice");
+  auto next = login_wait(s, in, username);
   ASSERT_TRUE(next.ok());
   EXPECT_EQ(*next, 900);
+}
+
+TEST_F(ThrottlingHttpTest, LoginLockoutIsAuditedWithTheUsersSubjectAndClient) {
+  lock_out(*services_, "alice");
   ASSERT_EQ(audit_.events.size(), 2u);
   for (const auto& e : audit_.events) {
     EXPECT_EQ(e.event, "throttled");
-    EXPECT_EQ(e.subject, "alice");
+    EXPECT_EQ(e.subject, "subject-of-alice");
     EXPECT_EQ(e.client_id, "finance-app");
     EXPECT_EQ(e.client_address, "192.0.2.10");
+    EXPECT_EQ(e.detail, nlohmann::json({{"limit", "account"}, {"username", "alice"}}));
+  }
+}
+
+// The rule of login.failed: text that names no user may be a password typed
+// in the wrong field, so no part of the event holds it.
+TEST_F(ThrottlingHttpTest, LoginLockoutOfAnUnknownNameKeepsNoTypedText) {
+  const std::string typed = "correct-horse-typed-as-username";
+  lock_out(*services_, typed);
+  ASSERT_EQ(audit_.events.size(), 2u);
+  for (const auto& e : audit_.events) {
+    EXPECT_EQ(e.event, "throttled");
+    EXPECT_EQ(e.subject, "");
     EXPECT_EQ(e.detail, nlohmann::json({{"limit", "account"}}));
+    EXPECT_EQ(e.detail.dump().find(typed), std::string::npos);
   }
 }
 
