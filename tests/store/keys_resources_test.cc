@@ -235,7 +235,7 @@ TEST_F(CliKeysRevoke, UnknownKidOrBadArgumentsAreOneLineErrors) {
            {{"no-such-kid"}, 1, "no signing key no-such-kid"},
            {{}, 2, "expected one KID"},
            {{kid, kid}, 2, "expected one KID"},
-           {{"--now"}, 2, "expected one KID"}}) {
+           {{""}, 2, "expected one KID"}}) {
     auto r = KeysCli::revoke(args);
     EXPECT_EQ(r.code, code) << what;
     EXPECT_TRUE(r.out.is_discarded()) << "nothing on stdout";
@@ -243,6 +243,14 @@ TEST_F(CliKeysRevoke, UnknownKidOrBadArgumentsAreOneLineErrors) {
     EXPECT_NE(r.err.find(what), std::string::npos) << r.err;
   }
   EXPECT_EQ(state_of(store, kid), "active");
+
+  // A kid is base64url: it may begin with "-", and is not taken for an option.
+  StoredSigningKey dash = key_row("ES256", 1000);
+  dash.kid = "-" + dash.kid;
+  ASSERT_TRUE(keys.insert_next(dash).ok());
+  auto r = KeysCli::revoke({dash.kid});
+  EXPECT_EQ(r.code, 0) << r.err;
+  EXPECT_EQ(state_of(store, dash.kid), "deleted");
 }
 
 TEST(ResourceRegistry, BankApiIsSeededAndResourcesCanBeAdded) {

@@ -157,7 +157,8 @@ int cmd_keys_rotate(const std::string& db_url, const std::string& master_key,
 int cmd_keys_revoke(const std::string& db_url, const std::string& master_key,
                     const std::vector<std::string>& argv, std::ostream& out, std::ostream& err) {
   const char* usage = " (usage: signet keys revoke KID; see signet keys list)";
-  if (argv.size() != 1 || argv[0].empty() || argv[0].rfind("-", 0) == 0) {
+  // Any one word: a kid (an RFC 7638 thumbprint, base64url) may begin with "-".
+  if (argv.size() != 1 || argv[0].empty()) {
     return error(err, kUsage, std::string("expected one KID") + usage);
   }
   const std::string& kid = argv[0];
