@@ -38,8 +38,9 @@ class ResourceStore {
 // RFC 8707 §2 invalid_target (400).
 OAuthError invalid_target(std::string description, std::string detail = {});
 
-// Syntax of a `resource` value: 1..2000 printable ASCII characters without a
-// space or a fragment (RFC 8707 §2: "MUST NOT include a fragment component").
+// Syntax of a `resource` value (RFC 8707 §2): an absolute URI (RFC 3986 §4.3:
+// a scheme, ':', then something) of 1..2000 printable ASCII characters without a
+// space or a fragment ("MUST NOT include a fragment component").
 bool is_well_formed_resource(std::string_view resource);
 
 // The audience of a token for `resource` (empty: none requested, the default

@@ -25,6 +25,10 @@
 
 namespace signet::it {
 
+// The audience of bank-api's tokens: the URL sql/0011 registers for it (RFC 8707
+// resource indicator), and the default of SIGNET_AUDIENCE and BANK_API_AUDIENCE.
+inline constexpr const char* kBankAudience = "http://127.0.0.1:8081";
+
 // ---------------------------------------------------------------------------
 // Small helpers
 

@@ -129,7 +129,7 @@ int cmd_keys_rotate(const std::string& db_url, const std::string& master_key,
 
 int cmd_resource_add(const std::string& db_url, const std::vector<std::string>& argv,
                      std::ostream& out, std::ostream& err) {
-  const char* usage = " (usage: signet resource add --audience AUD --name NAME --scope \"a b\")";
+  const char* usage = " (usage: signet resource add --audience URI --name NAME --scope \"a b\")";
   std::optional<std::string> audience;
   std::optional<std::string> name;
   std::vector<std::string> scopes;
@@ -152,10 +152,12 @@ int cmd_resource_add(const std::string& db_url, const std::vector<std::string>& 
     }
   }
   if (!audience) return error(err, kUsage, std::string("missing --audience") + usage);
+  // RFC 8707 §2: clients name it as `resource`, which must be an absolute URI.
   if (!protocol::is_well_formed_resource(*audience)) {
     return error(err, kUsage,
                  "invalid --audience " + *audience +
-                     ": use 1-2000 printable characters without spaces or a fragment (#)");
+                     ": use an absolute URI (e.g. https://api.example.com) of at most 2000 "
+                     "printable characters, without spaces or a fragment (#)");
   }
   if (!name || name->empty() || name->size() > 200) {
     return error(err, kUsage, std::string("missing or invalid --name") + usage);
