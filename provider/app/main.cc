@@ -29,7 +29,10 @@ const char* const kUsage =
     "  keys list                             signing keys (kid, alg, state, times)\n"
     "  keys rotate [--alg ES256|RS256] [--now]  new key: next, active after "
     "SIGNET_KEY_PUBLISH_DELAY\n"
-    "  resource add --audience AUD --name NAME --scope \"a b\"\n"
+    "  resource add --audience URI --name NAME --scope \"a b\" [--client CLIENT_ID]...\n"
+    "  resource update AUDIENCE [--name N] [--scope \"a b\"] [--client CLIENT_ID]... "
+    "[--add-client ID]...\n"
+    "                  [--remove-client ID]... [--no-clients]\n"
     "  resource list\n"
     "Settings come from SIGNET_* environment variables (see README).\n";
 

@@ -15,11 +15,20 @@
 namespace signet::protocol {
 
 // A registered resource server: its audience (the resource URI or identifier
-// that becomes `aud`), a display name, and the scopes it owns.
+// that becomes `aud`), a display name, the scopes it owns, and the clients that
+// act for it (they may introspect its access tokens, RFC 7662 §4).
 struct ResourceServer {
   std::string audience;
   std::string name;
   std::vector<std::string> scopes;
+  std::vector<std::string> client_ids;
+
+  bool acts_for(std::string_view client_id) const {
+    for (const auto& x : client_ids) {
+      if (x == client_id) return true;
+    }
+    return false;
+  }
 
   bool owns_scope(std::string_view s) const {
     for (const auto& x : scopes) {

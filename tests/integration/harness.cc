@@ -1358,6 +1358,13 @@ Client World::add_client(const std::string& name, const std::vector<std::string>
   return c;
 }
 
+Client World::add_resource_server(const std::string& name, const std::string& audience) {
+  Client c = add_client(name, {}, "read:accounts", false, {"client_credentials"});
+  auto r = cli({"resource", "update", audience, "--add-client", c.client_id});
+  EXPECT_EQ(r.exit_code, 0) << "signet resource update " << audience << ": " << r.out << r.err;
+  return c;
+}
+
 Server World::start_signet(const Env& extra_env, std::string* error,
                            const std::string& database_conninfo) {
   std::string why;

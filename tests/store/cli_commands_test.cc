@@ -206,6 +206,59 @@ TEST(CliClientAdd, AccessTokenTtlAndOneRenderingForAddListShowAndUpdate) {
   }
 }
 
+CliRun resource(const std::string& sub, const std::vector<std::string>& args) {
+  std::ostringstream out, err;
+  CliRun r;
+  r.code = sub == "add" ? cmd_resource_add(test_conninfo(), args, out, err)
+                        : cmd_resource_update(test_conninfo(), args, out, err);
+  r.out = out.str();
+  r.err = err.str();
+  return r;
+}
+
+TEST(CliResource, ClientsActingForAResourceServer) {
+  auto id_of = [](const CliRun& r) {
+    return nlohmann::json::parse(r.out)["client_id"].get<std::string>();
+  };
+  const std::string rs1 = id_of(
+      client_add({"--name", "RS1", "--grant", "client_credentials", "--scope", "read:accounts"}));
+  const std::string rs2 = id_of(
+      client_add({"--name", "RS2", "--grant", "client_credentials", "--scope", "read:accounts"}));
+  const std::string spa =
+      id_of(client_add({"--name", "SPA", "--public", "--redirect-uri", "http://localhost:3000/cb",
+                        "--scope", "read:accounts"}));
+  const std::string aud = "https://ledger-" + random_token(4) + ".example/api";
+  const std::vector<std::string> base = {"--audience", aud,       "--name",
+                                         "Ledger",     "--scope", "read:accounts"};
+  auto with = [&](std::vector<std::string> extra) {
+    std::vector<std::string> a = base;
+    a.insert(a.end(), extra.begin(), extra.end());
+    return a;
+  };
+  expect_error(resource("add", with({"--client", "no-such-client"})), "no-such-client");
+  expect_error(resource("add", with({"--client", spa})), "public");
+  // RFC 8707 §2: the audience is what clients name as `resource`: an absolute URI.
+  expect_error(resource("add", {"--audience", "ledger", "--name", "L", "--scope", "read:accounts"}),
+               "--audience");
+  const CliRun added = resource("add", with({"--client", rs1}));
+  ASSERT_EQ(added.code, 0) << added.err;
+  EXPECT_EQ(nlohmann::json::parse(added.out)["client_ids"], nlohmann::json::array({rs1}));
+
+  auto clients_after = [&](std::vector<std::string> args) {
+    args.insert(args.begin(), aud);
+    const CliRun r = resource("update", args);
+    EXPECT_EQ(r.code, 0) << r.err;
+    return r.code == 0 ? nlohmann::json::parse(r.out)["client_ids"] : nlohmann::json();
+  };
+  EXPECT_EQ(clients_after({"--add-client", rs2}), nlohmann::json::array({rs1, rs2}));
+  EXPECT_EQ(clients_after({"--remove-client", rs1}), nlohmann::json::array({rs2}));
+  EXPECT_EQ(clients_after({"--client", rs1}), nlohmann::json::array({rs1}));
+  EXPECT_EQ(clients_after({"--no-clients", "--name", "Ledger 2"}), nlohmann::json::array());
+  expect_error(resource("update", {aud, "--add-client", spa}), "public");
+  expect_error(resource("update", {aud, "--remove-client", rs2}), "--remove-client");
+  expect_error(resource("update", {"https://nowhere.example/", "--name", "X"}), "no such resource");
+}
+
 TEST(CliClientAdd, BadArguments) {
   const std::vector<std::string> ok_uri = {"--redirect-uri", "https://app.test/cb"};
   auto with = [&](std::vector<std::string> extra) {
