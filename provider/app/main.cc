@@ -17,7 +17,8 @@ const char* const kUsage =
     "  migrate                               apply database migrations (safe to repeat)\n"
     "  user add USERNAME --password-stdin [--name N] [--email E] [--email-verified]\n"
     "  client add --name NAME --redirect-uri URI... --scope \"a b\" [--public] [--grant TYPE]...\n"
-    "             [--id-token-alg RS256|ES256] [--post-logout-redirect-uri URI]...\n"
+    "             [--access-token-ttl SECONDS] [--id-token-alg RS256|ES256]\n"
+    "             [--post-logout-redirect-uri URI]...\n"
     "  client list\n"
     "  client add --metadata FILE.json        RFC 7591 metadata "
     "(schemas/client-metadata.schema.json)\n"
@@ -29,7 +30,10 @@ const char* const kUsage =
     "  keys rotate [--alg ES256|RS256] [--now]  new key: next, active after "
     "SIGNET_KEY_PUBLISH_DELAY\n"
     "  keys revoke KID                       withdraw a key at once (a leaked key)\n"
-    "  resource add --audience AUD --name NAME --scope \"a b\"\n"
+    "  resource add --audience URI --name NAME --scope \"a b\" [--client CLIENT_ID]...\n"
+    "  resource update AUDIENCE [--name N] [--scope \"a b\"] [--client CLIENT_ID]... "
+    "[--add-client ID]...\n"
+    "                  [--remove-client ID]... [--no-clients]\n"
     "  resource list\n"
     "Settings come from SIGNET_* environment variables (see README).\n";
 

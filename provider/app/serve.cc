@@ -31,6 +31,7 @@
 #include "store/postgres_refresh_tokens.h"
 #include "store/postgres_stores.h"
 #include "store/refresh_token_cache.h"
+#include "store/resource_cache.h"
 
 namespace signet::app {
 namespace {
@@ -133,7 +134,15 @@ int serve() {
 
   protocol::TokenSettings token_settings{c.issuer, c.audience, c.access_token_ttl, c.signing_alg};
   protocol::TokenEndpoint token_endpoint(token_settings, clients, store, key_ring, clock);
-  store::PostgresResourceStore resources(store);  // RFC 8707 resource indicators
+  // RFC 8707 resource indicators: the registry is kept in memory and reloaded on
+  // every change (LISTEN signet_resources), so introspection and /token never
+  // wait for it.
+  store::PostgresResourceStore resource_db(store);
+  store::CachedResourceStore resources([&resource_db] { return resource_db.list(); }, clock);
+  store::ChangeListener resource_changes(
+      c.database_url, "signet_resources",
+      [&resources](const std::string&) { resources.invalidate(); },
+      [&resources] { resources.invalidate(); });
   token_endpoint.enable_resource_indicators(resources);
   token_endpoint.enable_id_tokens(store);  // OpenID Connect (scope openid)
   store::PostgresLifecycleStore lifecycle_db(store);
@@ -148,6 +157,7 @@ int serve() {
   token_endpoint.enable_refresh_tokens(
       lifecycle, protocol::RefreshSettings{c.refresh_token_ttl, c.refresh_token_max_age});
   protocol::Introspection introspection(token_settings, clients, lifecycle, key_ring, clock);
+  introspection.enable_resource_servers(resources);  // RFC 7662 §4: who may see a token
   // Throttling (protocol/throttle.h): account lockout shared through PostgreSQL,
   // address limits in memory, the per-client token bucket on the I/O threads.
   store::PostgresLoginFailures login_failures(store);

@@ -12,12 +12,12 @@
 namespace signet::bank {
 
 struct Config {
-  std::string database_url;               // BANK_API_DATABASE_URL (required)
-  std::string issuer;                     // BANK_API_ISSUER (required)
-  std::string listen_host = "127.0.0.1";  // BANK_API_LISTEN host part
-  uint16_t listen_port = 8081;            // BANK_API_LISTEN port part
-  std::string audience = "bank-api";      // BANK_API_AUDIENCE
-  std::string jwks_uri;                   // BANK_API_JWKS_URI (optional)
+  std::string database_url;                        // BANK_API_DATABASE_URL (required)
+  std::string issuer;                              // BANK_API_ISSUER (required)
+  std::string listen_host = "127.0.0.1";           // BANK_API_LISTEN host part
+  uint16_t listen_port = 8081;                     // BANK_API_LISTEN port part
+  std::string audience = "http://127.0.0.1:8081";  // BANK_API_AUDIENCE: this API's URL
+  std::string jwks_uri;                            // BANK_API_JWKS_URI (optional)
   // BANK_API_JWKS_REFRESH_SECONDS: the JWKS is refetched at least this often, so a
   // withdrawn signing key stops being accepted within it.
   int jwks_refresh_seconds = 60;

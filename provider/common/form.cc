@@ -77,7 +77,10 @@ std::optional<std::string> percent_decode(std::string_view in, bool plus_is_spac
   return out;
 }
 
-Result<Params> parse_form(std::string_view body) {
+namespace {
+
+// parse_form(), telling which parameter came twice when one did.
+Result<Params> parse_pairs(std::string_view body, std::string* repeated) {
   Params params;
   size_t pos = 0;
   while (pos <= body.size()) {
@@ -94,11 +97,24 @@ Result<Params> parse_form(std::string_view body) {
     auto value = percent_decode(raw_value);
     if (!key || !value) return fail("invalid_request", "malformed percent-encoding");
     if (key->empty()) return fail("invalid_request", "empty parameter name");
-    if (!params.emplace(std::move(*key), std::move(*value)).second) {
+    auto [it, inserted] = params.emplace(std::move(*key), std::move(*value));
+    if (!inserted) {
+      if (repeated) *repeated = it->first;
       return fail("invalid_request", "parameter included more than once");
     }
   }
   return params;
+}
+
+}  // namespace
+
+Result<Params> parse_form(std::string_view body) { return parse_pairs(body, nullptr); }
+
+std::optional<std::string> repeated_param(std::string_view body) {
+  std::string repeated;
+  auto parsed = parse_pairs(body, &repeated);
+  if (parsed || repeated.empty()) return std::nullopt;
+  return repeated;
 }
 
 std::string url_encode(std::string_view in) {

@@ -20,6 +20,11 @@ using Params = std::map<std::string, std::string, std::less<>>;
 // empty value.
 Result<Params> parse_form(std::string_view body);
 
+// The decoded name of the first parameter that `body` gives twice (parse_form
+// refuses it), so that a rule with its own error for a repeat can apply it;
+// nullopt when none is repeated before another fault.
+std::optional<std::string> repeated_param(std::string_view body);
+
 // Percent-decodes one component; `plus_is_space` for form encoding. Refuses a
 // result that is not UTF-8 or holds a NUL.
 std::optional<std::string> percent_decode(std::string_view in, bool plus_is_space = true);

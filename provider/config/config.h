@@ -21,9 +21,9 @@ struct Config {
   int64_t access_token_ttl = 600;
   int64_t code_ttl = 60;
   int64_t session_ttl = 8 * 3600;
-  int64_t refresh_token_ttl = 14 * 86400;      // sliding, renewed at each rotation
-  int64_t refresh_token_max_age = 90 * 86400;  // absolute, from the code redemption
-  std::string audience = "bank-api";
+  int64_t refresh_token_ttl = 14 * 86400;          // sliding, renewed at each rotation
+  int64_t refresh_token_max_age = 90 * 86400;      // absolute, from the code redemption
+  std::string audience = "http://127.0.0.1:8081";  // the demo bank-api's URL (RFC 8707)
   std::string signing_alg = "ES256";
   int http_threads = 0;  // 0: one per CPU this process may run on (common/cpus.h)
   int workers = 8;

@@ -17,6 +17,10 @@ std::optional<Answer> answer_token(Services& s, const Incoming& in) {
         OAuthError::invalid_request("Content-Type must be application/x-www-form-urlencoded."));
   }
   auto form = parse_form(in.body);
+  // RFC 8707 §2: Signet takes one resource per request; more is invalid_target.
+  if (!form && repeated_param(in.body) == "resource") {
+    return oauth_error_json(protocol::invalid_target("Only one resource may be requested."));
+  }
   if (!form) {
     return oauth_error_json(
         OAuthError::invalid_request(form.error().message == "parameter included more than once"

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <utility>
+#include <vector>
 
 #include "common/blocking.h"
 #include "common/crypto.h"
@@ -29,6 +30,30 @@ bool has_string(const nlohmann::json& j, const char* key) {
 }
 bool has_int(const nlohmann::json& j, const char* key) {
   return j.contains(key) && j[key].is_number_integer();
+}
+
+// RFC 7662 §4: an access token is described only to the client it was issued
+// to, or to a client registered as acting for one of its audiences (`aud`, a
+// string or an array). Anyone else must not learn that it is valid. The
+// registry lookup is in memory in the server (store/resource_cache.h).
+Result<bool, OAuthError> may_see_access_token(const nlohmann::json& claims,
+                                              const std::string& caller, ResourceStore* resources) {
+  if (claims["client_id"].get<std::string>() == caller) return true;
+  if (!resources || !claims.contains("aud")) return false;
+  const nlohmann::json& aud = claims["aud"];
+  std::vector<std::string> audiences;
+  if (aud.is_string()) audiences.push_back(aud.get<std::string>());
+  if (aud.is_array()) {
+    for (const auto& a : aud) {
+      if (a.is_string()) audiences.push_back(a.get<std::string>());
+    }
+  }
+  for (const auto& a : audiences) {
+    auto found = resources->find_resource(a);
+    if (!found) return fail(std::move(found.error()));
+    if (found->has_value() && (*found)->acts_for(caller)) return true;
+  }
+  return false;
 }
 
 }  // namespace
@@ -71,6 +96,9 @@ Result<nlohmann::json, OAuthError> Introspection::introspect(const TokenRequest&
     if (!claims) return kInactive;
     const nlohmann::json& c = *claims;
     if (now >= c["exp"].get<int64_t>()) return kInactive;
+    auto may_see = may_see_access_token(c, client->client_id, resources_);
+    if (!may_see) return fail(std::move(may_see.error()));
+    if (!*may_see) return kInactive;
     auto revoked = store_.is_access_token_revoked(c["jti"].get<std::string>());
     if (!revoked) return fail(std::move(revoked.error()));
     if (*revoked) return kInactive;

@@ -13,6 +13,7 @@
 #include "jose/key_ring.h"
 #include "protocol/error.h"
 #include "protocol/lifecycle_store.h"
+#include "protocol/resource_indicator.h"
 #include "protocol/token_endpoint.h"
 
 namespace signet::protocol {
@@ -43,9 +44,14 @@ class Introspection {
         keys_(*owned_keys_),
         clock_(clock) {}
 
+  // The registry of resource servers: a client registered for an access token's
+  // audience may introspect it. Without one, only a token's own client may.
+  void enable_resource_servers(ResourceStore& resources) { resources_ = &resources; }
+
   // RFC 7662 §2: the caller must be a confidential client (resource servers are
   // clients here). {"active":false} for anything unknown, expired, revoked,
-  // malformed, or a refresh token of another client.
+  // malformed, a refresh token of another client, or an access token of another
+  // client whose audience the caller is not registered for (§4).
   Result<nlohmann::json, OAuthError> introspect(const TokenRequest& request);
 
   // RFC 7009 §2: revokes the caller's own refresh token (its whole family, with
@@ -60,6 +66,7 @@ class Introspection {
   std::unique_ptr<jose::KeyRingHolder> owned_keys_;  // only with the fixed-ring constructor
   const jose::KeyRingHolder& keys_;
   const Clock& clock_;
+  ResourceStore* resources_ = nullptr;
 };
 
 }  // namespace signet::protocol

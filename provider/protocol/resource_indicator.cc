@@ -1,5 +1,6 @@
 #include "protocol/resource_indicator.h"
 
+#include <cctype>
 #include <utility>
 
 namespace signet::protocol {
@@ -12,6 +13,14 @@ bool is_well_formed_resource(std::string_view resource) {
   if (resource.empty() || resource.size() > 2000) return false;
   for (unsigned char c : resource) {
     if (c <= 0x20 || c >= 0x7f || c == '#') return false;
+  }
+  // RFC 3986 §3.1: scheme = ALPHA *( ALPHA / DIGIT / "+" / "-" / "." ), then ':'.
+  const size_t colon = resource.find(':');
+  if (colon == std::string_view::npos || colon == 0 || colon + 1 == resource.size()) return false;
+  if (!std::isalpha(static_cast<unsigned char>(resource[0]))) return false;
+  for (size_t i = 1; i < colon; ++i) {
+    const unsigned char c = static_cast<unsigned char>(resource[i]);
+    if (!std::isalnum(c) && c != '+' && c != '-' && c != '.') return false;
   }
   return true;
 }

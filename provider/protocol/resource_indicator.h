@@ -15,11 +15,20 @@
 namespace signet::protocol {
 
 // A registered resource server: its audience (the resource URI or identifier
-// that becomes `aud`), a display name, and the scopes it owns.
+// that becomes `aud`), a display name, the scopes it owns, and the clients that
+// act for it (they may introspect its access tokens, RFC 7662 §4).
 struct ResourceServer {
   std::string audience;
   std::string name;
   std::vector<std::string> scopes;
+  std::vector<std::string> client_ids;
+
+  bool acts_for(std::string_view client_id) const {
+    for (const auto& x : client_ids) {
+      if (x == client_id) return true;
+    }
+    return false;
+  }
 
   bool owns_scope(std::string_view s) const {
     for (const auto& x : scopes) {
@@ -38,8 +47,9 @@ class ResourceStore {
 // RFC 8707 §2 invalid_target (400).
 OAuthError invalid_target(std::string description, std::string detail = {});
 
-// Syntax of a `resource` value: 1..2000 printable ASCII characters without a
-// space or a fragment (RFC 8707 §2: "MUST NOT include a fragment component").
+// Syntax of a `resource` value (RFC 8707 §2): an absolute URI (RFC 3986 §4.3:
+// a scheme, ':', then something) of 1..2000 printable ASCII characters without a
+// space or a fragment ("MUST NOT include a fragment component").
 bool is_well_formed_resource(std::string_view resource);
 
 // The audience of a token for `resource` (empty: none requested, the default

@@ -23,12 +23,27 @@ protocol::OAuthError conflict(std::string description, std::string detail) {
   return e;
 }
 
+// The columns resource_from() reads: a registration with its clients.
+constexpr const char* kResourceColumns =
+    "SELECT r.audience, r.name, r.scopes, ARRAY(SELECT c.client_id FROM resource_server_clients c "
+    "WHERE c.audience = r.audience ORDER BY c.client_id) FROM resource_servers r ";
+
 protocol::ResourceServer resource_from(const pqxx::row& r) {
   protocol::ResourceServer out;
   out.audience = r[0].as<std::string>();
   out.name = r[1].as<std::string>();
   out.scopes = from_pg_text_array(r[2]);
+  out.client_ids = from_pg_text_array(r[3]);
   return out;
+}
+
+// Replaces the clients that act for `audience` (in the caller's transaction).
+void set_resource_clients(pqxx::work& t, const protocol::ResourceServer& resource) {
+  t.exec_params("DELETE FROM resource_server_clients WHERE audience = $1", resource.audience);
+  t.exec_params(
+      "INSERT INTO resource_server_clients (audience, client_id) "
+      "SELECT $1, id FROM unnest($2::text[]) AS u(id) ON CONFLICT DO NOTHING",
+      resource.audience, to_pg_text_array(resource.client_ids));
 }
 
 }  // namespace
@@ -214,8 +229,7 @@ PostgresResourceStore::find_resource(std::string_view audience) {
       "find_resource", kRetry, [&](pqxx::connection& c) -> std::optional<protocol::ResourceServer> {
         pqxx::read_transaction t(c);
         const pqxx::result r =
-            t.exec_params("SELECT audience, name, scopes FROM resource_servers WHERE audience = $1",
-                          str(audience));
+            t.exec_params(std::string(kResourceColumns) + "WHERE r.audience = $1", str(audience));
         if (r.empty()) return std::nullopt;
         return resource_from(r[0]);
       });
@@ -224,13 +238,18 @@ PostgresResourceStore::find_resource(std::string_view audience) {
 PostgresResourceStore::StoreResult<Ok> PostgresResourceStore::add(
     const protocol::ResourceServer& resource) {
   bool exists = false;
+  bool unknown_client = false;
   auto r = pool_.run<Ok>("add_resource", kNoRetry, [&](pqxx::connection& c) {
     pqxx::work t(c);
     try {
       t.exec_params("INSERT INTO resource_servers (audience, name, scopes) VALUES ($1, $2, $3)",
                     resource.audience, resource.name, to_pg_text_array(resource.scopes));
+      set_resource_clients(t, resource);
     } catch (const pqxx::unique_violation&) {
       exists = true;
+      return Ok{};
+    } catch (const pqxx::foreign_key_violation&) {
+      unknown_client = true;
       return Ok{};
     }
     t.commit();
@@ -238,6 +257,34 @@ PostgresResourceStore::StoreResult<Ok> PostgresResourceStore::add(
   });
   if (r.ok() && exists) {
     return fail(conflict("resource already exists", "audience " + resource.audience));
+  }
+  if (r.ok() && unknown_client) {
+    return fail(protocol::OAuthError::invalid_request("no such client", resource.audience));
+  }
+  return r;
+}
+
+PostgresResourceStore::StoreResult<bool> PostgresResourceStore::update(
+    const protocol::ResourceServer& resource) {
+  bool unknown_client = false;
+  auto r = pool_.run<bool>("update_resource", kRetry, [&](pqxx::connection& c) {
+    pqxx::work t(c);
+    try {
+      const pqxx::result found = t.exec_params(
+          "UPDATE resource_servers SET name = $2, scopes = $3::text[] WHERE audience = $1 "
+          "RETURNING 1",
+          resource.audience, resource.name, to_pg_text_array(resource.scopes));
+      if (found.empty()) return false;
+      set_resource_clients(t, resource);
+    } catch (const pqxx::foreign_key_violation&) {
+      unknown_client = true;
+      return false;
+    }
+    t.commit();
+    return true;
+  });
+  if (r.ok() && unknown_client) {
+    return fail(protocol::OAuthError::invalid_request("no such client", resource.audience));
   }
   return r;
 }
@@ -248,8 +295,7 @@ PostgresResourceStore::list() {
       "list_resources", kRetry, [&](pqxx::connection& c) {
         pqxx::read_transaction t(c);
         std::vector<protocol::ResourceServer> out;
-        for (const auto& row :
-             t.exec("SELECT audience, name, scopes FROM resource_servers ORDER BY audience")) {
+        for (const auto& row : t.exec(std::string(kResourceColumns) + "ORDER BY r.audience")) {
           out.push_back(resource_from(row));
         }
         return out;

@@ -91,8 +91,12 @@ class PostgresResourceStore final : public protocol::ResourceStore {
 
   StoreResult<std::optional<protocol::ResourceServer>> find_resource(
       std::string_view audience) override;
-  // An existing audience fails with "resource already exists" (409).
+  // An existing audience fails with "resource already exists" (409), a client id
+  // that names no client with "no such client" (400).
   StoreResult<Ok> add(const protocol::ResourceServer& resource);
+  // Replaces the name, scopes and clients of an existing registration (one
+  // transaction). False when there is no such audience.
+  StoreResult<bool> update(const protocol::ResourceServer& resource);
   // Every resource server, by audience.
   StoreResult<std::vector<protocol::ResourceServer>> list();
 

@@ -47,7 +47,7 @@ std::vector<Statement> statements() {
        "$7::text[])"},
       {"set_client_oidc",
        "UPDATE clients SET id_token_signed_response_alg = $2, post_logout_redirect_uris = "
-       "$3::text[] WHERE client_id = $1"},
+       "$3::text[], access_token_ttl = NULLIF($4, '')::integer WHERE client_id = $1"},
       // users
       {"set_email_verified", "UPDATE users SET email_verified = $2 WHERE subject = $1::uuid"},
       {"find_user_by_username", "SELECT " + user_cols + " FROM users WHERE username = $1"},
@@ -285,8 +285,10 @@ PostgresStore::StoreResult<Ok> PostgresStore::create_client(const Client& client
       t.exec_prepared("create_client", client.client_id, client.client_name, client.is_public,
                       client.secret_digest, to_pg_text_array(client.redirect_uris),
                       to_pg_text_array(client.scopes), to_pg_text_array(client.grant_types));
-      t.exec_prepared("set_client_oidc", client.client_id, client.id_token_signed_response_alg,
-                      to_pg_text_array(client.post_logout_redirect_uris));
+      t.exec_prepared(
+          "set_client_oidc", client.client_id, client.id_token_signed_response_alg,
+          to_pg_text_array(client.post_logout_redirect_uris),
+          client.access_token_ttl ? std::to_string(*client.access_token_ttl) : std::string{});
     } catch (const pqxx::unique_violation&) {
       exists = true;
       return Ok{};

@@ -17,6 +17,9 @@ import { chromium } from 'playwright-core';
 const here = path.dirname(fileURLToPath(import.meta.url));
 export const repoRoot = path.resolve(here, '..', '..');
 export const artifactDir = process.env.E2E_ARTIFACT_DIR || path.join(os.tmpdir(), 'signet-e2e');
+// The audience of bank-api's tokens: the URL the migrations register for it
+// (RFC 8707 resource indicator), Signet's and bank-api's default.
+export const bankAudience = 'http://127.0.0.1:8081';
 
 function required(name, hint) {
   const v = process.env[name];
@@ -163,6 +166,7 @@ export class World {
       SIGNET_ISSUER: this.issuer,
       SIGNET_LISTEN: `127.0.0.1:${this.signetPort}`,
       SIGNET_MASTER_KEY: this.masterKey,
+      SIGNET_AUDIENCE: bankAudience,
       SIGNET_HTTP_THREADS: '2',
       SIGNET_WORKERS: '4',
       ...extra,
@@ -223,7 +227,7 @@ export class World {
         BANK_API_DATABASE_URL: this.conninfo,
         BANK_API_ISSUER: this.issuer,
         BANK_API_LISTEN: `127.0.0.1:${this.bankPort}`,
-        BANK_API_AUDIENCE: 'bank-api',
+        BANK_API_AUDIENCE: bankAudience,
       },
       this.logDir,
     );

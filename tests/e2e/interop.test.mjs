@@ -8,7 +8,7 @@ import * as jose from 'jose';
 import * as oauth from 'oauth4webapi';
 import * as client from 'openid-client';
 
-import { signInAndConsent, World } from './harness.mjs';
+import { bankAudience, signInAndConsent, World } from './harness.mjs';
 
 const REDIRECT = 'http://127.0.0.1:9/callback'; // never fetched: the test reads the Location
 let world;
@@ -55,7 +55,7 @@ async function verifyAccessToken(token) {
   const jwks = jose.createRemoteJWKSet(new URL(`${world.issuer}/jwks`));
   return jose.jwtVerify(token, jwks, {
     issuer: world.issuer,
-    audience: 'bank-api',
+    audience: bankAudience,
     typ: 'at+jwt',
     algorithms: ['ES256'],
     requiredClaims: ['exp', 'iat', 'sub', 'client_id', 'jti'],

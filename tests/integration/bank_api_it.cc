@@ -241,7 +241,7 @@ TEST_F(ForgedClaimsTest, ExpiredAndMisclaimedTokensAre401) {
   auto good_claims = [&] {
     return nlohmann::json{{"iss", w().signet.base_url},
                           {"sub", user_.subject},
-                          {"aud", "bank-api"},
+                          {"aud", kBankAudience},
                           {"client_id", client_.client_id},
                           {"scope", "read:accounts read:transactions"},
                           {"iat", now},

@@ -701,8 +701,7 @@ TEST_F(FaultsTest, TwoProcessesServeOneFlowInTurns) {
   const std::string B = b_server.base_url;
   Client app = w().add_client(w().unique("FinanceApp"), {kRedirect}, kScope, false,
                               {"authorization_code", "refresh_token"});
-  Client rs = w().add_client(w().unique("ResourceServer"), {}, "read:accounts", false,
-                             {"client_credentials"});
+  Client rs = w().add_resource_server(w().unique("ResourceServer"));
   User u = w().add_user(w().unique("replica-user"), kPassword);
   HttpClient browser;  // cookies are per host, not per port: both processes see them
 

@@ -1306,6 +1306,7 @@ Env World::signet_env(int port, const std::string& database_conninfo) const {
           {"SIGNET_ISSUER", base},
           {"SIGNET_LISTEN", "127.0.0.1:" + std::to_string(port)},
           {"SIGNET_MASTER_KEY", master_key},
+          {"SIGNET_AUDIENCE", kBankAudience},
           {"SIGNET_HTTP_THREADS", "2"},
           {"SIGNET_WORKERS", "4"}};
 }
@@ -1367,6 +1368,13 @@ Client World::add_client(const std::string& name, const std::vector<std::string>
   return c;
 }
 
+Client World::add_resource_server(const std::string& name, const std::string& audience) {
+  Client c = add_client(name, {}, "read:accounts", false, {"client_credentials"});
+  auto r = cli({"resource", "update", audience, "--add-client", c.client_id});
+  EXPECT_EQ(r.exit_code, 0) << "signet resource update " << audience << ": " << r.out << r.err;
+  return c;
+}
+
 Server World::start_signet(const Env& extra_env, std::string* error,
                            const std::string& database_conninfo) {
   std::string why;
@@ -1406,7 +1414,7 @@ Server World::start_bank_api(const Env& extra_env, std::string* error) {
     Env env{{"BANK_API_DATABASE_URL", db->conninfo()},
             {"BANK_API_ISSUER", signet.base_url},
             {"BANK_API_LISTEN", "127.0.0.1:" + std::to_string(s.port)},
-            {"BANK_API_AUDIENCE", "bank-api"}};
+            {"BANK_API_AUDIENCE", kBankAudience}};
     for (const auto& kv : extra_env) {
       auto it = std::find_if(env.begin(), env.end(), [&](auto& e) { return e.first == kv.first; });
       if (it != env.end())

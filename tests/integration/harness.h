@@ -25,6 +25,10 @@
 
 namespace signet::it {
 
+// The audience of bank-api's tokens: the URL sql/0011 registers for it (RFC 8707
+// resource indicator), and the default of SIGNET_AUDIENCE and BANK_API_AUDIENCE.
+inline constexpr const char* kBankAudience = "http://127.0.0.1:8081";
+
 // ---------------------------------------------------------------------------
 // Small helpers
 
@@ -305,6 +309,10 @@ class World {
   Client add_client(const std::string& name, const std::vector<std::string>& redirect_uris,
                     const std::string& scope, bool is_public = false,
                     const std::vector<std::string>& grants = {}, const Env& extra_env = {});
+  // A resource server: a confidential client_credentials client registered as
+  // acting for `audience` (signet resource update AUDIENCE --add-client), so it
+  // may introspect the access tokens issued for it (RFC 7662 §4).
+  Client add_resource_server(const std::string& name, const std::string& audience = kBankAudience);
 
   // Starting servers (each returns an empty Server with `error` set on failure).
   Server start_signet(const Env& extra_env = {}, std::string* error = nullptr,

@@ -214,10 +214,10 @@ TEST_F(KeysClientsTest, ResourceIndicatorSetsTheAudience) {
   ASSERT_EQ(added.exit_code, 0) << added.err;
   Client c = machine("read:accounts write:payments");
 
-  auto bank = cc_token(c, {}, {{"resource", "bank-api"}});
+  auto bank = cc_token(c, {}, {{"resource", kBankAudience}});
   ASSERT_EQ(bank.status, 200) << bank.body;
   const std::string bank_token = bank.json()["access_token"];
-  EXPECT_EQ(jwt_claims(bank_token)["aud"], "bank-api");
+  EXPECT_EQ(jwt_claims(bank_token)["aud"], kBankAudience);
   EXPECT_EQ(bank_get_eventually("/accounts", bank_token).status, 200);
 
   auto ledger = cc_token(c, {}, {{"resource", other}});
@@ -238,6 +238,39 @@ TEST_F(KeysClientsTest, ResourceIndicatorSetsTheAudience) {
   EXPECT_EQ(foreign_scope.json().value("error", ""), "invalid_scope");
 }
 
+// RFC 8707 §2: `resource` is an absolute URI without a fragment, one per
+// request. Anything else is invalid_target at /token and at /authorize (back at
+// the redirect URI). A repeated `resource` at /authorize cannot be seen: Pistache
+// keeps the first of repeated query keys before Signet reads them (README, Known
+// limits).
+TEST_F(KeysClientsTest, ResourceMustBeOneAbsoluteUriWithoutFragment) {
+  Client c = machine("read:accounts");
+  for (const std::string bad : {"bank-api", "/accounts", "https://api.example/#frag"}) {
+    auto r = cc_token(c, {}, {{"resource", bad}});
+    EXPECT_EQ(r.status, 400) << bad << ": " << r.body;
+    EXPECT_EQ(r.json().value("error", ""), "invalid_target") << bad;
+  }
+  auto twice = cc_token(c, {}, {{"resource", kBankAudience}, {"resource", kBankAudience}});
+  EXPECT_EQ(twice.status, 400) << twice.body;
+  EXPECT_EQ(twice.json().value("error", ""), "invalid_target") << twice.body;
+  // Another repeated parameter stays a plain invalid_request (RFC 6749 §3.1).
+  auto scope_twice = cc_token(c, {}, {{"scope", "read:accounts"}, {"scope", "read:accounts"}});
+  EXPECT_EQ(scope_twice.json().value("error", ""), "invalid_request") << scope_twice.body;
+  auto ok = cc_token(c, {}, {{"resource", kBankAudience}});
+  EXPECT_EQ(ok.status, 200) << ok.body;
+
+  User user = w().add_user(w().unique("rita"), "correct horse battery staple");
+  Client app = w().add_client(w().unique("FinanceApp"), {kRedirect}, "read:accounts");
+  HttpClient browser;
+  AuthorizeRequest req{app.client_id, kRedirect,      "read:accounts",
+                       random_hex(8), random_hex(32), {{"resource", "bank-api"}}};
+  auto refused = w().authorize(browser, req, user);
+  EXPECT_TRUE(refused.code().empty());
+  auto p = query_params(refused.redirect);
+  EXPECT_EQ(p["error"], "invalid_target") << refused.redirect << refused.last.body;
+  EXPECT_EQ(p["state"], req.state);
+}
+
 TEST_F(KeysClientsTest, ResourceIndicatorInTheCodeFlow) {
   User user = w().add_user(w().unique("rita"), "correct horse battery staple");
   Client c = w().add_client(w().unique("FinanceApp"), {kRedirect}, "read:accounts");
@@ -248,12 +281,12 @@ TEST_F(KeysClientsTest, ResourceIndicatorInTheCodeFlow) {
   req.scope = "read:accounts";
   req.state = random_hex(8);
   req.code_verifier = random_hex(32);
-  req.extra = {{"resource", "bank-api"}};
+  req.extra = {{"resource", kBankAudience}};
   auto result = w().authorize(browser, req, user);
   ASSERT_FALSE(result.code().empty()) << result.redirect << result.last.body;
   auto token = w().exchange_code(c, result.code(), kRedirect, req.code_verifier);
   ASSERT_EQ(token.status, 200) << token.body;
-  EXPECT_EQ(jwt_claims(token.json()["access_token"].get<std::string>())["aud"], "bank-api");
+  EXPECT_EQ(jwt_claims(token.json()["access_token"].get<std::string>())["aud"], kBankAudience);
 
   // An unregistered resource is refused at /authorize already (RFC 8707 §2),
   // back at the client's redirect URI: no code is issued.
@@ -294,7 +327,7 @@ TEST_F(KeysClientsTest, RefreshKeepsTheResourceOfTheGrant) {
   // RFC 8707 §2.2: another resource is refused and the token stays usable.
   auto other = http.post_form(
       w().signet.base_url + "/token",
-      {{"grant_type", "refresh_token"}, {"refresh_token", rt}, {"resource", "bank-api"}}, basic);
+      {{"grant_type", "refresh_token"}, {"refresh_token", rt}, {"resource", kBankAudience}}, basic);
   EXPECT_EQ(other.status, 400) << other.body;
   EXPECT_EQ(other.json().value("error", ""), "invalid_target");
   // Without a resource, and with the same one, the new token keeps the grant's audience.

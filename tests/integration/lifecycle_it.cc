@@ -4,6 +4,9 @@
 // when its defence is removed.
 #include <unistd.h>
 
+#include <chrono>
+#include <thread>
+
 #include "harness.h"
 
 namespace signet::it {
@@ -20,11 +23,8 @@ class LifecycleTest : public IntegrationTest {
     return w().add_client(w().unique("FinanceApp"), {kRedirect}, scope, false,
                           {"authorization_code", "refresh_token"});
   }
-  // A resource server: a confidential client that may introspect.
-  Client resource_server() {
-    return w().add_client(w().unique("ResourceServer"), {}, "read:accounts", false,
-                          {"client_credentials"});
-  }
+  // A resource server: a confidential client registered for bank-api's audience.
+  Client resource_server() { return w().add_resource_server(w().unique("ResourceServer")); }
   AuthorizeRequest request(const Client& c, const std::string& scope) {
     return AuthorizeRequest{c.client_id,    c.redirect_uris.at(0), scope,
                             random_hex(12), random_hex(32),        {}};
@@ -278,6 +278,48 @@ TEST_F(LifecycleTest, IntrospectionActiveAndInactive) {
                 .status,
             401);
   EXPECT_EQ(http.post_form(w().signet.base_url + "/introspect", {{"token", at}}).status, 401);
+}
+
+// RFC 7662 §4: an access token is described to its own client and to the
+// resource servers registered for its audience (signet resource add|update
+// --client), never to any other confidential client.
+TEST_F(LifecycleTest, AccessTokenIntrospectionOnlyByItsClientOrItsResourceServer) {
+  User u = alice();
+  Client c = finance();
+  Client rs = resource_server();
+  Client third =
+      w().add_client(w().unique("ThirdParty"), {}, "read:accounts", false, {"client_credentials"});
+  HttpClient browser;
+  auto t = tokens(browser, c, u);
+  const std::string at = t["access_token"];
+  ASSERT_EQ(jwt_claims(at)["aud"], kBankAudience);
+
+  EXPECT_EQ(introspect(third, at), nlohmann::json({{"active", false}}));
+  EXPECT_EQ(introspect(c, at)["active"], true);
+  auto seen = introspect(rs, at);
+  EXPECT_EQ(seen["active"], true) << seen.dump();
+  EXPECT_EQ(seen["client_id"], c.client_id);
+
+  // `resource list` shows the link; removing it reaches the server at once
+  // (LISTEN signet_resources): the resource server then learns nothing either.
+  auto list = w().cli({"resource", "list"});
+  ASSERT_EQ(list.exit_code, 0) << list.err;
+  bool linked = false;
+  for (const auto& r : nlohmann::json::parse(list.out)) {
+    if (r["audience"] == kBankAudience) {
+      for (const auto& id : r["client_ids"]) linked = linked || id == rs.client_id;
+    }
+  }
+  EXPECT_TRUE(linked) << list.out;
+  auto removed = w().cli({"resource", "update", kBankAudience, "--remove-client", rs.client_id});
+  ASSERT_EQ(removed.exit_code, 0) << removed.err;
+  bool hidden = false;
+  for (int i = 0; i < 50 && !hidden; ++i) {
+    hidden = introspect(rs, at) == nlohmann::json({{"active", false}});
+    if (!hidden) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  EXPECT_TRUE(hidden) << "an unregistered resource server still sees the token";
+  EXPECT_EQ(introspect(c, at)["active"], true);
 }
 
 // Introspection answers from memory once a refresh token has been looked up

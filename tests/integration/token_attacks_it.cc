@@ -89,8 +89,7 @@ class TokenAttackTest : public IntegrationTest {
     if (HasFatalFailure()) return;
     user_ = w().add_user(w().unique("alice"), kPassword);
     client_ = client("RS256");
-    rs_ = w().add_client(w().unique("ResourceServer"), {}, "read:accounts", false,
-                         {"client_credentials"});
+    rs_ = w().add_resource_server(w().unique("ResourceServer"));
     tokens_ = tokens(client_);
     access_ = tokens_.value("access_token", "");
     ASSERT_FALSE(access_.empty()) << tokens_.dump();

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include "app/cli/admin_commands.h"
 #include "app/cli/cli_commands.h"
 #include "common/crypto.h"
 #include "interaction/password.h"
@@ -150,6 +151,112 @@ TEST(CliClientAdd, PublicAndClientCredentialsClients) {
   EXPECT_TRUE(k.contains("client_secret"));
   EXPECT_EQ(k["grant_types"], nlohmann::json::array({"client_credentials"}));
   EXPECT_TRUE(k["redirect_uris"].empty());
+}
+
+TEST(CliClientAdd, AccessTokenTtlAndOneRenderingForAddListShowAndUpdate) {
+  const CliRun r = client_add({"--name", "Ledger", "--grant", "client_credentials", "--scope",
+                               "read:accounts", "--access-token-ttl", "300"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  auto added = nlohmann::json::parse(r.out);
+  const std::string id = added["client_id"];
+  EXPECT_EQ(added["access_token_ttl"], 300);
+  store::PostgresStore db(test_conninfo(), 1);
+  auto stored = db.find_client(id);
+  ASSERT_TRUE(stored.ok() && stored->has_value());
+  EXPECT_EQ((*stored)->access_token_ttl, std::optional<int64_t>(300));
+
+  // add (less its secret, shown once), list and show print the same object.
+  ASSERT_TRUE(added.contains("client_secret"));
+  added.erase("client_secret");
+  std::ostringstream show_out, show_err;
+  ASSERT_EQ(cmd_client_show(test_conninfo(), {id}, show_out, show_err), 0) << show_err.str();
+  EXPECT_EQ(nlohmann::json::parse(show_out.str()), added);
+  std::ostringstream list_out, list_err;
+  ASSERT_EQ(cmd_client_list(test_conninfo(), list_out, list_err), 0) << list_err.str();
+  nlohmann::json listed;
+  for (const auto& x : nlohmann::json::parse(list_out.str())) {
+    if (x["client_id"] == id) listed = x;
+  }
+  EXPECT_EQ(listed, added);
+
+  // update takes the same flags with the same meaning, and prints the same object.
+  std::ostringstream up_out, up_err;
+  ASSERT_EQ(
+      cmd_client_update(test_conninfo(), {id, "--access-token-ttl", "default", "--name", "L2"},
+                        up_out, up_err),
+      0)
+      << up_err.str();
+  auto updated = nlohmann::json::parse(up_out.str());
+  EXPECT_EQ(updated["access_token_ttl"], nullptr);
+  EXPECT_EQ(updated["client_name"], "L2");
+  std::ostringstream again_out, again_err;
+  ASSERT_EQ(cmd_client_show(test_conninfo(), {id}, again_out, again_err), 0);
+  EXPECT_EQ(nlohmann::json::parse(again_out.str()), updated);
+
+  for (const auto& bad : std::vector<std::string>{"0", "86401", "5m", ""}) {
+    expect_error(client_add({"--name", "X", "--grant", "client_credentials", "--scope",
+                             "read:accounts", "--access-token-ttl", bad}),
+                 "--access-token-ttl");
+    std::ostringstream o, e;
+    CliRun u;
+    u.code = cmd_client_update(test_conninfo(), {id, "--access-token-ttl", bad}, o, e);
+    u.out = o.str();
+    u.err = e.str();
+    expect_error(u, "--access-token-ttl");
+  }
+}
+
+CliRun resource(const std::string& sub, const std::vector<std::string>& args) {
+  std::ostringstream out, err;
+  CliRun r;
+  r.code = sub == "add" ? cmd_resource_add(test_conninfo(), args, out, err)
+                        : cmd_resource_update(test_conninfo(), args, out, err);
+  r.out = out.str();
+  r.err = err.str();
+  return r;
+}
+
+TEST(CliResource, ClientsActingForAResourceServer) {
+  auto id_of = [](const CliRun& r) {
+    return nlohmann::json::parse(r.out)["client_id"].get<std::string>();
+  };
+  const std::string rs1 = id_of(
+      client_add({"--name", "RS1", "--grant", "client_credentials", "--scope", "read:accounts"}));
+  const std::string rs2 = id_of(
+      client_add({"--name", "RS2", "--grant", "client_credentials", "--scope", "read:accounts"}));
+  const std::string spa =
+      id_of(client_add({"--name", "SPA", "--public", "--redirect-uri", "http://localhost:3000/cb",
+                        "--scope", "read:accounts"}));
+  const std::string aud = "https://ledger-" + random_token(4) + ".example/api";
+  const std::vector<std::string> base = {"--audience", aud,       "--name",
+                                         "Ledger",     "--scope", "read:accounts"};
+  auto with = [&](std::vector<std::string> extra) {
+    std::vector<std::string> a = base;
+    a.insert(a.end(), extra.begin(), extra.end());
+    return a;
+  };
+  expect_error(resource("add", with({"--client", "no-such-client"})), "no-such-client");
+  expect_error(resource("add", with({"--client", spa})), "public");
+  // RFC 8707 §2: the audience is what clients name as `resource`: an absolute URI.
+  expect_error(resource("add", {"--audience", "ledger", "--name", "L", "--scope", "read:accounts"}),
+               "--audience");
+  const CliRun added = resource("add", with({"--client", rs1}));
+  ASSERT_EQ(added.code, 0) << added.err;
+  EXPECT_EQ(nlohmann::json::parse(added.out)["client_ids"], nlohmann::json::array({rs1}));
+
+  auto clients_after = [&](std::vector<std::string> args) {
+    args.insert(args.begin(), aud);
+    const CliRun r = resource("update", args);
+    EXPECT_EQ(r.code, 0) << r.err;
+    return r.code == 0 ? nlohmann::json::parse(r.out)["client_ids"] : nlohmann::json();
+  };
+  EXPECT_EQ(clients_after({"--add-client", rs2}), nlohmann::json::array({rs1, rs2}));
+  EXPECT_EQ(clients_after({"--remove-client", rs1}), nlohmann::json::array({rs2}));
+  EXPECT_EQ(clients_after({"--client", rs1}), nlohmann::json::array({rs1}));
+  EXPECT_EQ(clients_after({"--no-clients", "--name", "Ledger 2"}), nlohmann::json::array());
+  expect_error(resource("update", {aud, "--add-client", spa}), "public");
+  expect_error(resource("update", {aud, "--remove-client", rs2}), "--remove-client");
+  expect_error(resource("update", {"https://nowhere.example/", "--name", "X"}), "no such resource");
 }
 
 TEST(CliClientAdd, BadArguments) {

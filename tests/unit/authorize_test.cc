@@ -71,6 +71,23 @@ TEST_F(AuthorizeTest, ValidRequestIsAccepted) {
 
 // --- client and redirect URI: never redirect until both are proven ---
 
+TEST_F(AuthorizeTest, ResourceMustBeAnAbsoluteUriWithoutFragment) {
+  // RFC 8707 §2: "an absolute URI, as specified by Section 4.3 of [RFC3986]",
+  // without a fragment; anything else is invalid_target, back at the client.
+  for (const char* bad : {"bank-api", "/api", "//api.example", ":api", "1http://api.example",
+                          "ht~tp://api.example", "https:", "https://api.example/#", "a b:c"}) {
+    SCOPED_TRACE(bad);
+    expect_redirected(with(authorize_query(), "resource", bad), "invalid_target");
+  }
+  for (const char* good :
+       {"https://api.example/", "http://127.0.0.1:8081", "urn:example:ledger", "x-y.z+w:1"}) {
+    SCOPED_TRACE(good);
+    auto r = validate(with(authorize_query(), "resource", good));
+    ASSERT_TRUE(r.ok()) << r.error().error.detail;
+    EXPECT_EQ(r->resource, good);
+  }
+}
+
 TEST_F(AuthorizeTest, MissingClientIdIsNotRedirected) {
   expect_not_redirected(without(authorize_query(), "client_id"), "invalid_request");
 }

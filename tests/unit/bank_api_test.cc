@@ -54,7 +54,7 @@ TEST(BankConfig, PlainHttpIssuerOnlyOnLoopbackAndErrorsNameTheSetting) {
   auto ok =
       load({{"BANK_API_DATABASE_URL", "host=/tmp"}, {"BANK_API_ISSUER", "http://127.0.0.1:8080"}});
   ASSERT_TRUE(ok.ok());
-  EXPECT_EQ(ok->audience, "bank-api");
+  EXPECT_EQ(ok->audience, "http://127.0.0.1:8081");  // the default, as Signet's SIGNET_AUDIENCE
   auto bad =
       load({{"BANK_API_DATABASE_URL", "host=/tmp"}, {"BANK_API_ISSUER", "http://bank.example"}});
   ASSERT_FALSE(bad.ok());

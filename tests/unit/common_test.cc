@@ -117,6 +117,15 @@ TEST(Form, RejectsDuplicatedParameter) {
   EXPECT_EQ(p.error().code, "invalid_request");
 }
 
+TEST(Form, NamesTheRepeatedParameter) {
+  // So that a rule with its own error for a repeat (RFC 8707 §2: invalid_target
+  // for a repeated resource) can apply it; the name is compared decoded.
+  EXPECT_EQ(repeated_param("grant_type=x&resource=a&%72esource=b"), "resource");
+  EXPECT_EQ(repeated_param("scope=a&resource=b&scope=c&resource=d"), "scope");
+  EXPECT_EQ(repeated_param("scope=a&resource=b"), std::nullopt);
+  EXPECT_EQ(repeated_param("a=%zz&resource=1&resource=2"), std::nullopt);  // malformed first
+}
+
 TEST(Form, RejectsMalformedEscapes) {
   EXPECT_FALSE(parse_form("a=%2").ok());
   EXPECT_FALSE(parse_form("a=%zz").ok());

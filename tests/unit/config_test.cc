@@ -41,6 +41,9 @@ TEST(Config, DefaultsNeedOnlyADatabase) {
   EXPECT_EQ(c->issuer, "http://127.0.0.1:8080");
   EXPECT_EQ(c->access_token_ttl, 600);
   EXPECT_EQ(c->code_ttl, 60);
+  // RFC 8707 §2: the default audience is the demo bank-api's URL, an absolute
+  // URI that a client can name as `resource` (sql/0011 registers it).
+  EXPECT_EQ(c->audience, "http://127.0.0.1:8081");
 }
 
 TEST(Config, MissingDatabaseIsNamed) {

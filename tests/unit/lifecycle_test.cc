@@ -45,6 +45,19 @@ Client refreshing(Client c) {
   return c;
 }
 
+// A registry holding one resource server.
+class OneResource final : public ResourceStore {
+ public:
+  explicit OneResource(ResourceServer r) : r_(std::move(r)) {}
+  StoreResult<std::optional<ResourceServer>> find_resource(std::string_view audience) override {
+    if (audience != r_.audience) return std::optional<ResourceServer>{};
+    return std::optional<ResourceServer>{r_};
+  }
+
+ private:
+  ResourceServer r_;
+};
+
 class LifecycleTest : public ::testing::Test {
  protected:
   LifecycleTest() {
@@ -402,6 +415,28 @@ TEST_F(LifecycleTest, IntrospectionDescribesActiveTokens) {
   EXPECT_EQ(introspect(t.access_token)["active"], false);  // expired
   EXPECT_EQ(introspect("not-a-token")["active"], false);
   EXPECT_EQ(introspect("a.b.c")["active"], false);
+}
+
+TEST_F(LifecycleTest, AccessTokenIsDescribedOnlyToItsClientOrItsResourceServer) {
+  // RFC 7662 §4: a confidential client that is neither the token's client nor
+  // registered for its audience learns nothing, not even that it is valid.
+  TokenResponse t = first_tokens();
+  const nlohmann::json inactive = {{"active", false}};
+  EXPECT_EQ(introspect(t.access_token, "other-app", "other-secret"), inactive);
+  EXPECT_EQ(introspect(t.access_token)["active"], true);  // its own client
+
+  OneResource bank({kAudience, "Bank", {"read:accounts"}, {"plain-app"}});
+  introspection_.enable_resource_servers(bank);
+  auto seen = introspect(t.access_token, "plain-app", "plain-secret");
+  EXPECT_EQ(seen["active"], true);
+  EXPECT_EQ(seen["client_id"], "finance-app");
+  EXPECT_EQ(introspect(t.access_token, "other-app", "other-secret"), inactive);
+
+  // Registered for another audience only: nothing.
+  OneResource ledger({"https://ledger.example/api", "Ledger", {"read:accounts"}, {"other-app"}});
+  introspection_.enable_resource_servers(ledger);
+  EXPECT_EQ(introspect(t.access_token, "other-app", "other-secret"), inactive);
+  EXPECT_EQ(introspect(t.access_token, "plain-app", "plain-secret"), inactive);
 }
 
 TEST_F(LifecycleTest, PublicClientsCannotIntrospect) {

@@ -519,6 +519,19 @@ TEST_F(TokenEndpointTest, ClientCredentialsTokenHasTheClientAsSubject) {
   EXPECT_TRUE(c["jti"].is_string());
 }
 
+TEST_F(TokenEndpointTest, ResourceThatIsNotAnAbsoluteUriIsInvalidTarget) {
+  // RFC 8707 §2: even a value equal to the default audience is refused when it
+  // is not an absolute URI (kAudience is such a name), and so is a fragment.
+  for (const std::string& bad : {std::string(kAudience), std::string("https://api.example/#x")}) {
+    TokenRequest r = service_request("read:transactions");
+    r.form["resource"] = bad;
+    auto out = post(r);
+    ASSERT_FALSE(out.ok()) << bad;
+    EXPECT_EQ(out.error().code, "invalid_target") << bad;
+    EXPECT_EQ(out.error().status, 400) << bad;
+  }
+}
+
 TEST_F(TokenEndpointTest, ClientCredentialsDefaultsToAllClientScopes) {
   auto r = post(service_request());
   ASSERT_TRUE(r.ok());

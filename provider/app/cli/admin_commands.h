@@ -37,9 +37,15 @@ int cmd_client_add_metadata(const std::string& db_url, const std::vector<std::st
 // Checks client metadata; returns "" when valid, else the reason (names the field).
 std::string check_client_metadata(const std::string& json_text);
 
-// signet resource add --audience AUD --name NAME --scope "a b" | signet resource list
+// signet resource add --audience URI --name NAME --scope "a b" [--client CLIENT_ID]...
+// signet resource update AUDIENCE [--name N] [--scope "a b"] [--client CLIENT_ID]...
+//                        [--add-client ID]... [--remove-client ID]... [--no-clients]
+// signet resource list
+// The clients act for the resource server: they may introspect its tokens.
 int cmd_resource_add(const std::string& db_url, const std::vector<std::string>& args,
                      std::ostream& out, std::ostream& err);
+int cmd_resource_update(const std::string& db_url, const std::vector<std::string>& args,
+                        std::ostream& out, std::ostream& err);
 int cmd_resource_list(const std::string& db_url, std::ostream& out, std::ostream& err);
 
 // Dispatches "keys ...", "resource ..." and the client subcommands above;

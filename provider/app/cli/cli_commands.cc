@@ -11,6 +11,7 @@
 
 #include "app/cli/cli_audit.h"
 #include "app/cli/cli_util.h"
+#include "app/cli/client_cli.h"
 #include "common/crypto.h"
 #include "interaction/password.h"
 #include "store/migrations.h"
@@ -29,19 +30,6 @@ void push_unique(std::vector<T>& v, const T& x) {
 
 bool printable_no_space(const std::string& s) {
   return std::all_of(s.begin(), s.end(), [](unsigned char c) { return c > 0x20 && c != 0x7f; });
-}
-
-nlohmann::json client_json(const protocol::Client& c) {
-  nlohmann::json j;
-  j["client_id"] = c.client_id;
-  j["client_name"] = c.client_name;
-  j["redirect_uris"] = c.redirect_uris;
-  j["scope"] = join(c.scopes, " ");
-  j["grant_types"] = c.grant_types;
-  j["token_endpoint_auth_method"] = c.is_public ? "none" : "client_secret_basic";
-  j["id_token_signed_response_alg"] = c.id_token_signed_response_alg;
-  j["post_logout_redirect_uris"] = c.post_logout_redirect_uris;
-  return j;
 }
 
 std::string lower(std::string s) {
@@ -209,12 +197,10 @@ int cmd_client_add(const std::string& db_url, const std::vector<std::string>& ar
   const char* usage =
       " (usage: signet client add --name NAME --redirect-uri URI... --scope \"a b\" [--public] "
       "[--grant authorization_code|client_credentials|refresh_token]... "
-      "[--id-token-alg RS256|ES256] [--post-logout-redirect-uri URI]...)";
-  std::optional<std::string> name;
+      "[--access-token-ttl SECONDS] [--id-token-alg RS256|ES256] "
+      "[--post-logout-redirect-uri URI]...)";
+  ClientFlags flags;  // --name, --scope, --grant, --access-token-ttl: as in client update
   std::vector<std::string> redirect_uris;
-  std::vector<std::string> scopes;
-  std::vector<std::string> grants;
-  bool scope_given = false;
   bool is_public = false;
   std::string id_token_alg = "RS256";
   std::vector<std::string> post_logout_uris;
@@ -223,12 +209,10 @@ int cmd_client_add(const std::string& db_url, const std::vector<std::string>& ar
     std::string value;
     std::string problem;
     const std::string word = args.peek();
-    if (args.flag("--public")) {
-      is_public = true;
-    } else if (args.option("--name", value, problem)) {
+    if (parse_client_flag(args, flags, problem)) {
       if (!problem.empty()) return error(err, kUsage, problem + usage);
-      if (name) return error(err, kUsage, "--name given twice");
-      name = value;
+    } else if (args.flag("--public")) {
+      is_public = true;
     } else if (args.option("--redirect-uri", value, problem)) {
       if (!problem.empty()) return error(err, kUsage, problem + usage);
       if (std::string why = check_redirect_uri(value); !why.empty()) {
@@ -247,29 +231,18 @@ int cmd_client_add(const std::string& db_url, const std::vector<std::string>& ar
         return error(err, kUsage, "invalid --id-token-alg " + value + ": must be RS256 or ES256");
       }
       id_token_alg = value;
-    } else if (args.option("--scope", value, problem)) {
-      if (!problem.empty()) return error(err, kUsage, problem + usage);
-      scope_given = true;
-      for (const auto& s : split_spaces(value)) push_unique(scopes, s);
-    } else if (args.option("--grant", value, problem)) {
-      if (!problem.empty()) return error(err, kUsage, problem + usage);
-      if (value != "authorization_code" && value != "client_credentials" &&
-          value != "refresh_token") {
-        return error(err, kUsage,
-                     "invalid --grant " + value +
-                         ": must be authorization_code, client_credentials or refresh_token");
-      }
-      push_unique(grants, value);
     } else {
       return error(err, kUsage, "unknown argument: " + word + usage);
     }
   }
-  if (!name) return error(err, kUsage, std::string("missing --name") + usage);
-  if (name->empty() || name->size() > 200 ||
-      std::any_of(name->begin(), name->end(),
+  if (!flags.name) return error(err, kUsage, std::string("missing --name") + usage);
+  const std::string& name = *flags.name;
+  if (name.empty() || name.size() > 200 ||
+      std::any_of(name.begin(), name.end(),
                   [](unsigned char c) { return c < 0x20 || c == 0x7f; })) {
     return error(err, kUsage, "invalid --name: use 1-200 characters, no control characters");
   }
+  std::vector<std::string> grants = flags.grants;
   if (grants.empty()) grants.push_back("authorization_code");
   // Refresh tokens come with the code grant: refresh_token implies authorization_code.
   if (std::find(grants.begin(), grants.end(), "refresh_token") != grants.end()) {
@@ -289,9 +262,10 @@ int cmd_client_add(const std::string& db_url, const std::vector<std::string>& ar
   if (!code_grant && !redirect_uris.empty()) {
     return error(err, kUsage, "--redirect-uri is only used with --grant authorization_code");
   }
-  if (!scope_given || scopes.empty()) {
+  if (!flags.scopes || flags.scopes->empty()) {
     return error(err, kUsage, std::string("missing --scope") + usage);
   }
+  const std::vector<std::string>& scopes = *flags.scopes;
   for (const auto& s : scopes) {
     if (!printable_no_space(s) || s.find('"') != std::string::npos ||
         s.find('\\') != std::string::npos) {
@@ -312,15 +286,14 @@ int cmd_client_add(const std::string& db_url, const std::vector<std::string>& ar
 
   protocol::Client client;
   client.client_id = random_token(16);
-  client.client_name = *name;
   client.is_public = is_public;
   std::string secret;
   if (!is_public) {
     secret = random_token(32);
     client.secret_digest = sha256_b64url(secret);
   }
+  apply_client_flags(flags, client);
   client.redirect_uris = redirect_uris;
-  client.scopes = scopes;
   client.grant_types = grants;
   client.id_token_signed_response_alg = id_token_alg;
   client.post_logout_redirect_uris = post_logout_uris;

@@ -10,6 +10,7 @@
 #include "app/cli/cli_audit.h"
 #include "app/cli/cli_commands.h"
 #include "app/cli/cli_util.h"
+#include "app/cli/client_cli.h"
 #include "common/crypto.h"
 #include "store/admin_stores.h"
 #include "store/postgres_stores.h"
@@ -22,22 +23,6 @@ namespace {
 
 const std::vector<std::string> kGrants = {"authorization_code", "client_credentials",
                                           "refresh_token"};
-
-nlohmann::json client_json(const protocol::Client& c) {
-  nlohmann::json j;
-  j["client_id"] = c.client_id;
-  j["client_name"] = c.client_name;
-  j["redirect_uris"] = c.redirect_uris;
-  j["scope"] = join(c.scopes, " ");
-  j["grant_types"] = c.grant_types;
-  j["token_endpoint_auth_method"] = c.is_public ? "none" : "client_secret_basic";
-  j["access_token_ttl"] =
-      c.access_token_ttl ? nlohmann::json(*c.access_token_ttl) : nlohmann::json(nullptr);
-  if (!c.post_logout_redirect_uris.empty()) {
-    j["post_logout_redirect_uris"] = c.post_logout_redirect_uris;
-  }
-  return j;
-}
 
 // The rules every stored client keeps (the same as `client add`), checked
 // before writing; "" when fine.
@@ -106,6 +91,27 @@ int load_client(store::PostgresStore& store, const std::string& id, protocol::Cl
   return 0;
 }
 
+}  // namespace
+
+// --- what client add and client update share ---------------------------------------------
+
+nlohmann::json client_json(const protocol::Client& c) {
+  nlohmann::json j;
+  j["client_id"] = c.client_id;
+  j["client_name"] = c.client_name;
+  j["redirect_uris"] = c.redirect_uris;
+  j["scope"] = join(c.scopes, " ");
+  j["grant_types"] = c.grant_types;
+  j["token_endpoint_auth_method"] = c.is_public ? "none" : "client_secret_basic";
+  j["access_token_ttl"] =
+      c.access_token_ttl ? nlohmann::json(*c.access_token_ttl) : nlohmann::json(nullptr);
+  j["id_token_signed_response_alg"] = c.id_token_signed_response_alg;
+  j["post_logout_redirect_uris"] = c.post_logout_redirect_uris;
+  return j;
+}
+
+namespace {
+
 bool parse_ttl(const std::string& text, std::optional<int64_t>& ttl) {
   if (text == "default" || text == "none") {
     ttl.reset();
@@ -122,6 +128,41 @@ bool parse_ttl(const std::string& text, std::optional<int64_t>& ttl) {
 }
 
 }  // namespace
+
+bool parse_client_flag(Args& args, ClientFlags& flags, std::string& problem) {
+  std::string value;
+  if (args.option("--name", value, problem)) {
+    if (problem.empty() && flags.name) problem = "--name given twice";
+    flags.name = value;
+  } else if (args.option("--scope", value, problem)) {
+    if (!flags.scopes) flags.scopes.emplace();
+    for (const auto& s : split_spaces(value)) {
+      if (!has(*flags.scopes, s)) flags.scopes->push_back(s);
+    }
+  } else if (args.option("--grant", value, problem)) {
+    if (problem.empty() && !has(kGrants, value)) {
+      problem = "invalid --grant " + value +
+                ": must be authorization_code, client_credentials or refresh_token";
+    }
+    if (!has(flags.grants, value)) flags.grants.push_back(value);
+  } else if (args.option("--access-token-ttl", value, problem)) {
+    if (problem.empty() && !parse_ttl(value, flags.access_token_ttl)) {
+      problem = "invalid --access-token-ttl " + value +
+                ": use whole seconds from 1 to 86400, or \"default\"";
+    }
+    flags.ttl_given = true;
+  } else {
+    return false;
+  }
+  return true;
+}
+
+void apply_client_flags(const ClientFlags& flags, protocol::Client& c) {
+  if (flags.name) c.client_name = *flags.name;
+  if (flags.scopes) c.scopes = *flags.scopes;
+  if (!flags.grants.empty()) c.grant_types = flags.grants;
+  if (flags.ttl_given) c.access_token_ttl = flags.access_token_ttl;
+}
 
 int cmd_client_show(const std::string& db_url, const std::vector<std::string>& args,
                     std::ostream& out, std::ostream& err) {
@@ -147,19 +188,15 @@ int cmd_client_update(const std::string& db_url, const std::vector<std::string>&
   }
   const std::string id = argv[0];
   const std::vector<std::string> rest(argv.begin() + 1, argv.end());
-  std::optional<std::string> name;
-  std::vector<std::string> add_uris, remove_uris, grants;
-  std::optional<std::vector<std::string>> scopes;
-  bool ttl_given = false;
-  std::optional<int64_t> ttl;
+  ClientFlags flags;
+  std::vector<std::string> add_uris, remove_uris;
   Args args(rest);
   while (!args.done()) {
     std::string value;
     std::string problem;
     const std::string word = args.peek();
-    if (args.option("--name", value, problem)) {
+    if (parse_client_flag(args, flags, problem)) {
       if (!problem.empty()) return error(err, kUsage, problem + usage);
-      name = value;
     } else if (args.option("--add-redirect-uri", value, problem)) {
       if (!problem.empty()) return error(err, kUsage, problem + usage);
       if (std::string why = check_redirect_uri(value); !why.empty()) {
@@ -169,25 +206,6 @@ int cmd_client_update(const std::string& db_url, const std::vector<std::string>&
     } else if (args.option("--remove-redirect-uri", value, problem)) {
       if (!problem.empty()) return error(err, kUsage, problem + usage);
       remove_uris.push_back(value);
-    } else if (args.option("--scope", value, problem)) {
-      if (!problem.empty()) return error(err, kUsage, problem + usage);
-      scopes = split_spaces(value);
-    } else if (args.option("--grant", value, problem)) {
-      if (!problem.empty()) return error(err, kUsage, problem + usage);
-      if (!has(kGrants, value)) {
-        return error(err, kUsage,
-                     "invalid --grant " + value +
-                         ": must be authorization_code, client_credentials or refresh_token");
-      }
-      if (!has(grants, value)) grants.push_back(value);
-    } else if (args.option("--access-token-ttl", value, problem)) {
-      if (!problem.empty()) return error(err, kUsage, problem + usage);
-      if (!parse_ttl(value, ttl)) {
-        return error(err, kUsage,
-                     "invalid --access-token-ttl " + value +
-                         ": use whole seconds from 1 to 86400, or \"default\"");
-      }
-      ttl_given = true;
     } else {
       return error(err, kUsage, "unknown argument: " + word + usage);
     }
@@ -196,7 +214,7 @@ int cmd_client_update(const std::string& db_url, const std::vector<std::string>&
   store::PostgresStore store(db_url, 1);
   protocol::Client c;
   if (int rc = load_client(store, id, c, err)) return rc;
-  if (name) c.client_name = *name;
+  apply_client_flags(flags, c);
   for (const auto& u : remove_uris) {
     auto it = std::find(c.redirect_uris.begin(), c.redirect_uris.end(), u);
     if (it == c.redirect_uris.end()) {
@@ -207,9 +225,6 @@ int cmd_client_update(const std::string& db_url, const std::vector<std::string>&
   for (const auto& u : add_uris) {
     if (!has(c.redirect_uris, u)) c.redirect_uris.push_back(u);
   }
-  if (scopes) c.scopes = *scopes;
-  if (!grants.empty()) c.grant_types = grants;
-  if (ttl_given) c.access_token_ttl = ttl;
   if (std::string why = check_client_rules(c); !why.empty()) return error(err, kUsage, why);
   if (int rc = check_known_scopes(store, c.scopes, err)) return rc;
   auto updated = store::PostgresClientAdmin(store).update(c);
@@ -396,16 +411,9 @@ int cmd_client_add_metadata(const std::string& db_url, const std::vector<std::st
   }
   auto created = store.create_client(c);
   if (!created) return store_error(err, created.error());
-  if (c.access_token_ttl) {
-    auto updated = store::PostgresClientAdmin(store).update(c);
-    if (!updated) return store_error(err, updated.error());
-  }
   audit_change(store, err, "client.changed", c.client_id,
                {{"action", "register"}, {"client", client_json(c)}});
   nlohmann::json result = client_json(c);
-  if (j.contains("token_endpoint_auth_method")) {
-    result["token_endpoint_auth_method"] = j["token_endpoint_auth_method"];
-  }
   if (!c.is_public) result["client_secret"] = secret;  // shown once
   out << result.dump(2) << '\n';
   return 0;

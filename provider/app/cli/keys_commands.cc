@@ -1,4 +1,4 @@
-// signet keys list|rotate|revoke and signet resource add|list, and the dispatcher of
+// signet keys list|rotate|revoke and signet resource add|update|list, and the dispatcher of
 // every command in admin_commands.h.
 #include <algorithm>
 #include <iostream>
@@ -77,7 +77,10 @@ std::optional<store::StoredSigningKey> new_sealed_key(
 }
 
 nlohmann::json resource_json(const protocol::ResourceServer& r) {
-  return {{"audience", r.audience}, {"name", r.name}, {"scope", join(r.scopes, " ")}};
+  return {{"audience", r.audience},
+          {"name", r.name},
+          {"scope", join(r.scopes, " ")},
+          {"client_ids", r.client_ids}};
 }
 
 }  // namespace
@@ -195,12 +198,53 @@ int cmd_keys_revoke(const std::string& db_url, const std::string& master_key,
   return 0;
 }
 
+namespace {
+
+// Every client that acts for a resource server must exist and be confidential:
+// only an authenticated client may introspect (RFC 7662 §2.1).
+int check_resource_clients(store::PostgresStore& store, const std::vector<std::string>& ids,
+                           std::ostream& err) {
+  for (const auto& id : ids) {
+    auto found = store.find_client(id);
+    if (!found) return store_error(err, found.error());
+    if (!found->has_value()) return error(err, kUsage, "invalid --client: no such client " + id);
+    if ((*found)->is_public) {
+      return error(err, kUsage,
+                   "invalid --client " + id + ": a public client cannot act for a resource server");
+    }
+  }
+  return 0;
+}
+
+// The scopes of a registration: valid tokens, each in the scope registry.
+int check_resource_scopes(store::PostgresStore& store, const std::vector<std::string>& scopes,
+                          std::ostream& err) {
+  for (const auto& s : scopes) {
+    if (!valid_scope_token(s)) return error(err, kUsage, "invalid --scope value: " + s);
+  }
+  auto known = store.describe_scopes(scopes);
+  if (!known) return store_error(err, known.error());
+  for (const auto& s : scopes) {
+    bool found = false;
+    for (const auto& d : *known) found = found || d.name == s;
+    if (!found) return error(err, kUsage, "invalid --scope: unknown scope " + s);
+  }
+  return 0;
+}
+
+bool valid_resource_name(const std::string& name) { return !name.empty() && name.size() <= 200; }
+
+}  // namespace
+
 int cmd_resource_add(const std::string& db_url, const std::vector<std::string>& argv,
                      std::ostream& out, std::ostream& err) {
-  const char* usage = " (usage: signet resource add --audience AUD --name NAME --scope \"a b\")";
+  const char* usage =
+      " (usage: signet resource add --audience URI --name NAME --scope \"a b\" "
+      "[--client CLIENT_ID]...)";
   std::optional<std::string> audience;
   std::optional<std::string> name;
   std::vector<std::string> scopes;
+  std::vector<std::string> clients;
   Args args(argv);
   while (!args.done()) {
     std::string value;
@@ -215,33 +259,30 @@ int cmd_resource_add(const std::string& db_url, const std::vector<std::string>& 
     } else if (args.option("--scope", value, problem)) {
       if (!problem.empty()) return error(err, kUsage, problem + usage);
       scopes = split_spaces(value);
+    } else if (args.option("--client", value, problem)) {
+      if (!problem.empty()) return error(err, kUsage, problem + usage);
+      if (!has(clients, value)) clients.push_back(value);
     } else {
       return error(err, kUsage, "unknown argument: " + word + usage);
     }
   }
   if (!audience) return error(err, kUsage, std::string("missing --audience") + usage);
+  // RFC 8707 §2: clients name it as `resource`, which must be an absolute URI.
   if (!protocol::is_well_formed_resource(*audience)) {
     return error(err, kUsage,
                  "invalid --audience " + *audience +
-                     ": use 1-2000 printable characters without spaces or a fragment (#)");
+                     ": use an absolute URI (e.g. https://api.example.com) of at most 2000 "
+                     "printable characters, without spaces or a fragment (#)");
   }
-  if (!name || name->empty() || name->size() > 200) {
+  if (!name || !valid_resource_name(*name)) {
     return error(err, kUsage, std::string("missing or invalid --name") + usage);
   }
   if (scopes.empty()) return error(err, kUsage, std::string("missing --scope") + usage);
-  for (const auto& s : scopes) {
-    if (!valid_scope_token(s)) return error(err, kUsage, "invalid --scope value: " + s);
-  }
   if (missing_db(db_url, err)) return kUsage;
   store::PostgresStore store(db_url, 1);
-  auto known = store.describe_scopes(scopes);
-  if (!known) return store_error(err, known.error());
-  for (const auto& s : scopes) {
-    bool found = false;
-    for (const auto& d : *known) found = found || d.name == s;
-    if (!found) return error(err, kUsage, "invalid --scope: unknown scope " + s);
-  }
-  protocol::ResourceServer r{*audience, *name, scopes};
+  if (int rc = check_resource_scopes(store, scopes, err)) return rc;
+  if (int rc = check_resource_clients(store, clients, err)) return rc;
+  protocol::ResourceServer r{*audience, *name, scopes, clients};
   store::PostgresResourceStore resources(store);
   auto added = resources.add(r);
   if (!added) {
@@ -250,6 +291,82 @@ int cmd_resource_add(const std::string& db_url, const std::vector<std::string>& 
     }
     return store_error(err, added.error());
   }
+  out << resource_json(r).dump(2) << '\n';
+  return 0;
+}
+
+int cmd_resource_update(const std::string& db_url, const std::vector<std::string>& argv,
+                        std::ostream& out, std::ostream& err) {
+  const char* usage =
+      " (usage: signet resource update AUDIENCE [--name NAME] [--scope \"a b\"] "
+      "[--client CLIENT_ID]... [--add-client CLIENT_ID]... [--remove-client CLIENT_ID]... "
+      "[--no-clients])";
+  if (argv.empty() || argv[0].rfind("-", 0) == 0) {
+    return error(err, kUsage, std::string("missing AUDIENCE") + usage);
+  }
+  const std::string audience = argv[0];
+  const std::vector<std::string> rest(argv.begin() + 1, argv.end());
+  std::optional<std::string> name;
+  std::optional<std::vector<std::string>> scopes;
+  std::optional<std::vector<std::string>> clients;  // --client / --no-clients: the whole set
+  std::vector<std::string> add_clients, remove_clients;
+  Args args(rest);
+  while (!args.done()) {
+    std::string value;
+    std::string problem;
+    const std::string word = args.peek();
+    if (args.option("--name", value, problem)) {
+      if (!problem.empty()) return error(err, kUsage, problem + usage);
+      if (!valid_resource_name(value))
+        return error(err, kUsage, std::string("invalid --name") + usage);
+      name = value;
+    } else if (args.option("--scope", value, problem)) {
+      if (!problem.empty()) return error(err, kUsage, problem + usage);
+      scopes = split_spaces(value);
+      if (scopes->empty()) return error(err, kUsage, std::string("empty --scope") + usage);
+    } else if (args.flag("--no-clients")) {
+      clients.emplace();
+    } else if (args.option("--client", value, problem)) {
+      if (!problem.empty()) return error(err, kUsage, problem + usage);
+      if (!clients) clients.emplace();
+      if (!has(*clients, value)) clients->push_back(value);
+    } else if (args.option("--add-client", value, problem)) {
+      if (!problem.empty()) return error(err, kUsage, problem + usage);
+      add_clients.push_back(value);
+    } else if (args.option("--remove-client", value, problem)) {
+      if (!problem.empty()) return error(err, kUsage, problem + usage);
+      remove_clients.push_back(value);
+    } else {
+      return error(err, kUsage, "unknown argument: " + word + usage);
+    }
+  }
+  if (missing_db(db_url, err)) return kUsage;
+  store::PostgresStore store(db_url, 1);
+  store::PostgresResourceStore resources(store);
+  auto found = resources.find_resource(audience);
+  if (!found) return store_error(err, found.error());
+  if (!found->has_value()) return error(err, kFailure, "no such resource: " + audience);
+  protocol::ResourceServer r = std::move(**found);
+  if (name) r.name = *name;
+  if (scopes) {
+    if (int rc = check_resource_scopes(store, *scopes, err)) return rc;
+    r.scopes = *scopes;
+  }
+  if (clients) r.client_ids = *clients;
+  for (const auto& id : remove_clients) {
+    auto it = std::find(r.client_ids.begin(), r.client_ids.end(), id);
+    if (it == r.client_ids.end()) {
+      return error(err, kUsage, "--remove-client " + id + ": not registered for the resource");
+    }
+    r.client_ids.erase(it);
+  }
+  for (const auto& id : add_clients) {
+    if (!has(r.client_ids, id)) r.client_ids.push_back(id);
+  }
+  if (int rc = check_resource_clients(store, r.client_ids, err)) return rc;
+  auto updated = resources.update(r);
+  if (!updated) return store_error(err, updated.error());
+  if (!*updated) return error(err, kFailure, "no such resource: " + audience);
   out << resource_json(r).dump(2) << '\n';
   return 0;
 }
@@ -279,6 +396,7 @@ int dispatch_admin_command(const std::vector<std::string>& words, const std::str
     if (sub == "revoke") return cmd_keys_revoke(db_url, master_key, rest, out, err);
   } else if (group == "resource") {
     if (sub == "add") return cmd_resource_add(db_url, rest, out, err);
+    if (sub == "update") return cmd_resource_update(db_url, rest, out, err);
     if (sub == "list" && rest.empty()) return cmd_resource_list(db_url, out, err);
   } else if (group == "client") {
     if (sub == "show") return cmd_client_show(db_url, rest, out, err);

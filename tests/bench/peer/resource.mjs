@@ -5,7 +5,7 @@
 // same two PostgreSQL statements as bank-api (pool of 4, prepared).
 //
 // Env: RS_LISTEN_PORT (19081), RS_ISSUER (Signet's issuer), RS_JWKS_URI
-//      (default: RS_ISSUER + /jwks), RS_AUDIENCE (bank-api), RS_PG_HOST (socket dir),
+//      (default: RS_ISSUER + /jwks), RS_AUDIENCE (http://127.0.0.1:8081), RS_PG_HOST (socket dir),
 //      RS_PG_DATABASE, RS_PG_USER (postgres).
 import { createServer } from 'node:http';
 import * as jose from 'jose';
@@ -13,7 +13,7 @@ import pg from 'pg';
 
 const port = Number(process.env.RS_LISTEN_PORT || 19081);
 const issuer = process.env.RS_ISSUER || 'http://127.0.0.1:18080';
-const audience = process.env.RS_AUDIENCE || 'bank-api';
+const audience = process.env.RS_AUDIENCE || 'http://127.0.0.1:8081';
 const jwksUri = process.env.RS_JWKS_URI || `${issuer}/jwks`;
 
 const jwks = jose.createLocalJWKSet(await (await fetch(jwksUri)).json());
