@@ -10,7 +10,7 @@ import http from 'node:http';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 
-import { World, artifactDir, launchChromium } from './harness.mjs';
+import { World, artifactDir, bankAudience, launchChromium } from './harness.mjs';
 
 let world;
 let browser;
@@ -296,10 +296,11 @@ test('logout: the confirmation form ends the session and reaches the post-logout
   });
 });
 
-// The audience of the resource server that owns read:accounts (bank-api's registration).
+// The audience of bank-api's registration, as `signet resource list` shows it.
 function bankApiAudience() {
   const list = JSON.parse(world.cli(['resource', 'list']));
-  const found = list.find((r) => (r.scopes || r.scope || []).includes('read:accounts'));
-  assert.ok(found, `a registered resource owns read:accounts: ${JSON.stringify(list)}`);
+  const found = list.find((r) => r.audience === bankAudience);
+  assert.ok(found, `bank-api is registered as ${bankAudience}: ${JSON.stringify(list)}`);
+  assert.match(found.scope, /read:accounts/);
   return found.audience;
 }

@@ -61,7 +61,9 @@ TEST_F(BankApiTest, MissingTokenIsChallenged) {
            {http.get(w().bank.base_url + "/transactions?access_token=" + token_),
             "tokens in the query string must not be accepted"}}) {
     EXPECT_EQ(r.status, 401) << what << ": " << r.body;
-    EXPECT_EQ(r.header("www-authenticate"), "Bearer realm=\"bank-api\"") << what;
+    // The realm is the API's audience (the resource library's default).
+    EXPECT_EQ(r.header("www-authenticate"), std::string("Bearer realm=\"") + kBankAudience + "\"")
+        << what;
     EXPECT_FALSE(r.json().contains("error")) << what << ": " << r.body;
   }
 }
@@ -74,9 +76,11 @@ TEST_F(BankApiTest, MalformedAuthorizationIs400InvalidRequest) {
                                "Bearer " + token_ + "\"", std::string("Bearer abc@def")}) {
     HttpResponse r = http.get(w().bank.base_url + "/transactions", {{"Authorization", v}});
     EXPECT_EQ(r.status, 400) << v << ": " << r.body;
-    EXPECT_EQ(r.header("www-authenticate")
-                  .rfind("Bearer realm=\"bank-api\", error=\"invalid_request\"", 0),
-              0u)
+    EXPECT_EQ(
+        r.header("www-authenticate")
+            .rfind(std::string("Bearer realm=\"") + kBankAudience + "\", error=\"invalid_request\"",
+                   0),
+        0u)
         << r.header("www-authenticate");
     EXPECT_EQ(r.json().value("error", ""), "invalid_request") << v;
     EXPECT_EQ(r.body.find("\"transactions\""), std::string::npos);

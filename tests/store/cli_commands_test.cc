@@ -206,6 +206,28 @@ TEST(CliClientAdd, AccessTokenTtlAndOneRenderingForAddListShowAndUpdate) {
   }
 }
 
+// Client ids are base64url, so one in 64 begins with "-": every command that
+// names a client takes it as the id, not as an option.
+TEST(CliClient, AnIdBeginningWithADashIsAnIdNotAnOption) {
+  protocol::Client c;
+  c.client_id = "-dash-" + random_token(8);
+  c.client_name = "Dash";
+  c.scopes = {"read:accounts"};
+  c.grant_types = {"client_credentials"};
+  c.secret_digest = sha256_b64url("s");
+  store::PostgresStore db(test_conninfo(), 1);
+  ASSERT_TRUE(db.create_client(c).ok());
+  std::ostringstream o1, e1, o2, e2, o3, e3, o4, e4;
+  EXPECT_EQ(cmd_client_show(test_conninfo(), {c.client_id}, o1, e1), 0) << e1.str();
+  EXPECT_EQ(cmd_client_update(test_conninfo(), {c.client_id, "--name", "Dash 2"}, o2, e2), 0)
+      << e2.str();
+  EXPECT_EQ(cmd_client_rotate_secret(test_conninfo(), {c.client_id}, o3, e3), 0) << e3.str();
+  EXPECT_EQ(cmd_client_delete(test_conninfo(), {c.client_id}, o4, e4), 0) << e4.str();
+  auto gone = db.find_client(c.client_id);
+  ASSERT_TRUE(gone.ok());
+  EXPECT_FALSE(gone->has_value());
+}
+
 CliRun resource(const std::string& sub, const std::vector<std::string>& args) {
   std::ostringstream out, err;
   CliRun r;

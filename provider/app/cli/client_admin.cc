@@ -166,7 +166,7 @@ void apply_client_flags(const ClientFlags& flags, protocol::Client& c) {
 
 int cmd_client_show(const std::string& db_url, const std::vector<std::string>& args,
                     std::ostream& out, std::ostream& err) {
-  if (args.size() != 1 || args[0].rfind("-", 0) == 0) {
+  if (args.size() != 1 || args[0].empty()) {
     return error(err, kUsage, "usage: signet client show CLIENT_ID");
   }
   if (missing_db(db_url, err)) return kUsage;
@@ -183,7 +183,9 @@ int cmd_client_update(const std::string& db_url, const std::vector<std::string>&
       " (usage: signet client update CLIENT_ID [--name NAME] [--add-redirect-uri URI]... "
       "[--remove-redirect-uri URI]... [--scope \"a b\"] [--grant TYPE]... "
       "[--access-token-ttl SECONDS|default])";
-  if (argv.empty() || argv[0].rfind("-", 0) == 0) {
+  // The first word is the id, whatever it looks like: a client id is base64url
+  // and may begin with "-" (one in 64 does).
+  if (argv.empty() || argv[0].empty()) {
     return error(err, kUsage, std::string("missing CLIENT_ID") + usage);
   }
   const std::string id = argv[0];
@@ -238,7 +240,7 @@ int cmd_client_update(const std::string& db_url, const std::vector<std::string>&
 
 int cmd_client_delete(const std::string& db_url, const std::vector<std::string>& args,
                       std::ostream& out, std::ostream& err) {
-  if (args.size() != 1 || args[0].rfind("-", 0) == 0) {
+  if (args.size() != 1 || args[0].empty()) {
     return error(err, kUsage, "usage: signet client delete CLIENT_ID");
   }
   if (missing_db(db_url, err)) return kUsage;
@@ -253,7 +255,7 @@ int cmd_client_delete(const std::string& db_url, const std::vector<std::string>&
 
 int cmd_client_rotate_secret(const std::string& db_url, const std::vector<std::string>& args,
                              std::ostream& out, std::ostream& err) {
-  if (args.size() != 1 || args[0].rfind("-", 0) == 0) {
+  if (args.size() != 1 || args[0].empty()) {
     return error(err, kUsage, "usage: signet client rotate-secret CLIENT_ID");
   }
   if (missing_db(db_url, err)) return kUsage;
