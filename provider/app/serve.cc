@@ -62,7 +62,18 @@ class Reaper {
       auto r = store_.reap_expired(clock_.now());
       // Refresh-token families past their absolute expiry, issued-token records.
       auto lifecycle = store::PostgresLifecycleStore(store_).reap_expired(clock_.now());
-      (void)store::PostgresLoginFailures(store_).reap_expired(clock_.now());
+      auto failures = store::PostgresLoginFailures(store_).reap_expired(clock_.now());
+      // A failed round is said, not dropped; the next round tries again.
+      auto report = [](const auto& result) {
+        if (result) return;
+        log_line({{"level", "warn"},
+                  {"event", "reap_failed"},
+                  {"error", result.error().code},
+                  {"detail", result.error().detail}});
+      };
+      report(r);
+      report(lifecycle);
+      report(failures);
       if (lifecycle && *lifecycle) {
         log_line({{"level", "info"}, {"event", "reaped"}, {"token_lifecycle_rows", *lifecycle}});
       }

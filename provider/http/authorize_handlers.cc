@@ -263,10 +263,13 @@ Answer handle_login(Services& s, const Incoming& in) {
   }
   login_succeeded(s, *username);
 
-  // A new session id at every login (session fixation, RFC 6819 §4.2.5? /
-  // OWASP); the old session, if any, is ended.
+  // A new session id at every login, and the session the browser carried is
+  // ended, so a planted session cannot become the victim's (session fixation,
+  // OWASP Session Management Cheat Sheet; RFC 6819 §4.4.1.6 on cookies). If it
+  // cannot be ended, the sign-in fails rather than leave it alive.
   if (const std::string* old = session_cookie(s, in)) {
-    (void)s.sessions.delete_session(sha256_b64url(*old));
+    auto ended = s.sessions.delete_session(sha256_b64url(*old));
+    if (!ended) return error_page(ended.error());
   }
   std::string session_id = random_token();
   const int64_t now = s.clock.now();

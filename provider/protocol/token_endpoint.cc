@@ -87,12 +87,8 @@ Result<TokenResponse, OAuthError> TokenEndpoint::authorization_code_grant(const 
   // RFC 6749 §4.1.2 / RFC 9700 §4.5.3: a second use by its client revokes what
   // the first issued.
   if (row.used_at) {
-    auto revoked = codes_.revoke_code_tokens(digest, now);
+    auto revoked = revoke_what_the_code_issued(digest, now);
     if (!revoked) return fail(std::move(revoked.error()));
-    if (lifecycle_) {  // and the refresh-token families the code started
-      auto families = lifecycle_->revoke_code_families(digest, now);
-      if (!families) return fail(std::move(families.error()));
-    }
     return fail(OAuthError::invalid_grant(kBadCode, "code replayed; issued tokens revoked"));
   }
   if (now >= row.expires_at) return fail(OAuthError::invalid_grant(kBadCode, "code expired"));
@@ -146,17 +142,19 @@ Result<TokenResponse, OAuthError> TokenEndpoint::authorization_code_grant(const 
   // The store decides atomically: two concurrent redemptions cannot both win.
   auto redeemed = codes_.redeem_code(digest, now, issued->jti, issued->expires_at);
   if (!redeemed) return fail(std::move(redeemed.error()));
-  if (*redeemed != Redemption::kRedeemed && lifecycle_) {
-    if (!family_id.empty()) (void)lifecycle_->revoke_family(family_id, now, "code_replay");
-    (void)lifecycle_->revoke_code_families(digest, now);
-  }
-  switch (*redeemed) {
-    case Redemption::kRedeemed:
-      break;
-    case Redemption::kReplayed:
-      return fail(OAuthError::invalid_grant(kBadCode, "code replayed during redemption"));
-    case Redemption::kUnknown:
+  if (*redeemed != Redemption::kRedeemed) {
+    // Lost the race: the family stored for this attempt was never handed out.
+    if (!family_id.empty()) {
+      auto dropped = lifecycle_->revoke_family(family_id, now, "code_replay");
+      if (!dropped) return fail(std::move(dropped.error()));
+    }
+    if (*redeemed == Redemption::kUnknown) {
       return fail(OAuthError::invalid_grant(kBadCode, "code vanished during redemption"));
+    }
+    // Another request redeemed it first: a second use, as above.
+    auto revoked = revoke_what_the_code_issued(digest, now);
+    if (!revoked) return fail(std::move(revoked.error()));
+    return fail(OAuthError::invalid_grant(kBadCode, "code replayed during redemption"));
   }
 
   TokenResponse response;
@@ -226,6 +224,14 @@ Result<TokenResponse, OAuthError> TokenEndpoint::client_credentials_grant(const 
   response.client_id = client.client_id;
   response.jti = issued->jti;
   return response;
+}
+
+StoreResult<Ok> TokenEndpoint::revoke_what_the_code_issued(const std::string& code_digest,
+                                                           int64_t now) {
+  auto revoked = codes_.revoke_code_tokens(code_digest, now);
+  if (!revoked) return revoked;
+  if (lifecycle_) return lifecycle_->revoke_code_families(code_digest, now);
+  return Ok{};
 }
 
 TokenSettings TokenEndpoint::settings_for(const Client& client, const std::string& audience) const {

@@ -130,6 +130,10 @@ class TokenEndpoint {
                                                        const AuthorizationCode& code,
                                                        const IssuedAccessToken& access_token,
                                                        int64_t now, std::string& family_id);
+  // RFC 6749 §4.1.2 / RFC 9700 §4.5.3: a code used twice revokes what its first
+  // use issued (the access token and the refresh-token families it started). A
+  // failure is returned, never dropped: the client's retry tries again.
+  StoreResult<Ok> revoke_what_the_code_issued(const std::string& code_digest, int64_t now);
   // The settings for one token: the client's own lifetime when it has one, and
   // the audience chosen for the request.
   TokenSettings settings_for(const Client& client, const std::string& audience) const;

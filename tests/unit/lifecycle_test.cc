@@ -475,5 +475,39 @@ TEST_F(LifecycleTest, ClientCannotRevokeAnotherClientsTokens) {
   revoke("unknown-token");  // still a success
 }
 
+// A request that loses the race for a code (another redeemed it between the
+// lookup and the redemption) is a second use: it revokes what the winner got.
+// When that revocation fails, the answer says so (503, the client retries and
+// the retry revokes) instead of a quiet invalid_grant that leaves the winner's
+// family alive.
+TEST_F(LifecycleTest, ALostRaceWhoseRevocationFailsIsAnOutageNotASilentRefusal) {
+  const std::string code = mint_code();
+  bool raced = false;
+  std::optional<TokenResponse> winner;
+  codes_.before_redeem = [&](MemoryCodeStore&, std::string_view) {
+    if (raced) return;  // the winner's own redemption passes through here too
+    raced = true;
+    auto won = redeem(code);
+    ASSERT_TRUE(won.ok()) << won.error().detail;
+    winner = *won;
+    store_.revocations_fail = true;
+  };
+  auto loser = redeem(code);
+  ASSERT_TRUE(winner.has_value());
+  ASSERT_FALSE(loser.ok());
+  EXPECT_EQ(loser.error().code, "temporarily_unavailable") << loser.error().detail;
+  auto found = store_.find_refresh_token(sha256_b64url(winner->refresh_token));
+  ASSERT_TRUE(found.ok() && found->has_value());
+  EXPECT_FALSE((*found)->family_revoked_at);
+
+  // The retry, with the store back, is a plain replay and revokes the family.
+  store_.revocations_fail = false;
+  codes_.before_redeem = nullptr;
+  auto retry = redeem(code);
+  ASSERT_FALSE(retry.ok());
+  EXPECT_EQ(retry.error().code, "invalid_grant");
+  EXPECT_TRUE(store_.family_revoked((*found)->family_id));
+}
+
 }  // namespace
 }  // namespace signet::protocol::testing

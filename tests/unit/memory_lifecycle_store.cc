@@ -1,6 +1,13 @@
 #include "memory_lifecycle_store.h"
 
 namespace signet::protocol::testing {
+namespace {
+
+Unexpected<OAuthError> revocation_outage() {
+  return fail(OAuthError::temporarily_unavailable("revocations switched off by the test"));
+}
+
+}  // namespace
 
 StoreResult<Ok> MemoryLifecycleStore::create_family(const NewRefreshFamily& family,
                                                     const NewRefreshToken& first,
@@ -76,6 +83,7 @@ StoreResult<std::optional<RefreshTokenRecord>> MemoryLifecycleStore::find_refres
 
 StoreResult<Ok> MemoryLifecycleStore::revoke_family(std::string_view family_id, int64_t now,
                                                     std::string_view) {
+  if (revocations_fail) return revocation_outage();
   std::lock_guard lock(mu_);
   if (families_.count(family_id)) revoke_family_locked(std::string(family_id), now);
   return Ok{};
@@ -83,6 +91,7 @@ StoreResult<Ok> MemoryLifecycleStore::revoke_family(std::string_view family_id, 
 
 StoreResult<Ok> MemoryLifecycleStore::revoke_code_families(std::string_view code_digest,
                                                            int64_t now) {
+  if (revocations_fail) return revocation_outage();
   std::lock_guard lock(mu_);
   for (const auto& [id, f] : families_) {
     if (f.code_digest == code_digest) revoke_family_locked(id, now);

@@ -32,6 +32,8 @@ class MemoryLifecycleStore final : public TokenLifecycleStore {
 
   // Test inspection.
   bool family_revoked(const std::string& family_id);
+  // revoke_family and revoke_code_families fail (temporarily_unavailable).
+  bool revocations_fail = false;
   size_t family_count();
 
  private:

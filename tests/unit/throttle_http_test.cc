@@ -1,5 +1,6 @@
 // Throttling at the HTTP edge (provider/http/throttling.h): what /token answers
-// and what the audit trail records for every refusal. In-memory stores, fake clocks.
+// and what the audit trail records for every refusal; and the sign-in handler's
+// session rules. In-memory stores, fake clocks.
 #include <gtest/gtest.h>
 
 #include <vector>
@@ -9,8 +10,10 @@
 #include "common/form.h"
 #include "common/worker_pool.h"
 #include "config/config.h"
+#include "http/browser_session.h"
 #include "http/handlers.h"
 #include "http/throttling.h"
+#include "interaction/password.h"
 #include "jose/key_ring.h"
 #include "jose/key_ring_holder.h"
 #include "memory_stores.h"
@@ -35,9 +38,11 @@ class NoUsers final : public UserStore, public ScopeStore, public SessionStore {
  public:
   StoreResult<std::optional<User>> find_user_by_username(std::string_view username) override {
     if (username != "alice") return std::optional<User>();
+    static const std::string hash = interaction::hash_password(kAlicePassword);
     User alice;
     alice.subject = "subject-of-alice";
     alice.username = "alice";
+    alice.password_hash = hash;
     return std::optional<User>(alice);
   }
   StoreResult<std::optional<User>> find_user_by_subject(std::string_view) override {
@@ -47,11 +52,20 @@ class NoUsers final : public UserStore, public ScopeStore, public SessionStore {
       const std::vector<std::string>&) override {
     return std::vector<ScopeDescription>();
   }
-  StoreResult<Ok> create_session(const Session&) override { return Ok{}; }
+  StoreResult<Ok> create_session(const Session&) override {
+    ++sessions_created;
+    return Ok{};
+  }
   StoreResult<std::optional<Session>> find_session(std::string_view, int64_t) override {
     return std::optional<Session>();
   }
-  StoreResult<Ok> delete_session(std::string_view) override { return Ok{}; }
+  StoreResult<Ok> delete_session(std::string_view) override {
+    if (deletes_fail) return fail(OAuthError::temporarily_unavailable("switched off"));
+    return Ok{};
+  }
+  static constexpr const char* kAlicePassword = "alice's long passphrase";
+  bool deletes_fail = false;
+  int sessions_created = 0;
 };
 
 class MemoryAccountFailures final : public AccountFailureStore {
@@ -213,6 +227,35 @@ TEST(TooManyAttempts, SaysHowManyMinutes) {
   EXPECT_EQ(too_many_attempts(900), "Too many sign-in attempts. Try again in 15 minutes.");
   EXPECT_EQ(too_many_attempts(61), "Too many sign-in attempts. Try again in 2 minutes.");
   EXPECT_EQ(too_many_attempts(5), "Too many sign-in attempts. Try again in 1 minute.");
+}
+
+// Session fixation: the session a browser carries into a sign-in is ended
+// before a new one is made. When it cannot be ended (the store fails), the
+// sign-in fails too, instead of leaving a planted session alive beside the new one.
+TEST_F(ThrottlingHttpTest, SignInThatCannotEndTheCarriedSessionFails) {
+  Incoming page;
+  page.path = "/authorize";
+  const LoginCsrf csrf = login_csrf(*services_, page);
+  Incoming in;
+  in.path = "/login";
+  in.content_type = "application/x-www-form-urlencoded";
+  in.client_address = "192.0.2.10";
+  in.cookies[csrf.cookie.name] = csrf.cookie.value;
+  in.cookies[session_cookie_name(config_)] = "a-session-planted-before-sign-in";
+  in.body = encode_form({{"username", "alice"},
+                         {"password", NoUsers::kAlicePassword},
+                         {"csrf_token", csrf.form_token},
+                         {"return_to", "account/apps"}});
+
+  none_.deletes_fail = true;
+  Answer refused = handle_login(*services_, in);
+  EXPECT_EQ(refused.status, 503) << refused.body;
+  EXPECT_EQ(none_.sessions_created, 0);
+
+  none_.deletes_fail = false;
+  Answer signed_in = handle_login(*services_, in);
+  EXPECT_EQ(signed_in.status, 303) << signed_in.body;
+  EXPECT_EQ(none_.sessions_created, 1);
 }
 
 }  // namespace
