@@ -1,5 +1,7 @@
 #include "http/incoming.h"
 
+#include <pistache/http.h>
+
 #include <algorithm>
 #include <cctype>
 

@@ -6,7 +6,10 @@
 #include <optional>
 #include <string>
 
-#include <pistache/router.h>
+// Only the adapter's .cc files include Pistache; handlers see plain structs.
+namespace Pistache::Http {
+class Request;
+}
 
 namespace signet::http {
 

@@ -1,5 +1,6 @@
 // The one place where results and errors become HTTP answers: JSON bodies
 // (RFC 6749 §5.2), HTML pages with their security headers, and redirects.
+// An Answer is plain data; http/wire.h writes it with Pistache.
 #pragma once
 
 #include <cstdint>
@@ -7,7 +8,6 @@
 #include <utility>
 #include <vector>
 
-#include <pistache/http.h>
 #include <nlohmann/json.hpp>
 
 #include "protocol/error.h"
@@ -58,10 +58,6 @@ Answer oauth_error_json(const protocol::OAuthError& error);
 // cannot be trusted, RFC 6749 §4.1.2.1).
 Answer error_page(int status, const std::string& title, const std::string& message);
 Answer error_page(const protocol::OAuthError& error);
-
-// Writes the answer; the promise settles once it is on the wire (or cannot be).
-Pistache::Async::Promise<ssize_t> send(Pistache::Http::ResponseWriter& writer,
-                                       const Answer& answer);
 
 // Logs an error's private detail (never sent to a client).
 void log_error(const std::string& where, const protocol::OAuthError& error);

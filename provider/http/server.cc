@@ -15,6 +15,7 @@
 #include "http/in_flight.h"
 #include "http/lifecycle_handlers.h"
 #include "http/oidc_handlers.h"
+#include "http/wire.h"
 #include "interaction/pages.h"
 
 namespace signet::http {

@@ -1,5 +1,7 @@
 // The HTTP server: Pistache routes on I/O threads that hand every blocking step
-// to the worker pool. Pistache stays behind this file so it can be replaced.
+// to the worker pool. Pistache stays inside the adapter's edge (server.cc,
+// incoming.cc, wire.cc, bounded_handler.h) so it can be replaced: handlers
+// take an Incoming and return an Answer, both plain structs.
 #pragma once
 
 #include <chrono>
