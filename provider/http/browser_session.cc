@@ -4,7 +4,6 @@
 
 #include "common/base64url.h"
 #include "common/crypto.h"
-#include "http/handlers.h"
 
 namespace signet::http {
 namespace {
@@ -14,6 +13,9 @@ constexpr std::string_view kLoginCsrfLabel = "signet login csrf v1";
 constexpr std::string_view kSidLabel = "signet sid v1";
 constexpr std::string_view kLoginMarkLabel = "signet login mark v1";
 constexpr std::string_view kHostPrefix = "__Host-";
+// The cookies' bare names; with an https issuer they carry kHostPrefix.
+constexpr const char* kSessionCookie = "signet_session";
+constexpr const char* kLoginCsrfCookie = "signet_login_csrf";
 
 std::string cookie_name(const config::Config& config, const char* name) {
   return config.secure_cookies() ? std::string(kHostPrefix) + name : std::string(name);

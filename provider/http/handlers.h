@@ -32,9 +32,4 @@ Answer handle_readyz(Services& s, const Incoming& in);
 // Built once at start: GET /.well-known/oauth-authorization-server (RFC 8414).
 nlohmann::json authorization_server_metadata(const config::Config& config);
 
-// The cookies' bare names; with an https issuer they are sent and read with the
-// __Host- prefix (http/browser_session.h).
-constexpr const char* kSessionCookie = "signet_session";
-constexpr const char* kLoginCsrfCookie = "signet_login_csrf";
-
 }  // namespace signet::http
