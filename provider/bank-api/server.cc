@@ -9,6 +9,7 @@
 #include "bank-api/bank.h"
 #include "bank-api/validation.h"
 #include "common/form.h"
+#include "http/bounded_handler.h"
 #include "resource/pistache_guard.h"
 
 namespace signet::bank {
@@ -184,7 +185,9 @@ void Server::start() {
                   .bodyTimeout(std::chrono::seconds(10))
                   .keepaliveTimeout(std::chrono::seconds(60));
   endpoint_->init(opts);
-  endpoint_->setHandler(router_->handler());
+  // The same parser limits as Signet's (http/bounded_handler.h): 413 for a body
+  // beyond the limit, 411 for a chunked one.
+  endpoint_->setHandler(std::make_shared<signet::http::BoundedRouterHandler>(*router_));
   endpoint_->serveThreaded();
 }
 

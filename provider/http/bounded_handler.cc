@@ -25,8 +25,11 @@ class BoundedHeadersStep : public Http::Private::HeadersStep {
       raise("Malformed header");
     }
     if (state == Http::Private::State::Next) {
-      if (auto cl = message->headers().tryGet<Http::Header::ContentLength>();
-          cl && cl->value() > max_body_) {
+      const auto& headers = message->headers();
+      if (headers.has<Http::Header::TransferEncoding>() || headers.tryGetRaw("Transfer-Encoding")) {
+        raise("A request body needs a Content-Length", Http::Code::Length_Required);
+      }
+      if (auto cl = headers.tryGet<Http::Header::ContentLength>(); cl && cl->value() > max_body_) {
         raise("Request body too large", Http::Code::Request_Entity_Too_Large);
       }
     }
@@ -48,8 +51,12 @@ class BoundedRequestParser : public Http::RequestParser {
 
 }  // namespace
 
+std::shared_ptr<Http::RequestParser> make_bounded_request_parser(std::size_t max_request) {
+  return std::make_shared<BoundedRequestParser>(max_request);
+}
+
 void BoundedRouterHandler::onConnection(const std::shared_ptr<Tcp::Peer>& peer) {
-  peer->putData(ParserData, std::make_shared<BoundedRequestParser>(getMaxRequestSize()));
+  peer->putData(ParserData, make_bounded_request_parser(getMaxRequestSize()));
 }
 
 }  // namespace signet::http

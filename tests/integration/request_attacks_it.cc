@@ -697,6 +697,39 @@ TEST_F(RequestAttackTest, HugeDeclaredContentLengthIs413AtOnce) {
   EXPECT_EQ(ok.status, 200) << ok.body;
 }
 
+// 6. Pistache 0.0.5's chunked-body parser reserves the declared chunk size and reads
+// a chunk-size line past the received bytes (upstream #1193); Signet and bank-api
+// refuse any Transfer-Encoding with 411 before that parser runs
+// (provider/http/bounded_handler.h), the well-formed chunked body included.
+TEST_F(RequestAttackTest, ChunkedBodiesAre411AtSignetAndBankApi) {
+  const std::string chunked_tail =
+      "Transfer-Encoding: chunked\r\n\r\n1d\r\ngrant_type=client_credentials\r\n0\r\n\r\n";
+  for (const std::string head : {"POST /token HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: "
+                                 "application/x-www-form-urlencoded\r\n",
+                                 "POST /login HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: "
+                                 "application/x-www-form-urlencoded\r\n"}) {
+    RawConnection c(w().signet.port);
+    ASSERT_TRUE(c.ok());
+    c.send(head + chunked_tail);
+    std::string resp = c.read_response(5000);
+    EXPECT_EQ(status_of(resp), 411) << resp.substr(0, 200);
+  }
+  // A chunk size the parser would reserve, and a line cut short, never reach it.
+  for (const std::string body : {"5fffffffffffffffffffffffff\r\n", "1a\r\nusername=al"}) {
+    RawConnection c(w().signet.port);
+    ASSERT_TRUE(c.ok());
+    c.send("POST /login HTTP/1.1\r\nHost: 127.0.0.1\r\nTransfer-Encoding: chunked\r\n\r\n" + body);
+    EXPECT_EQ(status_of(c.read_response(5000)), 411);
+  }
+  RawConnection api(w().bank.port);
+  ASSERT_TRUE(api.ok());
+  api.send("POST /payments HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n" +
+           chunked_tail);
+  EXPECT_EQ(status_of(api.read_response(5000)), 411);
+  ASSERT_TRUE(w().signet.process->alive()) << w().signet.process->log_tail();
+  ASSERT_TRUE(w().bank.process->alive()) << w().bank.process->log_tail();
+}
+
 // Slow clients (slowloris): a Signet with short header and body timeouts closes
 // them while other clients are served as usual.
 TEST_F(RequestAttackTest, SlowClientsAreCutOffWhileOthersAreServed) {
