@@ -1,4 +1,4 @@
 # Protocol core: authorization and token endpoints against in-memory stores.
 signet_unit_test(protocol_test
-  SOURCES authorize_test.cc token_endpoint_test.cc memory_stores.cc
-  LIBS signet_protocol)
+  SOURCES authorize_test.cc token_endpoint_test.cc
+  LIBS signet_test_stores)
