@@ -22,7 +22,11 @@
 #include "common/worker_pool.h"
 #include "config/config.h"
 #include "http/server.h"
-#include "protocol/token_endpoint.h"
+#include "protocol/token/access_token.h"
+#include "protocol/token/authorization_code_grant.h"
+#include "protocol/token/client_credentials_grant.h"
+#include "protocol/token/refresh_token_grant.h"
+#include "protocol/token/token_endpoint.h"
 #include "store/admin_stores.h"
 #include "store/client_cache.h"
 #include "store/database_probe.h"
@@ -144,7 +148,6 @@ int serve() {
       [&clients] { clients.invalidate_all(); });
 
   protocol::TokenSettings token_settings{c.issuer, c.audience, c.access_token_ttl, c.signing_alg};
-  protocol::TokenEndpoint token_endpoint(token_settings, clients, store, key_ring, clock);
   // RFC 8707 resource indicators: the registry is kept in memory and reloaded on
   // every change (LISTEN signet_resources), so introspection and /token never
   // wait for it.
@@ -154,8 +157,6 @@ int serve() {
       c.database_url, "signet_resources",
       [&resources](const std::string&) { resources.invalidate(); },
       [&resources] { resources.invalidate(); });
-  token_endpoint.enable_resource_indicators(resources);
-  token_endpoint.enable_id_tokens(store);  // OpenID Connect (scope openid)
   store::PostgresLifecycleStore lifecycle_db(store);
   // Refresh-token records for introspection, kept in memory; revocations anywhere
   // reach every replica through LISTEN/NOTIFY (store/refresh_token_cache.h).
@@ -165,8 +166,6 @@ int serve() {
       c.database_url, "signet_revocations",
       [&lifecycle](const std::string& payload) { lifecycle.on_notification(payload); },
       [&lifecycle] { lifecycle.invalidate_all(); });
-  token_endpoint.enable_refresh_tokens(
-      lifecycle, protocol::RefreshSettings{c.refresh_token_ttl, c.refresh_token_max_age});
   protocol::Introspection introspection(token_settings, clients, lifecycle, key_ring, clock);
   introspection.enable_resource_servers(resources);  // RFC 7662 §4: who may see a token
   // Throttling (protocol/throttle.h): account lockout shared through PostgreSQL,
@@ -180,7 +179,18 @@ int serve() {
   protocol::SteadyMicroClock micro_clock;
   protocol::ClientRateLimit client_rate(c.token_rate_per_client, c.token_burst_per_client,
                                         micro_clock);
-  token_endpoint.limit_client_rate(client_rate);
+  // /token (protocol/token/): access tokens for registered resources (RFC 8707),
+  // the three grants, refresh tokens and OpenID Connect ID tokens (scope openid)
+  // with the code, and the per-client request rate.
+  protocol::AccessTokenIssuer access_tokens(token_settings, key_ring, resources);
+  protocol::RefreshTokens refresh_tokens(
+      lifecycle, protocol::RefreshSettings{c.refresh_token_ttl, c.refresh_token_max_age});
+  protocol::AuthorizationCodeGrant code_grant(store, access_tokens, clock,
+                                              {&refresh_tokens, &store});
+  protocol::ClientCredentialsGrant client_credentials_grant(access_tokens, clock);
+  protocol::RefreshTokenGrant refresh_token_grant(refresh_tokens, access_tokens, clock);
+  protocol::TokenEndpoint token_endpoint(
+      clients, {code_grant, client_credentials_grant, refresh_token_grant}, client_rate);
   WorkerPool workers(static_cast<size_t>(c.workers), 4096);
   http::Services services{c,     clients,  store, store,   store,         store,
                           store, key_ring, clock, workers, token_endpoint};

@@ -16,7 +16,7 @@
 #include "protocol/lifecycle_store.h"
 #include "protocol/stores.h"
 #include "protocol/throttle.h"
-#include "protocol/token_endpoint.h"
+#include "protocol/token/token_endpoint.h"
 
 namespace signet::http {
 

@@ -11,7 +11,8 @@
 #include "http/incoming.h"
 #include "http/respond.h"
 #include "http/services.h"
-#include "protocol/token_endpoint.h"
+#include "protocol/token/client_authentication.h"
+#include "protocol/token/token_request.h"
 
 namespace signet::http {
 

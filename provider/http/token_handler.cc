@@ -3,6 +3,8 @@
 #include "common/blocking.h"
 #include "http/handlers.h"
 #include "http/throttling.h"
+#include "protocol/resource_indicator.h"
+#include "protocol/token/token_endpoint.h"
 
 namespace signet::http {
 

@@ -6,8 +6,8 @@
 #include <utility>
 
 #include "common/crypto.h"
-#include "protocol/pkce.h"
 #include "protocol/resource_indicator.h"
+#include "protocol/token/pkce.h"
 
 namespace signet::protocol {
 namespace {

@@ -6,7 +6,6 @@
 #include "common/base64url.h"
 #include "common/crypto.h"
 #include "jose/jws.h"
-#include "protocol/token_endpoint.h"
 
 namespace signet::protocol {
 
@@ -85,27 +84,6 @@ Result<nlohmann::json, OAuthError> verify_id_token_hint(const jose::KeyRing& key
   auto sub = claims.find("sub");
   if (sub == claims.end() || !sub->is_string()) return bad("id_token_hint: no sub");
   return claims;
-}
-
-Result<std::string, OAuthError> TokenEndpoint::make_id_token(const Client& client,
-                                                             const AuthorizationCode& code,
-                                                             User user,
-                                                             const std::string& access_token,
-                                                             int64_t now) {
-  IdTokenInput in;
-  in.issuer = settings_.issuer;
-  in.client_id = client.client_id;
-  in.user = std::move(user);
-  in.scopes = code.scopes;
-  in.nonce = code.nonce;
-  in.auth_time = code.auth_time;
-  in.sid = code.sid;
-  in.access_token = access_token;
-  in.now = now;
-  in.lifetime = settings_.access_token_lifetime;
-  const std::string alg =
-      client.id_token_signed_response_alg.empty() ? "RS256" : client.id_token_signed_response_alg;
-  return sign_id_token(*keys_.current(), alg, id_token_claims(in));
 }
 
 }  // namespace signet::protocol

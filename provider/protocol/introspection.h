@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 
@@ -14,7 +15,9 @@
 #include "protocol/error.h"
 #include "protocol/lifecycle_store.h"
 #include "protocol/resource_indicator.h"
-#include "protocol/token_endpoint.h"
+#include "protocol/token/access_token.h"
+#include "protocol/token/client_authentication.h"
+#include "protocol/token/token_request.h"
 
 namespace signet::protocol {
 

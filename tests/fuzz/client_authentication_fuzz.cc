@@ -1,4 +1,4 @@
-// Client authentication at the token endpoint (protocol/client_authentication.cc):
+// Client authentication at the token endpoint (protocol/token/client_authentication.cc):
 // the Authorization: Basic header (base64, then form-urlencoded id and secret,
 // RFC 6749 §2.3.1) and client_id / client_secret in the body.
 #include <cstdlib>

@@ -12,7 +12,8 @@
 #include "common/crypto.h"
 #include "common/form.h"
 #include "memory_stores.h"
-#include "protocol/token_endpoint.h"
+#include "protocol/token/client_authentication.h"
+#include "protocol/token/token_request.h"
 
 namespace signet::fuzz {
 

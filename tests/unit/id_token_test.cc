@@ -16,8 +16,9 @@
 #include "memory_stores.h"
 #include "protocol/authorize.h"
 #include "protocol/id_token.h"
-#include "protocol/token_endpoint.h"
+#include "protocol/token/access_token.h"
 #include "protocol_fixtures.h"
+#include "token_fixture.h"
 
 namespace signet::protocol::testing {
 namespace {
@@ -154,8 +155,10 @@ class IdTokenEndpointTest : public ::testing::Test {
 
   Result<TokenResponse, OAuthError> exchange(const std::string& client_id,
                                              const std::string& code) {
-    TokenEndpoint endpoint(settings_, clients_, codes_, keys_, clock_);
-    endpoint.enable_id_tokens(users_);
+    TokenWiring wiring;
+    wiring.settings = settings_;
+    wiring.users = &users_;  // ID tokens on
+    WiredTokenEndpoint endpoint(clients_, codes_, keys_, clock_, wiring);
     TokenRequest r;
     r.form = {{"grant_type", "authorization_code"},
               {"code", code},

@@ -13,8 +13,9 @@
 #include "memory_stores.h"
 #include "protocol/authorize.h"
 #include "protocol/introspection.h"
-#include "protocol/token_endpoint.h"
+#include "protocol/token/access_token.h"
 #include "protocol_fixtures.h"
+#include "token_fixture.h"
 
 namespace signet::protocol::testing {
 namespace {
@@ -73,8 +74,6 @@ class LifecycleTest : public ::testing::Test {
     Client plain = finance_app("plain-secret");
     plain.client_id = "plain-app";
     clients_.add(plain);
-    endpoint_.enable_refresh_tokens(store_, RefreshSettings{3600, 4 * 3600},
-                                    [this](const nlohmann::json& e) { events_.push_back(e); });
   }
 
   std::string mint_code(const std::string& client_id = "finance-app",
@@ -143,7 +142,11 @@ class LifecycleTest : public ::testing::Test {
   MemoryCodeStore codes_;
   MemoryLifecycleStore store_;
   jose::KeyRing keys_;
-  TokenEndpoint endpoint_{token_settings(), clients_, codes_, keys_, clock_};
+  // Refresh tokens on, with the endpoint's own sink recording into events_.
+  WiredTokenEndpoint endpoint_{
+      clients_, codes_, keys_, clock_,
+      TokenWiring{token_settings(), nullptr, nullptr, &store_, RefreshSettings{3600, 4 * 3600},
+                  [this](const nlohmann::json& e) { events_.push_back(e); }}};
   Introspection introspection_{token_settings(), clients_, store_, keys_, clock_};
   std::vector<nlohmann::json> events_;
 };

@@ -18,8 +18,9 @@
 #include "jose/key_ring_holder.h"
 #include "memory_stores.h"
 #include "protocol/throttle.h"
-#include "protocol/token_endpoint.h"
+#include "protocol/token/token_endpoint.h"
 #include "protocol_fixtures.h"
+#include "token_fixture.h"
 
 namespace signet::http {
 namespace {
@@ -107,12 +108,13 @@ class ThrottlingHttpTest : public ::testing::Test {
     ring.add(test_key(), jose::KeyState::kActive);
     keys_ = std::make_unique<jose::KeyRingHolder>(std::move(ring));
     clients_.add(reporting_service());
-    endpoint_ = std::make_unique<TokenEndpoint>(TokenSettings{kIssuer, kAudience, 600, ""},
-                                                clients_, codes_, *keys_, clock_);
-    endpoint_->limit_client_rate(rate_);
-    services_ =
-        std::unique_ptr<Services>(new Services{config_, clients_, none_, none_, codes_, consents_,
-                                               none_, *keys_, clock_, workers_, *endpoint_});
+    TokenWiring wiring;
+    wiring.rate_limit = &rate_;
+    endpoint_ =
+        std::make_unique<WiredTokenEndpoint>(clients_, codes_, *keys_->current(), clock_, wiring);
+    services_ = std::unique_ptr<Services>(new Services{config_, clients_, none_, none_, codes_,
+                                                       consents_, none_, *keys_, clock_, workers_,
+                                                       endpoint_->endpoint()});
     services_->audit = &audit_;
     services_->throttles = {&login_, &auth_failures_};
   }
@@ -141,7 +143,7 @@ class ThrottlingHttpTest : public ::testing::Test {
   MemoryAccountFailures accounts_;
   LoginThrottle login_{LockoutRule{2, 900, 900}, &accounts_, 100, clock_};
   AddressFailureLimit auth_failures_{2, 900, clock_};
-  std::unique_ptr<TokenEndpoint> endpoint_;
+  std::unique_ptr<WiredTokenEndpoint> endpoint_;
   std::unique_ptr<Services> services_;
   RecordingAudit audit_;
 };

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <map>
+#include <memory>
 #include <string>
 
 #include "common/base64url.h"
@@ -13,8 +14,9 @@
 #include "jose/key_ring.h"
 #include "memory_stores.h"
 #include "protocol/throttle.h"
-#include "protocol/token_endpoint.h"
+#include "protocol/token/client_authentication.h"
 #include "protocol_fixtures.h"
+#include "token_fixture.h"
 
 namespace signet::protocol::testing {
 namespace {
@@ -320,10 +322,10 @@ class RateLimitedEndpointTest : public ::testing::Test {
     other.client_id = "other-service";
     clients_.add(other);
   }
-  TokenEndpoint endpoint(AuthorizationCodeStore& codes) {
-    TokenEndpoint e(TokenSettings{kIssuer, kAudience, 600, ""}, clients_, codes, keys_, clock_);
-    e.limit_client_rate(limit_);
-    return e;
+  std::unique_ptr<WiredTokenEndpoint> endpoint(AuthorizationCodeStore& codes) {
+    TokenWiring wiring;
+    wiring.rate_limit = &limit_;
+    return std::make_unique<WiredTokenEndpoint>(clients_, codes, keys_, clock_, wiring);
   }
   FakeClock clock_;
   FakeMicroClock micros_;
@@ -336,12 +338,12 @@ class RateLimitedEndpointTest : public ::testing::Test {
 TEST_F(RateLimitedEndpointTest, ClientOverItsRateGetsSlowDownWhileAnotherIsServed) {
   auto e = endpoint(codes_);
   for (int i = 0; i < 3; ++i) {
-    auto r = e.handle(service_request("reporting", "reporting-secret"));
+    auto r = e->handle(service_request("reporting", "reporting-secret"));
     ASSERT_TRUE(r.ok()) << r.error().detail;
-    auto other = e.handle(service_request("other-service", "other-secret"));
+    auto other = e->handle(service_request("other-service", "other-secret"));
     ASSERT_TRUE(other.ok()) << other.error().detail;
   }
-  auto over = e.handle(service_request("reporting", "reporting-secret"));
+  auto over = e->handle(service_request("reporting", "reporting-secret"));
   ASSERT_FALSE(over.ok());
   EXPECT_EQ(over.error().code, "slow_down");
   EXPECT_EQ(over.error().status, 429);
@@ -352,11 +354,11 @@ TEST_F(RateLimitedEndpointTest, FailedClientAuthenticationTakesNothingFromTheBuc
   // Bad secrets for a client_id must not drain the legitimate client's bucket.
   auto e = endpoint(codes_);
   for (int i = 0; i < 10; ++i) {
-    auto r = e.handle(service_request("reporting", "wrong"));
+    auto r = e->handle(service_request("reporting", "wrong"));
     ASSERT_FALSE(r.ok());
     EXPECT_EQ(r.error().code, "invalid_client");
   }
-  EXPECT_TRUE(e.handle(service_request("reporting", "reporting-secret")).ok());
+  EXPECT_TRUE(e->handle(service_request("reporting", "reporting-secret")).ok());
 }
 
 TEST_F(RateLimitedEndpointTest, ARequestRetriedOnAWorkerCountsOnce) {
@@ -369,7 +371,7 @@ TEST_F(RateLimitedEndpointTest, ARequestRetriedOnAWorkerCountsOnce) {
                {"code_verifier", kVerifier}};
   code.authorization = basic("finance-app", "finance-secret");
   for (int i = 0; i < 10; ++i) {
-    auto r = e.handle(code);
+    auto r = e->handle(code);
     ASSERT_FALSE(r.ok());
     EXPECT_TRUE(r.error().is_would_block());
   }

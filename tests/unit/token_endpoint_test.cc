@@ -1,4 +1,4 @@
-// The token endpoint's rules (provider/protocol/token_endpoint.h), each test
+// The token endpoint's rules (provider/protocol/token/), each test
 // named after the rule or threat it proves. Issued tokens are verified with the
 // jose layer and every claim is checked.
 #include <gtest/gtest.h>
@@ -12,8 +12,10 @@
 #include "jose/key_ring.h"
 #include "memory_stores.h"
 #include "protocol/authorize.h"
-#include "protocol/token_endpoint.h"
+#include "protocol/token/pkce.h"
+#include "protocol/token/token_endpoint.h"
 #include "protocol_fixtures.h"
+#include "token_fixture.h"
 
 namespace signet::protocol::testing {
 namespace {
@@ -38,10 +40,7 @@ class TokenEndpointTest : public ::testing::Test {
     clients_.add(finance_app());
     clients_.add(mobile_app());
     clients_.add(reporting_service());
-    settings_ = TokenSettings{kIssuer, kAudience, 600, ""};
   }
-
-  TokenEndpoint endpoint() { return TokenEndpoint(settings_, clients_, codes_, keys_, clock_); }
 
   // Runs the authorization endpoint for real and returns a fresh code.
   std::string mint_code(Params query = authorize_query(), int64_t lifetime = 60,
@@ -65,7 +64,10 @@ class TokenEndpointTest : public ::testing::Test {
     return r;
   }
 
-  Result<TokenResponse, OAuthError> post(const TokenRequest& r) { return endpoint().handle(r); }
+  Result<TokenResponse, OAuthError> post(const TokenRequest& r) {
+    WiredTokenEndpoint endpoint(clients_, codes_, keys_, clock_);
+    return endpoint.handle(r);
+  }
 
   // Verifies the signature with the ring's public keys and returns header and claims.
   jose::VerifiedJws verify(const std::string& token) {
@@ -87,7 +89,6 @@ class TokenEndpointTest : public ::testing::Test {
   MemoryClientStore clients_;
   MemoryCodeStore codes_;
   jose::KeyRing keys_;
-  TokenSettings settings_;
 };
 
 // --- the authorization_code grant ---
@@ -594,6 +595,169 @@ TEST_F(TokenEndpointTest, TokenIsSignedByTheActiveKeyNotANextOne) {
   auto header = verify(r->access_token).header;
   EXPECT_EQ(header["kid"], test_key().kid());
   EXPECT_NE(header["kid"], next_kid);
+}
+
+// --- dispatch: grant_type, client authentication, rate, then the grant ---
+
+// A grant that records what reached it.
+class RecordingGrant final : public GrantHandler {
+ public:
+  explicit RecordingGrant(std::string type) : type_(std::move(type)) {}
+  std::string_view grant_type() const override { return type_; }
+  Result<TokenResponse, OAuthError> handle(const Client& client, const TokenRequest&) override {
+    ++calls;
+    seen_client = client.client_id;
+    if (would_block) return fail(OAuthError::would_block());
+    TokenResponse r;
+    r.access_token = "from-" + type_;
+    r.client_id = client.client_id;
+    return r;
+  }
+  int calls = 0;
+  std::string seen_client;
+  bool would_block = false;
+
+ private:
+  std::string type_;
+};
+
+class StoppedMicros final : public MicroClock {
+ public:
+  int64_t now_micros() const override { return 1'000'000; }
+};
+
+class TokenDispatchTest : public ::testing::Test {
+ protected:
+  TokenDispatchTest() {
+    Client c = reporting_service();
+    c.grant_types.push_back(kGrant);
+    clients_.add(c);
+    clients_.add(finance_app());  // not registered for kGrant
+  }
+
+  static TokenRequest request(const std::string& grant_type, const std::string& client_id,
+                              const std::string& secret) {
+    TokenRequest r;
+    r.form = {{"grant_type", grant_type}};
+    r.authorization = basic(client_id, secret);
+    return r;
+  }
+  TokenRequest reporting(const std::string& grant_type = kGrant) {
+    return request(grant_type, "reporting", "reporting-secret");
+  }
+
+  static constexpr const char* kGrant = "urn:example:grant";
+  MemoryClientStore clients_;
+  RecordingGrant grant_{kGrant};
+  RecordingGrant other_{"urn:example:other"};
+  StoppedMicros micros_;
+};
+
+TEST_F(TokenDispatchTest, TheRequestGoesToTheHandlerOfItsGrantWithTheAuthenticatedClient) {
+  TokenEndpoint endpoint(clients_, {other_, grant_});
+  auto r = endpoint.handle(reporting());
+  ASSERT_TRUE(r.ok()) << r.error().detail;
+  EXPECT_EQ(r->access_token, "from-urn:example:grant");
+  EXPECT_EQ(grant_.calls, 1);
+  EXPECT_EQ(grant_.seen_client, "reporting");
+  EXPECT_EQ(other_.calls, 0);
+}
+
+TEST_F(TokenDispatchTest, AGrantWithoutAHandlerIsUnsupported) {
+  TokenEndpoint endpoint(clients_, {grant_});
+  auto r = endpoint.handle(reporting("urn:example:unknown"));
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().code, "unsupported_grant_type");
+  EXPECT_EQ(r.error().status, 400);
+  EXPECT_EQ(grant_.calls, 0);
+}
+
+TEST_F(TokenDispatchTest, WithoutRefreshTokensTheRefreshGrantIsUnsupported) {
+  // No lifecycle store in the wiring: the refresh_token grant is not registered.
+  MemoryCodeStore codes;
+  jose::KeyRing keys;
+  FakeClock clock;
+  Client c = reporting_service();
+  c.grant_types.push_back("refresh_token");
+  clients_.add(c);
+  WiredTokenEndpoint endpoint(clients_, codes, keys, clock);
+  TokenRequest r = reporting("refresh_token");
+  r.form["refresh_token"] = "some-token";
+  auto out = endpoint.handle(r);
+  ASSERT_FALSE(out.ok());
+  EXPECT_EQ(out.error().code, "unsupported_grant_type");
+}
+
+TEST_F(TokenDispatchTest, AnUnsupportedGrantIsRefusedBeforeTheClientIsAuthenticated) {
+  TokenEndpoint endpoint(clients_, {grant_});
+  // Neither a wrong secret nor a client store outage is looked at.
+  auto wrong = endpoint.handle(request("password", "reporting", "wrong"));
+  ASSERT_FALSE(wrong.ok());
+  EXPECT_EQ(wrong.error().code, "unsupported_grant_type");
+  clients_.unavailable = true;
+  auto outage = endpoint.handle(reporting("password"));
+  ASSERT_FALSE(outage.ok());
+  EXPECT_EQ(outage.error().code, "unsupported_grant_type");
+  TokenRequest none = reporting();
+  none.form.erase("grant_type");
+  auto missing = endpoint.handle(none);
+  ASSERT_FALSE(missing.ok());
+  EXPECT_EQ(missing.error().code, "invalid_request");
+}
+
+TEST_F(TokenDispatchTest, AClientThatFailsAuthenticationNeverReachesTheGrant) {
+  TokenEndpoint endpoint(clients_, {grant_});
+  auto r = endpoint.handle(request(kGrant, "reporting", "wrong"));
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().code, "invalid_client");
+  EXPECT_EQ(r.error().status, 401);
+  EXPECT_EQ(grant_.calls, 0);
+}
+
+TEST_F(TokenDispatchTest, AGrantTheClientMayNotUseIsUnauthorizedClientBeforeTheHandlerRuns) {
+  TokenEndpoint endpoint(clients_, {grant_});
+  auto r = endpoint.handle(request(kGrant, "finance-app", "finance-secret"));
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().code, "unauthorized_client");
+  EXPECT_EQ(r.error().status, 400);
+  EXPECT_EQ(grant_.calls, 0);
+}
+
+TEST_F(TokenDispatchTest, TheRateLimitIsCheckedBeforeTheHandlerRuns) {
+  ClientRateLimit limit(1, 1, micros_);  // the stopped clock never refills: one request
+  TokenEndpoint endpoint(clients_, {grant_}, limit);
+  ASSERT_TRUE(endpoint.handle(reporting()).ok());
+  auto over = endpoint.handle(reporting());
+  ASSERT_FALSE(over.ok());
+  EXPECT_EQ(over.error().code, "slow_down");
+  EXPECT_EQ(over.error().status, 429);
+  EXPECT_EQ(grant_.calls, 1);
+}
+
+TEST_F(TokenDispatchTest, ARateLimitedClientIsRefusedBeforeTheGrantCheck) {
+  // The order of the checks: a client over its rate learns nothing about its grants.
+  ClientRateLimit limit(1, 1, micros_);
+  TokenEndpoint endpoint(clients_, {grant_}, limit);
+  auto first = endpoint.handle(request(kGrant, "finance-app", "finance-secret"));
+  ASSERT_FALSE(first.ok());
+  EXPECT_EQ(first.error().code, "unauthorized_client");
+  auto second = endpoint.handle(request(kGrant, "finance-app", "finance-secret"));
+  ASSERT_FALSE(second.ok());
+  EXPECT_EQ(second.error().code, "slow_down");
+}
+
+TEST_F(TokenDispatchTest, AHandlerThatMustWaitGivesItsRequestBackToTheBucket) {
+  ClientRateLimit limit(1, 1, micros_);
+  TokenEndpoint endpoint(clients_, {grant_}, limit);
+  grant_.would_block = true;
+  for (int i = 0; i < 3; ++i) {
+    auto r = endpoint.handle(reporting());
+    ASSERT_FALSE(r.ok());
+    EXPECT_TRUE(r.error().is_would_block());
+  }
+  grant_.would_block = false;
+  EXPECT_TRUE(endpoint.handle(reporting()).ok());
+  EXPECT_EQ(grant_.calls, 4);
 }
 
 // --- PKCE and the response ---

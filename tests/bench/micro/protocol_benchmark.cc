@@ -7,7 +7,8 @@
 
 #include "common/form.h"
 #include "jose/key_ring.h"
-#include "protocol/token_endpoint.h"
+#include "protocol/token/access_token.h"
+#include "protocol/token/token_response.h"
 
 namespace {
 

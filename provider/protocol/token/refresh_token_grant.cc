@@ -1,15 +1,15 @@
 // The refresh_token grant (RFC 6749 §6) with rotation on every use and reuse
 // detection (RFC 9700 §4.14.2), and the start of a family at code redemption.
-#include "protocol/refresh_grant.h"
+#include "protocol/token/refresh_token_grant.h"
 
 #include <algorithm>
+#include <optional>
 #include <utility>
 
 #include "common/crypto.h"
 #include "common/log.h"
 #include "protocol/authorize.h"
 #include "protocol/id_token.h"
-#include "protocol/token_endpoint.h"
 
 namespace signet::protocol {
 namespace {
@@ -33,16 +33,9 @@ bool should_issue_refresh_token(const Client& client, const AuthorizationCode& c
   return client.allows_grant("refresh_token") && scopes_allow_refresh(code.scopes);
 }
 
-void TokenEndpoint::enable_refresh_tokens(TokenLifecycleStore& store, RefreshSettings settings,
-                                          SecurityEventSink events) {
-  lifecycle_ = &store;
-  refresh_settings_ = settings;
-  security_events_ = std::move(events);
-}
-
-Result<std::string, OAuthError> TokenEndpoint::start_refresh_family(
+Result<RefreshTokens::Started, OAuthError> RefreshTokens::start_family(
     const std::string& resource, const Client& client, const AuthorizationCode& code,
-    const IssuedAccessToken& access_token, int64_t now, std::string& family_id) {
+    const IssuedAccessToken& access_token, int64_t now) {
   const std::string token = random_token(32);
   NewRefreshFamily family;
   family.family_id = random_token(16);
@@ -52,24 +45,19 @@ Result<std::string, OAuthError> TokenEndpoint::start_refresh_family(
   family.code_digest = code.code_digest;
   family.resource = resource;
   family.created_at = now;
-  family.expires_at = now + refresh_settings_.max_age;
+  family.expires_at = now + settings_.max_age;
   NewRefreshToken first{sha256_b64url(token), family.family_id, code.scopes, now,
-                        std::min(now + refresh_settings_.lifetime, family.expires_at)};
+                        std::min(now + settings_.lifetime, family.expires_at)};
   IssuedTokenRecord access{access_token.jti, code.subject, client.client_id, family.family_id,
                            access_token.expires_at};
-  auto created = lifecycle_->create_family(family, first, access);
+  auto created = store_.create_family(family, first, access);
   if (!created) return fail(std::move(created.error()));
-  family_id = family.family_id;
-  return token;
+  return Started{token, family.family_id};
 }
 
-Result<TokenResponse, OAuthError> TokenEndpoint::refresh_token_grant(
-    const Client& client, const Params& form, const SecurityEventSink& request_events) {
-  if (!lifecycle_ || !client.allows_grant("refresh_token")) {
-    return fail(OAuthError::unauthorized_client(
-        "The client may not use the refresh_token grant.",
-        "client " + client.client_id + " lacks the refresh_token grant"));
-  }
+Result<TokenResponse, OAuthError> RefreshTokenGrant::handle(const Client& client,
+                                                            const TokenRequest& request) {
+  const Params& form = request.form;
   const std::string* presented = find_param(form, "refresh_token");
   if (!presented || presented->empty()) {
     return fail(OAuthError::invalid_request("The refresh_token parameter is missing."));
@@ -91,7 +79,7 @@ Result<TokenResponse, OAuthError> TokenEndpoint::refresh_token_grant(
   std::vector<std::string> scopes;
   std::optional<IssuedAccessToken> issued;
 
-  auto rotation = lifecycle_->rotate(
+  auto rotation = families_.store().rotate(
       sha256_b64url(*presented), now,
       [&](const RefreshTokenRecord& r) -> Result<RotationPlan, OAuthError> {
         // Bound to its client (RFC 6749 §6): another client learns nothing.
@@ -128,16 +116,15 @@ Result<TokenResponse, OAuthError> TokenEndpoint::refresh_token_grant(
           scopes = requested;
         }
         if (resource && *resource != r.resource &&
-            !(r.resource.empty() && *resource == settings_.audience)) {
+            !(r.resource.empty() && *resource == access_tokens_.settings().audience)) {
           return fail(invalid_target("The resource differs from the one the grant is for.",
                                      "refresh asked for resource " + *resource));
         }
         // The new access token is for the grant's resource, with the client's
         // own lifetime, like the one the code gave.
-        auto audience = resolve_audience(r.resource, scopes, resources_, settings_.audience);
+        auto audience = access_tokens_.audience_for(r.resource, scopes);
         if (!audience) return fail(std::move(audience.error()));
-        auto token = issue_access_token(keys_, settings_for(client, *audience), r.subject,
-                                        client.client_id, scopes, now);
+        auto token = access_tokens_.issue(client, *audience, r.subject, scopes, now);
         if (!token) return fail(std::move(token.error()));
         issued = std::move(*token);
         new_token = random_token(32);
@@ -145,7 +132,7 @@ Result<TokenResponse, OAuthError> TokenEndpoint::refresh_token_grant(
         // §6: the new refresh token keeps the scope of the one it replaces,
         // less what the client may no longer have.
         plan.successor = {sha256_b64url(new_token), r.family_id, granted, now,
-                          std::min(now + refresh_settings_.lifetime, r.family_expires_at)};
+                          std::min(now + families_.settings().lifetime, r.family_expires_at)};
         plan.access_token = {issued->jti, r.subject, client.client_id, r.family_id,
                              issued->expires_at};
         return plan;
@@ -170,7 +157,7 @@ Result<TokenResponse, OAuthError> TokenEndpoint::refresh_token_grant(
                                     {"detected_at", now},
                                     {"action", "family_revoked"}};
       if (security_events_) security_events_(event);
-      if (request_events) request_events(event);
+      if (request.security_events) request.security_events(event);
       return fail(OAuthError::invalid_grant(kBadRefresh, "refresh token reused; family revoked"));
     }
   }

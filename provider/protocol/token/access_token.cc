@@ -1,8 +1,11 @@
 // JWT access tokens (RFC 9068), signed with the key ring's active key.
+#include "protocol/token/access_token.h"
+
+#include <memory>
+
 #include "common/crypto.h"
 #include "jose/jws.h"
 #include "protocol/authorize.h"
-#include "protocol/token_endpoint.h"
 
 namespace signet::protocol {
 
@@ -32,24 +35,27 @@ Result<IssuedAccessToken, OAuthError> issue_access_token(
   return issued;
 }
 
-Result<IssuedAccessToken, OAuthError> issue_access_token(
-    const jose::KeyRingHolder& keys, const TokenSettings& settings, const std::string& subject,
-    const std::string& client_id, const std::vector<std::string>& scopes, int64_t now) {
-  // The ring is held for the whole signature, whatever replaces it meanwhile.
-  const std::shared_ptr<const jose::KeyRing> ring = keys.current();
-  return issue_access_token(*ring, settings, subject, client_id, scopes, now);
+Result<std::string, OAuthError> AccessTokenIssuer::audience_for(
+    const std::string& resource, const std::vector<std::string>& scopes) const {
+  return resolve_audience(resource, scopes, resources_, settings_.audience);
 }
 
-nlohmann::json TokenResponse::to_json() const {
-  nlohmann::json out = {
-      {"access_token", access_token},
-      {"token_type", token_type},
-      {"expires_in", expires_in},
-  };
-  if (!scope.empty()) out["scope"] = scope;
-  if (!refresh_token.empty()) out["refresh_token"] = refresh_token;
-  if (!id_token.empty()) out["id_token"] = id_token;
-  return out;
+Result<std::vector<std::string>, OAuthError> AccessTokenIssuer::default_scopes(
+    const std::string& resource, const std::vector<std::string>& client_scopes) const {
+  return default_scopes_for(resource, client_scopes, resources_);
+}
+
+Result<IssuedAccessToken, OAuthError> AccessTokenIssuer::issue(
+    const Client& client, const std::string& audience, const std::string& subject,
+    const std::vector<std::string>& scopes, int64_t now) const {
+  TokenSettings s = settings_;
+  s.audience = audience;
+  if (client.access_token_ttl && *client.access_token_ttl > 0) {
+    s.access_token_lifetime = *client.access_token_ttl;
+  }
+  // The ring is held for the whole signature, whatever replaces it meanwhile.
+  const std::shared_ptr<const jose::KeyRing> ring = keys_.current();
+  return issue_access_token(*ring, s, subject, client.client_id, scopes, now);
 }
 
 }  // namespace signet::protocol

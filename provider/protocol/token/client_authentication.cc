@@ -1,4 +1,6 @@
 // Client authentication at the token endpoint (RFC 6749 §2.3.1, §3.2.1).
+#include "protocol/token/client_authentication.h"
+
 #include <optional>
 #include <string>
 #include <string_view>
@@ -6,7 +8,6 @@
 
 #include "common/base64url.h"
 #include "common/crypto.h"
-#include "protocol/token_endpoint.h"
 
 namespace signet::protocol {
 namespace {

@@ -1,8 +1,7 @@
 // Proof Key for Code Exchange, S256 only (RFC 7636; plain is refused, RFC 9700 §2.1.1).
-#include "protocol/pkce.h"
+#include "protocol/token/pkce.h"
 
 #include "common/crypto.h"
-#include "protocol/token_endpoint.h"
 
 namespace signet::protocol {
 namespace {

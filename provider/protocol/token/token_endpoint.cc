@@ -1,0 +1,51 @@
+// The token endpoint's checks before any grant runs, in their order.
+#include "protocol/token/token_endpoint.h"
+
+#include <string>
+#include <utility>
+
+#include "protocol/token/client_authentication.h"
+
+namespace signet::protocol {
+
+GrantHandler* TokenEndpoint::find(std::string_view grant_type) const {
+  for (GrantHandler& grant : grants_) {
+    if (grant.grant_type() == grant_type) return &grant;
+  }
+  return nullptr;
+}
+
+Result<TokenResponse, OAuthError> TokenEndpoint::handle(const TokenRequest& request) {
+  const std::string* grant_type = find_param(request.form, "grant_type");
+  if (!grant_type || grant_type->empty()) {
+    return fail(OAuthError::invalid_request("The grant_type parameter is missing."));
+  }
+  // RFC 6749 §5.2: refused before the client is looked up.
+  GrantHandler* grant = find(*grant_type);
+  if (!grant) {
+    return fail(OAuthError::unsupported_grant_type("The grant_type is not supported.",
+                                                   "grant_type " + *grant_type));
+  }
+
+  auto client = authenticate_client(request, clients_);
+  if (!client) return fail(std::move(client.error()));
+  if (rate_limit_) {
+    if (int64_t wait = rate_limit_->admit(client->client_id)) {
+      return fail(slow_down(wait));  // audited by http/, not logged: floods stay cheap
+    }
+  }
+  if (!grant->allows(*client)) {
+    return fail(OAuthError::unauthorized_client(
+        "The client may not use the " + *grant_type + " grant.",
+        "client " + client->client_id + " may not use the " + *grant_type + " grant"));
+  }
+
+  auto result = grant->handle(*client, request);
+  // Retried on a worker (common/blocking.h): that attempt is the one that counts.
+  if (rate_limit_ && !result && result.error().is_would_block()) {
+    rate_limit_->refund(client->client_id);
+  }
+  return result;
+}
+
+}  // namespace signet::protocol

@@ -1,0 +1,19 @@
+// The JSON body of a successful token response (RFC 6749 §5.1): members that
+// are empty are left out.
+#include "protocol/token/token_response.h"
+
+namespace signet::protocol {
+
+nlohmann::json TokenResponse::to_json() const {
+  nlohmann::json out = {
+      {"access_token", access_token},
+      {"token_type", token_type},
+      {"expires_in", expires_in},
+  };
+  if (!scope.empty()) out["scope"] = scope;
+  if (!refresh_token.empty()) out["refresh_token"] = refresh_token;
+  if (!id_token.empty()) out["id_token"] = id_token;
+  return out;
+}
+
+}  // namespace signet::protocol
