@@ -20,7 +20,8 @@ Result<TokenResponse, OAuthError> TokenEndpoint::handle(const TokenRequest& requ
   if (!grant_type || grant_type->empty()) {
     return fail(OAuthError::invalid_request("The grant_type parameter is missing."));
   }
-  // RFC 6749 §5.2: refused before the client is looked up.
+  // unsupported_grant_type (RFC 6749 §5.2) is answered before the client is
+  // looked up: a grant this server lacks costs no database read.
   GrantHandler* grant = find(*grant_type);
   if (!grant) {
     return fail(OAuthError::unsupported_grant_type("The grant_type is not supported.",
