@@ -8,8 +8,10 @@
 #include "http/handlers.h"
 #include "http/lifecycle_handlers.h"
 #include "http/throttling.h"
+#include "interaction/consent.h"
 #include "interaction/pages.h"
 #include "interaction/password.h"
+#include "interaction/sign_in.h"
 #include "protocol/authorize.h"
 #include "protocol/prompt.h"
 
@@ -53,13 +55,8 @@ Answer issue_code_and_redirect(Services& s, const AuthorizeRequest& r, const Ses
       protocol::success_redirect(r.redirect_uri, *code, r.state, s.config.issuer));
 }
 
-// The client a sign-in form may end at: its name for the page, and the
-// validated redirect URI whose origin the page's CSP allows (empty for the
-// connected-apps page, which stays on Signet).
-struct LoginFor {
-  std::string client_name;
-  std::string redirect_uri;
-};
+// The client a sign-in form may end at (interaction/sign_in.h).
+using LoginFor = interaction::SignInClient;
 
 Answer login_page(Services& s, const Incoming& in, const std::string& return_to,
                   const LoginFor& client, int status, const std::string& error,
@@ -83,11 +80,13 @@ Answer too_many_attempts_page(Services& s, const Incoming& in, const std::string
   return a;
 }
 
-// Runs the checks of §4.1.1 and answers with the failure, if any.
-std::optional<Answer> refuse(
-    Services& s, const Result<AuthorizeRequest, protocol::AuthorizeFailure>& validated) {
-  if (validated.ok()) return std::nullopt;
-  const auto& f = validated.error();
+// A form field or cookie, when the request carried it.
+std::optional<std::string> copy_of(const std::string* value) {
+  return value ? std::optional<std::string>(*value) : std::nullopt;
+}
+
+// A request refused by the checks of §4.1.1: a page, or a redirect when allowed.
+Answer refuse(Services& s, const protocol::AuthorizeFailure& f) {
   if (f.error.status >= 500) return error_page(f.error);
   if (!f.error.redirectable) return error_page(f.error);
   return redirect_with_error(s, f.redirect_uri, f.error, f.state);
@@ -103,7 +102,7 @@ Answer handle_authorize(Services& s, const Incoming& in) {
   }
   auto validated =
       protocol::validate_authorize_request(*params, s.clients, s.resources, s.config.audience);
-  if (auto refused = refuse(s, validated)) return *refused;
+  if (!validated.ok()) return refuse(s, validated.error());
   const AuthorizeRequest& r = *validated;
 
   // OpenID Connect prompt, max_age, login_hint (protocol/prompt.h decides).
@@ -191,111 +190,44 @@ Answer handle_login(Services& s, const Incoming& in) {
   }
   auto form = parse_form(in.body);
   if (!form) return error_page(400, "This request cannot be completed", "The form is malformed.");
-  const std::string* username = find_param(*form, "username");
-  const std::string* password = find_param(*form, "password");
-  const std::string* csrf = find_param(*form, "csrf_token");
-  const std::string* return_to = find_param(*form, "return_to");
-  if (!login_csrf_matches(s, in, csrf)) {
-    return error_page(403, "Your sign-in form has expired",
-                      "For your security, please go back to the app and start again.");
-  }
-  if (!username || !password || !return_to) {
-    return error_page(400, "This request cannot be completed", "The form is incomplete.");
-  }
-  // return_to is exactly "account/apps" (the connected-apps page) or the
-  // authorization request's query: re-validate it so that the redirect after
-  // login can only lead back to /authorize (no open redirector).
-  const bool to_account = *return_to == kAccountAppsReturnTo;
-  LoginFor client;
-  // The way back is rebuilt from the parsed parameters, each percent-encoded, so
-  // that no raw byte of return_to (CR, LF, '#') reaches the Location header
-  // (response splitting, RFC 9110 §5.5; open redirection, RFC 9700 §4.11.2).
-  std::string back_to;
-  std::string client_id;  // for the audit trail
-  if (!to_account) {
-    auto params = parse_form(*return_to);
-    if (!params) {
+  interaction::SignInAttempt attempt{copy_of(find_param(*form, "username")),
+                                     copy_of(find_param(*form, "password")),
+                                     copy_of(find_param(*form, "csrf_token")),
+                                     copy_of(find_param(*form, "return_to")),
+                                     copy_of(in.cookie(login_csrf_cookie_name(s.config))),
+                                     copy_of(session_cookie(s, in)),
+                                     in.client_address,
+                                     in.request_id};
+  static const interaction::Argon2idVerifier argon2id;
+  interaction::SignIn sign_in({s.config.master_key, s.config.audience, s.config.session_ttl},
+                              s.users, s.sessions, s.clients, s.resources, s.throttles.login,
+                              argon2id, *s.audit, s.clock);
+  const auto outcome = sign_in.attempt(attempt);
+
+  using interaction::SignInResult;
+  const LoginFor& client = outcome.client;
+  switch (outcome.result) {
+    case SignInResult::kCsrfMismatch:
+      return error_page(403, "Your sign-in form has expired",
+                        "For your security, please go back to the app and start again.");
+    case SignInResult::kIncompleteForm:
+      return error_page(400, "This request cannot be completed", "The form is incomplete.");
+    case SignInResult::kBadReturnTo:
+      if (outcome.error) return error_page(*outcome.error);
       return error_page(400, "This request cannot be completed", "The form is malformed.");
-    }
-    auto validated =
-        protocol::validate_authorize_request(*params, s.clients, s.resources, s.config.audience);
-    if (!validated.ok() && !validated.error().error.redirectable) {
-      return error_page(validated.error().error);
-    }
-    if (validated.ok()) {
-      client = {validated->client.client_name, validated->redirect_uri};
-      client_id = validated->client.client_id;
-    }
-    // Signet's own parameters never come from the form: the login mark is added
-    // below, for the new session only.
-    std::erase_if(*params, [](const auto& p) { return protocol::is_internal_param(p.first); });
-    back_to = encode_form({params->begin(), params->end()});
+    case SignInResult::kStoreUnavailable:
+      return error_page(*outcome.error);
+    case SignInResult::kThrottled:
+      return too_many_attempts_page(s, in, *attempt.return_to, client, *attempt.username,
+                                    outcome.retry_after);
+    case SignInResult::kBadCredentials:
+      return login_page(s, in, *attempt.return_to, client, 401, kInvalidLogin, *attempt.username);
+    case SignInResult::kSignedIn:
+      break;
   }
-
-  // Throttled before any work: a refused attempt costs no Argon2 verification,
-  // and a correct password is refused too while the lockout lasts.
-  auto wait = login_wait(s, in, *username);
-  if (!wait) return error_page(wait.error());
-  if (*wait) return too_many_attempts_page(s, in, *return_to, client, *username, *wait);
-
-  auto user = s.users.find_user_by_username(*username);
-  if (!user) return error_page(user.error());
-  bool valid = false;
-  if (*user && !password->empty()) {
-    valid = interaction::verify_password(*password, (*user)->password_hash);
-  } else {
-    // Same cost for an unknown user: timing must not reveal who has an account.
-    interaction::burn_password_verification(*password);
-  }
-  if (!valid) {
-    // The username only when it names a user: an unknown one may be a password
-    // typed in the wrong field.
-    nlohmann::json detail = {{"reason", !*user              ? "unknown_user"
-                                        : password->empty() ? "empty_password"
-                                                            : "wrong_password"}};
-    if (*user) detail["username"] = (*user)->username;
-    s.audit->record({"login.failed", client_id, *user ? (*user)->subject : "", in.request_id,
-                     in.client_address, std::move(detail)});
-    auto locked = login_failed(s, in, *username);
-    if (!locked) return error_page(locked.error());
-    if (*locked) return too_many_attempts_page(s, in, *return_to, client, *username, *locked);
-    return login_page(s, in, *return_to, client, 401, kInvalidLogin, *username);
-  }
-  login_succeeded(s, *username);
-
-  // A new session id at every login, and the session the browser carried is
-  // ended, so a planted session cannot become the victim's (session fixation,
-  // OWASP Session Management Cheat Sheet; RFC 6819 §4.4.1.6 on cookies). If it
-  // cannot be ended, the sign-in fails rather than leave it alive.
-  if (const std::string* old = session_cookie(s, in)) {
-    auto ended = s.sessions.delete_session(sha256_b64url(*old));
-    if (!ended) return error_page(ended.error());
-  }
-  std::string session_id = random_token();
-  const int64_t now = s.clock.now();
-  Session session{sha256_b64url(session_id), (*user)->subject, random_token(), now,
-                  now + s.config.session_ttl};
-  auto created = s.sessions.create_session(session);
-  if (!created) return error_page(created.error());
-  s.audit->record({"login.succeeded",
-                   client_id,
-                   (*user)->subject,
-                   in.request_id,
-                   in.client_address,
-                   {{"to", to_account ? "account_apps" : "authorize"}}});
-
-  if (!to_account) {
-    // The login mark (protocol/prompt.h): this login satisfies the request's
-    // prompt=login or max_age, for this session and client only.
-    back_to +=
-        "&" +
-        encode_form({{protocol::kLoginTimeParam, std::to_string(now)},
-                     {protocol::kLoginMarkParam,
-                      protocol::login_mark(login_mark_key(s), session.id_digest, now, client_id)}});
-  }
-  Answer a = redirect_answer(s.config.issuer +
-                             (to_account ? std::string("/account/apps") : "/authorize?" + back_to));
-  a.cookies.push_back(session_cookie_set(s, session_id));
+  if (outcome.error) log_error("login_throttle", *outcome.error);
+  Answer a = redirect_answer(s.config.issuer + outcome.continue_to);
+  a.cookies.push_back(session_cookie_set(s, outcome.session_id));
   a.cookies.push_back(login_csrf_cleared(s));
   return a;
 }
@@ -306,46 +238,33 @@ Answer handle_consent(Services& s, const Incoming& in) {
   }
   auto form = parse_form(in.body);
   if (!form) return error_page(400, "This request cannot be completed", "The form is malformed.");
-  std::optional<OAuthError> store_error;
-  auto session = current_session(s, in, store_error);
-  if (store_error) return error_page(*store_error);
-  if (!session) {
-    return error_page(401, "Your session has ended",
-                      "Please go back to the app and start again to sign in.");
+  interaction::Consent consent(s.config.audience, s.sessions, s.consents, s.clients, s.resources,
+                               *s.audit, s.clock);
+  auto outcome = consent.decide(
+      {std::move(*form), copy_of(session_cookie(s, in)), in.client_address, in.request_id});
+  using interaction::ConsentResult;
+  switch (outcome.result) {
+    case ConsentResult::kStoreUnavailable:
+      return error_page(*outcome.error);
+    case ConsentResult::kNoSession:
+      return error_page(401, "Your session has ended",
+                        "Please go back to the app and start again to sign in.");
+    case ConsentResult::kCsrfMismatch:
+      return error_page(403, "This form has expired",
+                        "For your security, please go back to the app and start again.");
+    case ConsentResult::kRefusedRequest:
+      return refuse(s, *outcome.refusal);
+    case ConsentResult::kDenied:
+      return redirect_with_error(
+          s, outcome.request.redirect_uri,
+          OAuthError::access_denied("The user denied the request.").redirect(),
+          outcome.request.state);
+    case ConsentResult::kNoChoice:
+      return error_page(400, "This request cannot be completed", "Choose Allow or Deny.");
+    case ConsentResult::kGranted:
+      break;
   }
-  const std::string* csrf = find_param(*form, "csrf_token");
-  if (!csrf || !constant_time_equal(*csrf, session->csrf_token)) {
-    return error_page(403, "This form has expired",
-                      "For your security, please go back to the app and start again.");
-  }
-  std::string decision;
-  if (const std::string* d = find_param(*form, "decision")) decision = *d;
-  form->erase("csrf_token");
-  form->erase("decision");
-
-  auto validated =
-      protocol::validate_authorize_request(*form, s.clients, s.resources, s.config.audience);
-  if (auto refused = refuse(s, validated)) return *refused;
-  const AuthorizeRequest& r = *validated;
-
-  if (decision == "deny") {
-    return redirect_with_error(s, r.redirect_uri,
-                               OAuthError::access_denied("The user denied the request.").redirect(),
-                               r.state);
-  }
-  if (decision != "allow") {
-    return error_page(400, "This request cannot be completed", "Choose Allow or Deny.");
-  }
-  auto granted =
-      s.consents.grant_consent(session->subject, r.client.client_id, r.scopes, s.clock.now());
-  if (!granted) return error_page(granted.error());
-  s.audit->record({"consent.granted",
-                   r.client.client_id,
-                   session->subject,
-                   in.request_id,
-                   in.client_address,
-                   {{"scopes", r.scopes}}});
-  return issue_code_and_redirect(s, r, *session);
+  return issue_code_and_redirect(s, outcome.request, outcome.session);
 }
 
 }  // namespace signet::http

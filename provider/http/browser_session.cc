@@ -2,16 +2,12 @@
 
 #include <utility>
 
-#include "common/base64url.h"
 #include "common/crypto.h"
+#include "interaction/browser_session.h"
 
 namespace signet::http {
 namespace {
 
-// One label per purpose: a value made for one can never pass for another.
-constexpr std::string_view kLoginCsrfLabel = "signet login csrf v1";
-constexpr std::string_view kSidLabel = "signet sid v1";
-constexpr std::string_view kLoginMarkLabel = "signet login mark v1";
 constexpr std::string_view kHostPrefix = "__Host-";
 // The cookies' bare names; with an https issuer they carry kHostPrefix.
 constexpr const char* kSessionCookie = "signet_session";
@@ -19,10 +15,6 @@ constexpr const char* kLoginCsrfCookie = "signet_login_csrf";
 
 std::string cookie_name(const config::Config& config, const char* name) {
   return config.secure_cookies() ? std::string(kHostPrefix) + name : std::string(name);
-}
-
-std::string keyed(const Services& s, std::string_view label, std::string_view data) {
-  return base64url_encode(hmac_sha256(derive_key(s.config.master_key, label), data));
 }
 
 }  // namespace
@@ -43,9 +35,7 @@ const std::string* session_cookie(const Services& s, const Incoming& in) {
 
 std::optional<protocol::Session> current_session(Services& s, const Incoming& in,
                                                  std::optional<protocol::OAuthError>& error) {
-  const std::string* id = session_cookie(s, in);
-  if (!id) return std::nullopt;
-  auto found = s.sessions.find_session(sha256_b64url(*id), s.clock.now());
+  auto found = interaction::find_browser_session(s.sessions, session_cookie(s, in), s.clock.now());
   if (!found) {
     error = found.error();
     return std::nullopt;
@@ -64,15 +54,9 @@ SetCookie session_cookie_cleared(const Services& s) {
 LoginCsrf login_csrf(const Services& s, const Incoming& in) {
   const std::string* existing = in.cookie(login_csrf_cookie_name(s.config));
   std::string value = existing && existing->size() == 43 ? *existing : random_token();
-  std::string token = keyed(s, kLoginCsrfLabel, value);
+  std::string token = interaction::login_csrf_token(s.config.master_key, value);
   return {std::move(token),
           {login_csrf_cookie_name(s.config), std::move(value), s.config.secure_cookies(), false}};
-}
-
-bool login_csrf_matches(const Services& s, const Incoming& in, const std::string* form_token) {
-  const std::string* cookie = in.cookie(login_csrf_cookie_name(s.config));
-  if (!form_token || !cookie || form_token->empty() || cookie->empty()) return false;
-  return constant_time_equal(*form_token, keyed(s, kLoginCsrfLabel, *cookie));
 }
 
 SetCookie login_csrf_cleared(const Services& s) {
@@ -80,11 +64,11 @@ SetCookie login_csrf_cleared(const Services& s) {
 }
 
 std::string session_sid(const Services& s, std::string_view session_digest) {
-  return keyed(s, kSidLabel, session_digest);
+  return interaction::session_sid(s.config.master_key, session_digest);
 }
 
 std::string login_mark_key(const Services& s) {
-  return derive_key(s.config.master_key, kLoginMarkLabel);
+  return interaction::login_mark_key(s.config.master_key);
 }
 
 }  // namespace signet::http

@@ -4,12 +4,13 @@
 #include <string>
 
 #include "common/blocking.h"
-#include "common/crypto.h"
 #include "common/form.h"
 #include "http/browser_session.h"
 #include "http/handlers.h"
+#include "interaction/browser_session.h"
 #include "interaction/connected_apps.h"
 #include "interaction/pages.h"
+#include "interaction/sign_in.h"
 #include "protocol/introspection.h"
 
 namespace signet::http {
@@ -50,7 +51,7 @@ std::string utc_date(int64_t t) {
 // rules as the login page of the authorization flow).
 Answer account_login_page(Services& s, const Incoming& in) {
   LoginCsrf csrf = login_csrf(s, in);
-  interaction::LoginView view{kAccountAppsReturnTo, csrf.form_token, "", "", ""};
+  interaction::LoginView view{interaction::kAccountAppsReturnTo, csrf.form_token, "", "", ""};
   Answer a = page_answer(200, interaction::render_login(view));
   a.cookies.push_back(std::move(csrf.cookie));
   return a;
@@ -139,8 +140,7 @@ Answer handle_connected_apps_revoke(Services& s, const Incoming& in) {
     return error_page(401, "Your session has ended", "Please sign in again to manage your apps.");
   }
   // CSRF: the session-bound token of the page that showed the form.
-  const std::string* csrf = find_param(*form, "csrf_token");
-  if (!csrf || csrf->empty() || !constant_time_equal(*csrf, session->csrf_token)) {
+  if (!interaction::form_matches_session(*session, find_param(*form, "csrf_token"))) {
     return error_page(403, "This form has expired",
                       "For your security, please open your connected apps again.");
   }

@@ -20,7 +20,4 @@ Answer handle_connected_apps(Services& s, const Incoming& in);
 // POST /account/apps/revoke: client_id + csrf_token; withdraws that app's access.
 Answer handle_connected_apps_revoke(Services& s, const Incoming& in);
 
-// The one return_to value of the login form that is not an authorization request.
-constexpr const char* kAccountAppsReturnTo = "account/apps";
-
 }  // namespace signet::http

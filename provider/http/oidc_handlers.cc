@@ -11,6 +11,7 @@
 #include "common/form.h"
 #include "http/browser_session.h"
 #include "http/handlers.h"
+#include "interaction/browser_session.h"
 #include "interaction/logout_pages.h"
 #include "jose/jws.h"
 #include "protocol/authorize.h"
@@ -82,10 +83,8 @@ LogoutTarget logout_target(Services& s, const std::string& client_id, const Para
 }
 
 Answer end_session_and_leave(Services& s, const Incoming& in, const LogoutTarget& target) {
-  if (const std::string* id = session_cookie(s, in)) {
-    auto deleted = s.sessions.delete_session(sha256_b64url(*id));
-    if (!deleted) return error_page(deleted.error());
-  }
+  auto ended = interaction::end_browser_session(s.sessions, session_cookie(s, in));
+  if (!ended) return error_page(ended.error());
   Answer a;
   if (!target.redirect_uri.empty()) {
     std::vector<std::pair<std::string, std::string>> q;
@@ -152,8 +151,7 @@ Answer logout(Services& s, const Incoming& in, const Params& p, bool confirmed_p
   LogoutTarget target = logout_target(s, client_id, p);
   if (!session) return end_session_and_leave(s, in, target);
   if (!confirmed_post) return confirm_page(s, *session, target);
-  const std::string* csrf = find_param(p, "csrf_token");
-  if (!csrf || csrf->empty() || !constant_time_equal(*csrf, session->csrf_token)) {
+  if (!interaction::form_matches_session(*session, find_param(p, "csrf_token"))) {
     return error_page(403, "This form has expired",
                       "For your security, please start signing out again.");
   }

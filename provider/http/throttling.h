@@ -1,6 +1,7 @@
 // Throttling at the HTTP edge (protocol/throttle.h holds the rules): what
-// /login and /token ask before and after their work, and the "throttled"
-// audit event for every refusal. Each check is off when its limit is unset.
+// /token asks before and after its work, and the "throttled" audit event for
+// every refusal; the text of the sign-in page's refusal (sign-in itself asks
+// its throttle in interaction/sign_in.h). Each check is off when its limit is unset.
 #pragma once
 
 #include <cstdint>
@@ -16,15 +17,6 @@
 
 namespace signet::http {
 
-// /login, before the password is verified: seconds to wait (0: go on).
-Result<int64_t, protocol::OAuthError> login_wait(Services& s, const Incoming& in,
-                                                 const std::string& username);
-// /login, after a wrong password or an unknown username: counts the failure;
-// the wait when it started a lockout (0: none).
-Result<int64_t, protocol::OAuthError> login_failed(Services& s, const Incoming& in,
-                                                   const std::string& username);
-// /login, after a correct password: the account's count starts again.
-void login_succeeded(Services& s, const std::string& username);
 // The message of the 429 sign-in page.
 std::string too_many_attempts(int64_t wait_seconds);
 

@@ -16,4 +16,26 @@ bool verify_password(std::string_view password, std::string_view phc);
 // does not reveal which usernames exist.
 void burn_password_verification(std::string_view password);
 
+// What sign-in asks of the password check, so that its rules (one verification
+// for every attempt, known user or not) can be tested without Argon2's cost.
+class PasswordVerifier {
+ public:
+  virtual ~PasswordVerifier() = default;
+  // Whether `password` matches the stored PHC string.
+  virtual bool verify(std::string_view password, std::string_view phc) const = 0;
+  // The cost of one verify() with nothing to compare against (an unknown user).
+  virtual void spend_one_verification(std::string_view password) const = 0;
+};
+
+// The verifier of stored passwords: the functions above.
+class Argon2idVerifier final : public PasswordVerifier {
+ public:
+  bool verify(std::string_view password, std::string_view phc) const override {
+    return verify_password(password, phc);
+  }
+  void spend_one_verification(std::string_view password) const override {
+    burn_password_verification(password);
+  }
+};
+
 }  // namespace signet::interaction

@@ -117,4 +117,97 @@ StoreResult<Ok> MemoryConsentStore::grant_consent(std::string_view subject,
   return Ok{};
 }
 
+void MemoryUserStore::add(User user) {
+  std::lock_guard lock(mu_);
+  std::string subject = user.subject;
+  users_.insert_or_assign(std::move(subject), std::move(user));
+}
+
+StoreResult<std::optional<User>> MemoryUserStore::find_user_by_username(std::string_view username) {
+  if (unavailable) return outage();
+  std::lock_guard lock(mu_);
+  for (const auto& [subject, user] : users_) {
+    if (user.username == username) return std::optional<User>(user);
+  }
+  return std::optional<User>{};
+}
+
+StoreResult<std::optional<User>> MemoryUserStore::find_user_by_subject(std::string_view subject) {
+  if (unavailable) return outage();
+  std::lock_guard lock(mu_);
+  auto it = users_.find(subject);
+  if (it == users_.end()) return std::optional<User>{};
+  return std::optional<User>(it->second);
+}
+
+StoreResult<Ok> MemorySessionStore::create_session(const Session& session) {
+  if (unavailable) return outage();
+  std::lock_guard lock(mu_);
+  if (!sessions_.emplace(session.id_digest, session).second) {
+    return fail(OAuthError::server_error("duplicate session digest"));
+  }
+  return Ok{};
+}
+
+StoreResult<std::optional<Session>> MemorySessionStore::find_session(std::string_view id_digest,
+                                                                     int64_t now) {
+  if (unavailable) return outage();
+  std::lock_guard lock(mu_);
+  auto it = sessions_.find(id_digest);
+  if (it == sessions_.end() || it->second.expires_at <= now) return std::optional<Session>{};
+  return std::optional<Session>(it->second);
+}
+
+StoreResult<Ok> MemorySessionStore::delete_session(std::string_view id_digest) {
+  if (unavailable) return outage();
+  std::lock_guard lock(mu_);
+  if (auto it = sessions_.find(id_digest); it != sessions_.end()) sessions_.erase(it);
+  return Ok{};
+}
+
+bool MemorySessionStore::contains(std::string_view id_digest) {
+  std::lock_guard lock(mu_);
+  return sessions_.find(id_digest) != sessions_.end();
+}
+
+size_t MemorySessionStore::size() {
+  std::lock_guard lock(mu_);
+  return sessions_.size();
+}
+
+StoreResult<AccountFailures> MemoryAccountFailureStore::failures(std::string_view account_key) {
+  if (unavailable) return outage();
+  std::lock_guard lock(mu_);
+  auto it = rows_.find(account_key);
+  return it == rows_.end() ? AccountFailures{} : it->second;
+}
+
+StoreResult<AccountFailures> MemoryAccountFailureStore::record_failure(std::string_view account_key,
+                                                                       const LockoutRule& rule,
+                                                                       int64_t now) {
+  if (unavailable) return outage();
+  std::lock_guard lock(mu_);
+  auto it = rows_.find(account_key);
+  if (it == rows_.end()) it = rows_.emplace(std::string(account_key), AccountFailures{}).first;
+  it->second = rule.after_failure(it->second, now);
+  return it->second;
+}
+
+StoreResult<Ok> MemoryAccountFailureStore::clear(std::string_view account_key) {
+  if (unavailable) return outage();
+  std::lock_guard lock(mu_);
+  if (auto it = rows_.find(account_key); it != rows_.end()) rows_.erase(it);
+  return Ok{};
+}
+
+void RecordingAuditSink::record(AuditEvent event) noexcept { events.push_back(std::move(event)); }
+
+std::vector<AuditEvent> RecordingAuditSink::named(std::string_view name) {
+  std::vector<AuditEvent> found;
+  for (const auto& e : events) {
+    if (e.event == name) found.push_back(e);
+  }
+  return found;
+}
+
 }  // namespace signet::protocol::testing

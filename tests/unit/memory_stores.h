@@ -11,7 +11,9 @@
 #include <utility>
 #include <vector>
 
+#include "protocol/audit.h"
 #include "protocol/stores.h"
+#include "protocol/throttle.h"
 
 namespace signet::protocol::testing {
 
@@ -70,6 +72,62 @@ class MemoryConsentStore final : public ConsentStore {
  private:
   std::mutex mu_;
   std::map<std::pair<std::string, std::string>, std::vector<std::string>> grants_;
+};
+
+class MemoryUserStore final : public UserStore {
+ public:
+  void add(User user);
+  StoreResult<std::optional<User>> find_user_by_username(std::string_view username) override;
+  StoreResult<std::optional<User>> find_user_by_subject(std::string_view subject) override;
+
+  bool unavailable = false;
+
+ private:
+  std::mutex mu_;
+  std::map<std::string, User, std::less<>> users_;  // by subject
+};
+
+class MemorySessionStore final : public SessionStore {
+ public:
+  StoreResult<Ok> create_session(const Session& session) override;
+  StoreResult<std::optional<Session>> find_session(std::string_view id_digest,
+                                                   int64_t now) override;
+  StoreResult<Ok> delete_session(std::string_view id_digest) override;
+
+  // Test inspection: whether a session with this digest is stored (live or not).
+  bool contains(std::string_view id_digest);
+  size_t size();
+
+  bool unavailable = false;
+
+ private:
+  std::mutex mu_;
+  std::map<std::string, Session, std::less<>> sessions_;
+};
+
+// The shared count of failed sign-ins (protocol/throttle.h), in memory.
+class MemoryAccountFailureStore final : public AccountFailureStore {
+ public:
+  StoreResult<AccountFailures> failures(std::string_view account_key) override;
+  StoreResult<AccountFailures> record_failure(std::string_view account_key, const LockoutRule& rule,
+                                              int64_t now) override;
+  StoreResult<Ok> clear(std::string_view account_key) override;
+
+  bool unavailable = false;
+
+ private:
+  std::mutex mu_;
+  std::map<std::string, AccountFailures, std::less<>> rows_;
+};
+
+// An audit trail that keeps every event, for assertions.
+class RecordingAuditSink final : public AuditSink {
+ public:
+  void record(AuditEvent event) noexcept override;
+  // The recorded events named `name`, in order.
+  std::vector<AuditEvent> named(std::string_view name);
+
+  std::vector<AuditEvent> events;
 };
 
 }  // namespace signet::protocol::testing

@@ -182,48 +182,7 @@ TEST_F(ThrottlingHttpTest, AddressWithFailedClientAuthenticationIsRefusedAndAudi
   EXPECT_EQ(handle_token(*services_, elsewhere).status, 200);
 }
 
-// Locks `username` out (two failures) and asks once more: two throttled events.
-void lock_out(Services& s, const std::string& username) {
-  Incoming in;
-  in.body = "return_to=" + url_encode("response_type=code&client_id=finance-app");
-  in.client_address = "192.0.2.10";
-  in.request_id = "req-2";
-  auto first = login_failed(s, in, username);
-  ASSERT_TRUE(first.ok());
-  EXPECT_EQ(*first, 0);
-  auto second = login_failed(s, in, username);
-  ASSERT_TRUE(second.ok());
-  EXPECT_EQ(*second, 900);
-  auto next = login_wait(s, in, username);
-  ASSERT_TRUE(next.ok());
-  EXPECT_EQ(*next, 900);
-}
-
-TEST_F(ThrottlingHttpTest, LoginLockoutIsAuditedWithTheUsersSubjectAndClient) {
-  lock_out(*services_, "alice");
-  ASSERT_EQ(audit_.events.size(), 2u);
-  for (const auto& e : audit_.events) {
-    EXPECT_EQ(e.event, "throttled");
-    EXPECT_EQ(e.subject, "subject-of-alice");
-    EXPECT_EQ(e.client_id, "finance-app");
-    EXPECT_EQ(e.client_address, "192.0.2.10");
-    EXPECT_EQ(e.detail, nlohmann::json({{"limit", "account"}, {"username", "alice"}}));
-  }
-}
-
-// The rule of login.failed: text that names no user may be a password typed
-// in the wrong field, so no part of the event holds it.
-TEST_F(ThrottlingHttpTest, LoginLockoutOfAnUnknownNameKeepsNoTypedText) {
-  const std::string typed = "correct-horse-typed-as-username";
-  lock_out(*services_, typed);
-  ASSERT_EQ(audit_.events.size(), 2u);
-  for (const auto& e : audit_.events) {
-    EXPECT_EQ(e.event, "throttled");
-    EXPECT_EQ(e.subject, "");
-    EXPECT_EQ(e.detail, nlohmann::json({{"limit", "account"}}));
-    EXPECT_EQ(e.detail.dump().find(typed), std::string::npos);
-  }
-}
+// The sign-in lockout and its "throttled" events: sign_in_test.cc.
 
 TEST(TooManyAttempts, SaysHowManyMinutes) {
   EXPECT_EQ(too_many_attempts(900), "Too many sign-in attempts. Try again in 15 minutes.");
