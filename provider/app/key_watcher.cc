@@ -9,7 +9,7 @@
 
 #include "app/signing_keys.h"
 #include "common/log.h"
-#include "store/admin_stores.h"
+#include "store/postgres_store.h"
 
 namespace signet::app {
 namespace {
@@ -91,9 +91,8 @@ void KeyWatcher::run() {
 }
 
 void KeyWatcher::maintain() {
-  store::PostgresKeyStore keys(store_);
   const int64_t now = clock_.now();
-  auto promoted = keys.promote_due(now, settings_.publish_delay);
+  auto promoted = store_.promote_due_keys(now, settings_.publish_delay);
   if (!promoted) {
     log_line({{"level", "warn"},
               {"event", "key_promotion_failed"},
@@ -107,7 +106,7 @@ void KeyWatcher::maintain() {
                 {"retired", p.retired_kids}});
     }
   }
-  auto deleted = keys.delete_expired(now, default_token_ttl_, settings_.retire_margin);
+  auto deleted = store_.delete_expired_keys(now, default_token_ttl_, settings_.retire_margin);
   if (deleted && !deleted->empty()) {
     log_line({{"level", "info"}, {"event", "signing_keys_deleted"}, {"kids", *deleted}});
   }

@@ -20,7 +20,7 @@
 #include "jose/key.h"
 #include "jose/key_ring_holder.h"
 #include "store/client_cache.h"
-#include "store/postgres_stores.h"
+#include "store/postgres_store.h"
 
 namespace signet::app {
 

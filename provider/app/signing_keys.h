@@ -7,7 +7,7 @@
 
 #include "common/result.h"
 #include "jose/key_ring.h"
-#include "store/postgres_stores.h"
+#include "store/postgres_store.h"
 
 namespace signet::app {
 

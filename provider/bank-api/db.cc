@@ -1,85 +1,10 @@
 #include "bank-api/db.h"
 
-#include <stdexcept>
-#include <utility>
+#include <chrono>
+#include <iterator>
+#include <string>
 
 namespace signet::bank {
-
-ConnectionPool::ConnectionPool(std::string conninfo, size_t size, Setup setup)
-    : conninfo_(std::move(conninfo)), size_(size == 0 ? 1 : size), setup_(std::move(setup)) {}
-
-ConnectionPool::Lease::~Lease() {
-  if (conn_ && pool_ != nullptr) {
-    bool broken = !conn_->is_open();
-    pool_->release(std::move(conn_), broken);
-  }
-}
-
-void ConnectionPool::Lease::discard() {
-  if (conn_ && pool_ != nullptr) pool_->release(std::move(conn_), true);
-}
-
-ConnectionPool::Lease ConnectionPool::acquire(std::chrono::milliseconds timeout) {
-  {
-    std::unique_lock lock(mu_);
-    if (!cv_.wait_for(lock, timeout, [this] { return !idle_.empty() || open_ < size_; })) {
-      throw std::runtime_error("timed out waiting for a database connection");
-    }
-    if (!idle_.empty()) {
-      auto conn = std::move(idle_.back());
-      idle_.pop_back();
-      return Lease(this, std::move(conn));
-    }
-    ++open_;  // reserve a slot, open outside the lock
-  }
-  try {
-    auto conn = std::make_unique<pqxx::connection>(conninfo_);
-    if (setup_) setup_(*conn);
-    return Lease(this, std::move(conn));
-  } catch (...) {
-    {
-      std::lock_guard lock(mu_);
-      --open_;
-    }
-    cv_.notify_one();
-    throw;
-  }
-}
-
-void ConnectionPool::release(std::unique_ptr<pqxx::connection> conn, bool discard) {
-  {
-    std::lock_guard lock(mu_);
-    if (discard) {
-      --open_;
-    } else {
-      idle_.push_back(std::move(conn));
-    }
-  }
-  if (discard && conn) {
-    try {
-      conn->disconnect();
-    } catch (...) {  // closing a broken link may fail; it is gone either way
-    }
-    conn.reset();
-  }
-  cv_.notify_one();
-}
-
-void ConnectionPool::discard_idle() {
-  std::vector<std::unique_ptr<pqxx::connection>> idle;
-  {
-    std::lock_guard lock(mu_);
-    idle.swap(idle_);
-    open_ -= idle.size();
-  }
-  for (auto& conn : idle) {
-    try {
-      conn->disconnect();
-    } catch (...) {
-    }
-  }
-  cv_.notify_all();
-}
 
 namespace {
 
@@ -126,14 +51,9 @@ CREATE INDEX IF NOT EXISTS payments_account_created_idx
   ON bank.payments (account_id, created_at);
 )sql";
 
-struct Statement {
-  const char* name;
-  const char* sql;
-};
-
 // Every statement bank-api runs. Each query names the token's subject, so a
 // customer only ever reaches rows of accounts she owns.
-constexpr Statement kStatements[] = {
+const store::Statement kStatements[] = {
     {"has_demo_account",
      "SELECT EXISTS (SELECT 1 FROM bank.accounts WHERE owner_subject = $1 AND is_demo)"},
     {"insert_demo_account",
@@ -194,17 +114,20 @@ void ensure_schema(pqxx::connection& conn) {
   tx.commit();
 }
 
+std::vector<store::Statement> statements() {
+  return {std::begin(kStatements), std::end(kStatements)};
+}
+
+store::PoolOptions pool_options() {
+  store::PoolOptions o;
+  o.session_setup = "SET statement_timeout = '10s'; SET lock_timeout = '5s'; SET TIME ZONE 'UTC'";
+  o.prepare_at_open = true;  // a broken statement fails when the connection opens
+  o.acquire_timeout = std::chrono::seconds(5);
+  return o;
+}
+
 void prepare_connection(pqxx::connection& conn) {
-  {
-    pqxx::nontransaction tx(conn);
-    tx.exec("SET statement_timeout = '10s'; SET lock_timeout = '5s'; SET TIME ZONE 'UTC'");
-  }
-  for (const auto& s : kStatements) {
-    conn.prepare(s.name, s.sql);
-#if PQXX_VERSION_MAJOR < 7
-    conn.prepare_now(s.name);  // 6.x prepares lazily; fail now, not mid-request
-#endif
-  }
+  store::prepare_connection(conn, statements(), pool_options());
 }
 
 }  // namespace signet::bank

@@ -78,7 +78,7 @@ int main() {
   signet::WorkerPool workers(static_cast<size_t>(cfg.workers),
                              static_cast<size_t>(cfg.workers) * 64);
   signet::bank::ConnectionPool pool(cfg.database_url, static_cast<size_t>(cfg.workers),
-                                    signet::bank::prepare_connection);
+                                    signet::bank::statements(), signet::bank::pool_options());
   signet::bank::Server server(cfg, verifier, pool, workers);
   try {
     server.start();

@@ -231,46 +231,23 @@ void Server::dispatch(ResponseWriter& res, bool idempotent, Work work) {
   }
 }
 
+// A failed database call is answered as Signet answers one (store/database.h):
+// 503 when the database cannot serve now, 500 otherwise. Idempotent work is
+// retried once on a fresh connection after a lost link; writes are not.
 Reply Server::run_db(const Work& work, bool idempotent) {
-  for (int attempt = 0;; ++attempt) {
-    try {
-      auto conn = pool_.acquire();
-      try {
-        return work(*conn);
-      } catch (const pqxx::broken_connection&) {
-        conn.discard();
-        pool_.discard_idle();
-        throw;
-      } catch (const pqxx::in_doubt_error&) {
-        conn.discard();
-        throw;
-      }
-    } catch (const pqxx::broken_connection& e) {
-      // The connection was dropped (server restart, network): the next
-      // connection is a fresh one. Reads are retried once; writes are not.
-      if (idempotent && attempt == 0) continue;
-      log_line(std::string("bank-api: database unavailable: ") + e.what());
-      return unavailable();
-    } catch (const pqxx::in_doubt_error& e) {
-      log_line(std::string("bank-api: commit in doubt: ") + e.what());
+  auto r = pool_.execute<Reply>("bank-api", idempotent, work);
+  if (r) return std::move(r).value();
+  log_line("bank-api: database: " + r.error().detail);
+  switch (r.error().failure) {
+    case store::DatabaseFailure::kOutcomeUnknown:
       return error_reply(Code::Service_Unavailable, "temporarily_unavailable",
                          "The outcome is unknown; check the transactions before retrying.");
-    } catch (const pqxx::sql_error& e) {
-      log_line("bank-api: database error (" + e.sqlstate() + "): " + e.what());
-      if (e.sqlstate() == "57014" || e.sqlstate() == "55P03" || e.sqlstate() == "40001" ||
-          e.sqlstate() == "40P01" || e.sqlstate().starts_with("08") ||
-          e.sqlstate().starts_with("57P")) {
-        return unavailable();
-      }
-      return server_error();
-    } catch (const std::runtime_error& e) {
-      log_line(std::string("bank-api: ") + e.what());
-      return unavailable();  // pool wait timed out
-    } catch (const std::exception& e) {
-      log_line(std::string("bank-api: error: ") + e.what());
-      return server_error();
-    }
+    case store::DatabaseFailure::kUnavailable:
+      return unavailable();
+    case store::DatabaseFailure::kInternal:
+      break;
   }
+  return server_error();
 }
 
 void Server::get_accounts(const Request& req, ResponseWriter& res) {

@@ -1,55 +1,77 @@
 #include "store/database.h"
 
 #include <exception>
-#include <string_view>
 
 namespace signet::store {
 
-ClassifiedError classify_exception(const char* operation) {
-  using protocol::OAuthError;
-  const std::string op = operation;
+DatabaseError classify_sqlstate(std::string_view s) {
+  const std::string_view cls = s.substr(0, 2);
+  // Class 08: connection exception; 57P01-57P03: the server is shutting down or
+  // starting. The connection is gone.
+  if (cls == "08" || s == "57P01" || s == "57P02" || s == "57P03") {
+    return {DatabaseFailure::kUnavailable, true, {}};
+  }
+  // Class 53: insufficient resources (too many connections, disk full, out of memory);
+  // 40001 / 40P01: serialization failure or deadlock; 55P03: lock not available;
+  // 57014: statement cancelled (timeout). All transient, and the connection stays usable.
+  if (cls == "53" || s == "40001" || s == "40P01" || s == "55P03" || s == "57014") {
+    return {DatabaseFailure::kUnavailable, false, {}};
+  }
+  return {DatabaseFailure::kInternal, false, {}};
+}
+
+DatabaseError classify_exception(std::string_view operation) {
+  using F = DatabaseFailure;
+  const std::string op(operation);
   try {
     throw;
   } catch (const pqxx::broken_connection& e) {
-    return {OAuthError::temporarily_unavailable(op + ": connection lost: " + e.what()), true};
+    return {F::kUnavailable, true, op + ": connection lost: " + e.what()};
   } catch (const pqxx::in_doubt_error& e) {
     // The link broke during COMMIT: the outcome is unknown. Writes are idempotent.
-    return {OAuthError::temporarily_unavailable(op + ": commit in doubt: " + e.what()), true};
+    return {F::kOutcomeUnknown, true, op + ": commit in doubt: " + e.what()};
   } catch (const pqxx::sql_error& e) {
-    const std::string& state = e.sqlstate();
-    const std::string detail = op + ": SQLSTATE " + state + ": " + e.what();
-    std::string_view s = state;
-    // Class 08: connection exception; 57P01-57P03: the server is shutting down or starting.
-    if (s.substr(0, 2) == "08" || s == "57P01" || s == "57P02" || s == "57P03") {
-      return {OAuthError::temporarily_unavailable(detail), true};
-    }
-    // Class 53: insufficient resources (too many connections, disk full, out of memory);
-    // 40001 / 40P01: serialization failure or deadlock; 55P03: lock not available;
-    // 57014: statement cancelled (timeout). All transient.
-    if (s.substr(0, 2) == "53" || s == "40001" || s == "40P01" || s == "55P03" || s == "57014") {
-      return {OAuthError::temporarily_unavailable(detail), false};
-    }
-    return {OAuthError::server_error(detail), false};
+    DatabaseError out = classify_sqlstate(e.sqlstate());
+    out.detail = op + ": SQLSTATE " + e.sqlstate() + ": " + e.what();
+    return out;
   } catch (const pqxx::statement_completion_unknown& e) {
-    return {OAuthError::temporarily_unavailable(op + ": outcome unknown: " + e.what()), true};
+    return {F::kOutcomeUnknown, true, op + ": outcome unknown: " + e.what()};
   } catch (const pqxx::transaction_rollback& e) {
     // Serialization failure or deadlock (libpqxx 6 reports them outside sql_error).
-    return {OAuthError::temporarily_unavailable(op + ": rolled back: " + e.what()), false};
+    return {F::kUnavailable, false, op + ": rolled back: " + e.what()};
   } catch (const pqxx::failure& e) {
     // A failure that is not an SQL error (e.g. libpq could not send the query)
     // leaves the connection in an unknown state: drop it.
-    return {OAuthError::server_error(op + ": " + e.what()), true};
+    return {F::kInternal, true, op + ": " + e.what()};
+  } catch (const PoolTimeout& e) {
+    return {F::kUnavailable, false, op + ": " + e.what()};
   } catch (const std::exception& e) {
-    return {OAuthError::server_error(op + ": " + e.what()), false};
+    return {F::kInternal, false, op + ": " + e.what()};
   } catch (...) {
-    return {OAuthError::server_error(op + ": unknown exception"), false};
+    return {F::kInternal, false, op + ": unknown exception"};
   }
 }
 
-ConnectionPool::ConnectionPool(std::string conninfo, size_t size, std::vector<Statement> statements)
+void prepare_connection(pqxx::connection& conn, const std::vector<Statement>& statements,
+                        const PoolOptions& options) {
+  if (!options.session_setup.empty()) {
+    pqxx::nontransaction t(conn);
+    t.exec(options.session_setup);
+  }
+  for (const auto& s : statements) {
+    conn.prepare(s.name, s.sql);
+#if PQXX_VERSION_MAJOR < 7
+    if (options.prepare_at_open) conn.prepare_now(s.name);  // 7.x prepares at once
+#endif
+  }
+}
+
+ConnectionPool::ConnectionPool(std::string conninfo, size_t size, std::vector<Statement> statements,
+                               PoolOptions options)
     : conninfo_(std::move(conninfo)),
       size_(size == 0 ? 1 : size),
-      statements_(std::move(statements)) {}
+      statements_(std::move(statements)),
+      options_(std::move(options)) {}
 
 ConnectionPool::~ConnectionPool() = default;
 
@@ -63,13 +85,21 @@ void ConnectionPool::Lease::discard() {
 
 std::unique_ptr<pqxx::connection> ConnectionPool::open_connection() {
   auto conn = std::make_unique<pqxx::connection>(conninfo_);
-  for (const auto& s : statements_) conn->prepare(s.name, s.sql);
+  prepare_connection(*conn, statements_, options_);
   return conn;
 }
 
 ConnectionPool::Lease ConnectionPool::acquire() {
   std::unique_lock lock(mu_);
-  cv_.wait(lock, [&] { return !idle_.empty() || open_ < size_; });
+  auto available = [&] { return !idle_.empty() || open_ < size_; };
+  if (options_.acquire_timeout.count() > 0) {
+    if (!cv_.wait_for(lock, options_.acquire_timeout, available)) {
+      throw PoolTimeout("no database connection free within " +
+                        std::to_string(options_.acquire_timeout.count()) + " ms");
+    }
+  } else {
+    cv_.wait(lock, available);
+  }
   if (!idle_.empty()) {
     auto conn = std::move(idle_.back());
     idle_.pop_back();

@@ -9,6 +9,7 @@
 #include <pqxx/pqxx>
 
 #include "store/database.h"
+#include "store/store_call.h"
 
 namespace signet::store {
 
@@ -29,7 +30,7 @@ struct DatabaseProbe::State {
       if (stop) return;
       const uint64_t covers = requested;
       lock.unlock();
-      auto ping = pool.run<Ok>("readiness ping", true, [](pqxx::connection& c) {
+      auto ping = store::run<Ok>(pool, "readiness ping", kRetry, [](pqxx::connection& c) {
         pqxx::nontransaction t(c);
         t.exec("SELECT 1");
         return Ok{};

@@ -8,6 +8,7 @@
 
 #include "common/form.h"
 #include "common/log.h"
+#include "store/store_call.h"
 
 namespace signet::store {
 namespace {
@@ -112,7 +113,7 @@ std::string PostgresAuditSink::insert(const std::vector<Queued>& batch) {
   std::vector<AuditRow> rows;
   rows.reserve(batch.size());
   for (const auto& q : batch) rows.push_back(row_of(q.event, q.at_millis));
-  auto stored = pool_.run<Ok>("audit_events insert", false, [&](pqxx::connection& c) {
+  auto stored = store::run<Ok>(pool_, "audit_events insert", kNoRetry, [&](pqxx::connection& c) {
     pqxx::work w(c);
     copy_rows(w, rows);
     w.commit();
@@ -242,7 +243,7 @@ std::string write_audit_event_now(ConnectionPool& pool, const protocol::AuditEve
   log << audit_log_line(event, at).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)
       << '\n';
   const std::vector<AuditRow> rows{row_of(event, at)};
-  auto stored = pool.run<Ok>("audit_events insert", true, [&](pqxx::connection& c) {
+  auto stored = store::run<Ok>(pool, "audit_events insert", kRetry, [&](pqxx::connection& c) {
     pqxx::work w(c);
     copy_rows(w, rows);
     w.commit();

@@ -6,9 +6,10 @@
 
 #include <cstdint>
 #include <string_view>
+#include <vector>
 
 #include "protocol/throttle.h"
-#include "store/postgres_stores.h"
+#include "store/postgres_store.h"
 
 namespace signet::store {
 
@@ -18,6 +19,7 @@ class PostgresLoginFailures final : public protocol::AccountFailureStore {
   using StoreResult = protocol::StoreResult<T>;
 
   explicit PostgresLoginFailures(PostgresStore& store) : pool_(store.pool()) {}
+  static std::vector<Statement> statements();
 
   StoreResult<protocol::AccountFailures> failures(std::string_view account_key) override;
   StoreResult<protocol::AccountFailures> record_failure(std::string_view account_key,

@@ -2,6 +2,9 @@
 
 #include <utility>
 
+#include "store/pg_values.h"
+#include "store/store_call.h"
+
 namespace signet::store {
 
 using protocol::ConnectedApp;
@@ -18,7 +21,9 @@ const char* const kRefreshColumns =
     "FROM refresh_tokens t JOIN refresh_token_families f ON f.family_id = t.family_id "
     "WHERE t.token_digest = $1";
 
-std::vector<Statement> lifecycle_statements() {
+}  // namespace
+
+std::vector<Statement> PostgresLifecycleStore::statements() {
   const std::string cols = kRefreshColumns;
   return {
       // A family, its first token and the access token issued with it: one
@@ -99,6 +104,8 @@ std::vector<Statement> lifecycle_statements() {
   };
 }
 
+namespace {
+
 std::string str(std::string_view s) { return std::string(s); }
 
 RefreshTokenRecord refresh_from(const pqxx::row& r) {
@@ -124,20 +131,12 @@ void revoke_family_in(pqxx::work& t, std::string_view family_id, int64_t now,
   t.exec_prepared("lc_revoke_family_tokens", str(family_id), now, str(reason));
 }
 
-constexpr bool kRetry = true;
-constexpr bool kNoRetry = false;
-
 }  // namespace
-
-std::vector<Statement> with_lifecycle_statements(std::vector<Statement> statements) {
-  for (auto& s : lifecycle_statements()) statements.push_back(std::move(s));
-  return statements;
-}
 
 PostgresLifecycleStore::StoreResult<Ok> PostgresLifecycleStore::create_family(
     const protocol::NewRefreshFamily& f, const protocol::NewRefreshToken& first,
     const protocol::IssuedTokenRecord& a) {
-  return pool_.run<Ok>("create_family", kNoRetry, [&](pqxx::connection& c) {
+  return run<Ok>(pool_, "create_family", kNoRetry, [&](pqxx::connection& c) {
     pqxx::nontransaction t(c);
     t.exec_prepared("lc_create_family", f.family_id, f.client_id, f.subject,
                     to_pg_text_array(f.scopes), f.code_digest, f.created_at, f.expires_at,
@@ -159,7 +158,7 @@ Result<Rotation, OAuthError> PostgresLifecycleStore::rotate(
     const RefreshTokenRecord& p = **read;
     auto plan = decide(p);
     if (!plan) return fail(std::move(plan.error()));  // nothing was changed
-    auto done = pool_.run<bool>("rotate_refresh_token", kNoRetry, [&](pqxx::connection& c) {
+    auto done = run<bool>(pool_, "rotate_refresh_token", kNoRetry, [&](pqxx::connection& c) {
       pqxx::nontransaction t(c);  // one statement: its own transaction
       const auto& s = plan->successor;
       const auto& a = plan->access_token;
@@ -178,7 +177,7 @@ Result<Rotation, OAuthError> PostgresLifecycleStore::rotate_locked(
     std::string_view token_digest, int64_t now, const protocol::RotationDecision& decide) {
   std::optional<OAuthError> refused;
   // Not retried: a commit lost with the link must not turn into a "reuse".
-  auto r = pool_.run<Rotation>("rotate_refresh_token", kNoRetry, [&](pqxx::connection& c) {
+  auto r = run<Rotation>(pool_, "rotate_refresh_token", kNoRetry, [&](pqxx::connection& c) {
     pqxx::work t(c);
     Rotation out;
     const pqxx::result row = t.exec_prepared("lc_lock_refresh", str(token_digest));
@@ -218,8 +217,9 @@ Result<Rotation, OAuthError> PostgresLifecycleStore::rotate_locked(
 
 PostgresLifecycleStore::StoreResult<std::optional<RefreshTokenRecord>>
 PostgresLifecycleStore::find_refresh_token(std::string_view token_digest) {
-  return pool_.run<std::optional<RefreshTokenRecord>>(
-      "find_refresh_token", kRetry, [&](pqxx::connection& c) -> std::optional<RefreshTokenRecord> {
+  return run<std::optional<RefreshTokenRecord>>(
+      pool_, "find_refresh_token", kRetry,
+      [&](pqxx::connection& c) -> std::optional<RefreshTokenRecord> {
         pqxx::read_transaction t(c);
         const pqxx::result r = t.exec_prepared("lc_find_refresh", str(token_digest));
         if (r.empty()) return std::nullopt;
@@ -229,7 +229,7 @@ PostgresLifecycleStore::find_refresh_token(std::string_view token_digest) {
 
 PostgresLifecycleStore::StoreResult<Ok> PostgresLifecycleStore::revoke_family(
     std::string_view family_id, int64_t now, std::string_view reason) {
-  return pool_.run<Ok>("revoke_family", kRetry, [&](pqxx::connection& c) {
+  return run<Ok>(pool_, "revoke_family", kRetry, [&](pqxx::connection& c) {
     pqxx::work t(c);
     revoke_family_in(t, family_id, now, reason);
     t.commit();
@@ -239,7 +239,7 @@ PostgresLifecycleStore::StoreResult<Ok> PostgresLifecycleStore::revoke_family(
 
 PostgresLifecycleStore::StoreResult<Ok> PostgresLifecycleStore::revoke_code_families(
     std::string_view code_digest, int64_t now) {
-  return pool_.run<Ok>("revoke_code_families", kRetry, [&](pqxx::connection& c) {
+  return run<Ok>(pool_, "revoke_code_families", kRetry, [&](pqxx::connection& c) {
     pqxx::work t(c);
     t.exec_prepared("lc_revoke_code_families", str(code_digest), now);
     t.commit();
@@ -249,7 +249,7 @@ PostgresLifecycleStore::StoreResult<Ok> PostgresLifecycleStore::revoke_code_fami
 
 PostgresLifecycleStore::StoreResult<Ok> PostgresLifecycleStore::revoke_access_token(
     std::string_view jti, int64_t expires_at, int64_t now, std::string_view reason) {
-  return pool_.run<Ok>("revoke_access_token", kRetry, [&](pqxx::connection& c) {
+  return run<Ok>(pool_, "revoke_access_token", kRetry, [&](pqxx::connection& c) {
     pqxx::work t(c);
     t.exec_prepared("lc_revoke_access", str(jti), expires_at, now, str(reason));
     t.commit();
@@ -259,7 +259,7 @@ PostgresLifecycleStore::StoreResult<Ok> PostgresLifecycleStore::revoke_access_to
 
 PostgresLifecycleStore::StoreResult<bool> PostgresLifecycleStore::is_access_token_revoked(
     std::string_view jti) {
-  return pool_.run<bool>("is_access_token_revoked", kRetry, [&](pqxx::connection& c) {
+  return run<bool>(pool_, "is_access_token_revoked", kRetry, [&](pqxx::connection& c) {
     pqxx::nontransaction t(c);  // one indexed read: no transaction needed
     return !t.exec_prepared("lc_is_revoked", str(jti)).empty();
   });
@@ -268,7 +268,7 @@ PostgresLifecycleStore::StoreResult<bool> PostgresLifecycleStore::is_access_toke
 PostgresLifecycleStore::StoreResult<std::vector<ConnectedApp>>
 PostgresLifecycleStore::connected_apps(std::string_view subject) {
   if (!looks_like_uuid(subject)) return std::vector<ConnectedApp>{};
-  return pool_.run<std::vector<ConnectedApp>>("connected_apps", kRetry, [&](pqxx::connection& c) {
+  return run<std::vector<ConnectedApp>>(pool_, "connected_apps", kRetry, [&](pqxx::connection& c) {
     pqxx::read_transaction t(c);
     std::vector<ConnectedApp> out;
     for (const auto& r : t.exec_prepared("lc_connected_apps", str(subject))) {
@@ -286,7 +286,7 @@ PostgresLifecycleStore::connected_apps(std::string_view subject) {
 PostgresLifecycleStore::StoreResult<bool> PostgresLifecycleStore::disconnect_app(
     std::string_view subject, std::string_view client_id, int64_t now) {
   if (!looks_like_uuid(subject)) return false;
-  return pool_.run<bool>("disconnect_app", kRetry, [&](pqxx::connection& c) {
+  return run<bool>(pool_, "disconnect_app", kRetry, [&](pqxx::connection& c) {
     pqxx::work t(c);
     const bool had = !t.exec_prepared("lc_delete_consent", str(subject), str(client_id)).empty();
     t.exec_prepared("lc_revoke_user_client_families", str(subject), str(client_id), now);
@@ -298,7 +298,7 @@ PostgresLifecycleStore::StoreResult<bool> PostgresLifecycleStore::disconnect_app
 
 PostgresLifecycleStore::StoreResult<int64_t> PostgresLifecycleStore::reap_expired(int64_t now,
                                                                                   int64_t batch) {
-  return pool_.run<int64_t>("reap_lifecycle", kRetry, [&](pqxx::connection& c) {
+  return run<int64_t>(pool_, "reap_lifecycle", kRetry, [&](pqxx::connection& c) {
     pqxx::work t(c);
     int64_t n = t.exec_prepared("lc_reap_families", now, batch).affected_rows();
     n += t.exec_prepared("lc_reap_issued", now, batch).affected_rows();

@@ -1,7 +1,7 @@
 // PostgreSQL implementation of the token lifecycle store (sql/0003): refresh
 // token families with rotation under a row lock, the issued-access-token record,
-// revocation and connected apps. Shares PostgresStore's connection pool; its
-// statements are prepared on every connection through lifecycle_statements().
+// revocation and connected apps. Shares PostgresStore's connection pool, which
+// prepares statements() on every connection.
 #pragma once
 
 #include <string_view>
@@ -9,12 +9,9 @@
 
 #include "protocol/lifecycle_store.h"
 #include "store/database.h"
-#include "store/postgres_stores.h"
+#include "store/postgres_store.h"
 
 namespace signet::store {
-
-// The statements of this store, appended to PostgresStore's own.
-std::vector<Statement> with_lifecycle_statements(std::vector<Statement> statements);
 
 class PostgresLifecycleStore final : public protocol::TokenLifecycleStore {
  public:
@@ -22,6 +19,7 @@ class PostgresLifecycleStore final : public protocol::TokenLifecycleStore {
   using StoreResult = protocol::StoreResult<T>;
 
   explicit PostgresLifecycleStore(PostgresStore& store) : pool_(store.pool()) {}
+  static std::vector<Statement> statements();
 
   StoreResult<Ok> create_family(const protocol::NewRefreshFamily& family,
                                 const protocol::NewRefreshToken& first,

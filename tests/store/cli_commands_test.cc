@@ -10,7 +10,8 @@
 #include "common/crypto.h"
 #include "interaction/password.h"
 #include "store/migrations.h"
-#include "store/postgres_stores.h"
+#include "store/pg_values.h"
+#include "store/postgres_store.h"
 #include "test_database.h"
 
 namespace signet::cli {

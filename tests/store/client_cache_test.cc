@@ -10,7 +10,7 @@
 #include "common/clock.h"
 #include "common/crypto.h"
 #include "store/client_cache.h"
-#include "store/postgres_stores.h"
+#include "store/postgres_store.h"
 #include "test_database.h"
 
 namespace signet::store {

@@ -11,9 +11,9 @@
 
 #include "app/cli/admin_commands.h"
 #include "common/crypto.h"
-#include "store/admin_stores.h"
 #include "store/client_cache.h"
-#include "store/postgres_stores.h"
+#include "store/postgres_resources.h"
+#include "store/postgres_store.h"
 #include "store/resource_cache.h"
 #include "test_database.h"
 
@@ -46,19 +46,19 @@ std::string state_of(PostgresStore& store, const std::string& kid) {
 TEST(KeyRotationStore, NextKeyIsPromotedOnlyAfterThePublishDelay) {
   admin_exec("DELETE FROM signing_keys");
   PostgresStore store(test_conninfo(), 2);
-  PostgresKeyStore keys(store);
+  PostgresSigningKeys& keys = store;
   StoredSigningKey active = key_row("ES256", 1000);
   active.state = "active";
   ASSERT_TRUE(store.insert_active_key_if_none(active).ok());
   StoredSigningKey next = key_row("ES256", 2000);
-  ASSERT_TRUE(keys.insert_next(next).ok());
+  ASSERT_TRUE(keys.insert_next_key(next).ok());
 
-  auto early = keys.promote_due(2100, 300);  // published 100 s: too early
+  auto early = keys.promote_due_keys(2100, 300);  // published 100 s: too early
   ASSERT_TRUE(early.ok());
   EXPECT_TRUE(early->empty());
   EXPECT_EQ(state_of(store, next.kid), "next");
 
-  auto due = keys.promote_due(2300, 300);
+  auto due = keys.promote_due_keys(2300, 300);
   ASSERT_TRUE(due.ok());
   ASSERT_EQ(due->size(), 1u);
   EXPECT_EQ((*due)[0].activated_kid, next.kid);
@@ -68,11 +68,11 @@ TEST(KeyRotationStore, NextKeyIsPromotedOnlyAfterThePublishDelay) {
   EXPECT_EQ(state_of(store, active.kid), "retired");
 
   // Retired at 2300: kept while a token it signed may live (ttl 600 + margin 60).
-  auto kept = keys.delete_expired(2300 + 600, 600, 60);
+  auto kept = keys.delete_expired_keys(2300 + 600, 600, 60);
   ASSERT_TRUE(kept.ok());
   EXPECT_TRUE(kept->empty());
   EXPECT_EQ(state_of(store, active.kid), "retired");
-  auto gone = keys.delete_expired(2300 + 661, 600, 60);
+  auto gone = keys.delete_expired_keys(2300 + 661, 600, 60);
   ASSERT_TRUE(gone.ok());
   EXPECT_EQ(gone->size(), 1u);
   EXPECT_EQ(state_of(store, active.kid), "deleted");
@@ -81,10 +81,10 @@ TEST(KeyRotationStore, NextKeyIsPromotedOnlyAfterThePublishDelay) {
 TEST(KeyRotationStore, ForcedPromotionIgnoresTheDelay) {
   admin_exec("DELETE FROM signing_keys");
   PostgresStore store(test_conninfo(), 2);
-  PostgresKeyStore keys(store);
+  PostgresSigningKeys& keys = store;
   StoredSigningKey next = key_row("RS256", 5000);
-  ASSERT_TRUE(keys.insert_next(next).ok());
-  auto forced = keys.promote_due(5000, 300, next.kid);
+  ASSERT_TRUE(keys.insert_next_key(next).ok());
+  auto forced = keys.promote_due_keys(5000, 300, next.kid);
   ASSERT_TRUE(forced.ok());
   ASSERT_EQ(forced->size(), 1u);
   EXPECT_EQ(state_of(store, next.kid), "active");
@@ -96,12 +96,12 @@ class KeyRevocationStore : public ::testing::Test {
   void SetUp() override { admin_exec("DELETE FROM signing_keys"); }
   StoredSigningKey add(const std::string& alg, const std::string& state, int64_t created_at) {
     StoredSigningKey k = key_row(alg, created_at);
-    EXPECT_TRUE(state == "next" ? keys.insert_next(k).ok()
+    EXPECT_TRUE(state == "next" ? keys.insert_next_key(k).ok()
                                 : store.insert_active_key_if_none(k).ok());
     return k;
   }
   PostgresStore store{test_conninfo(), 2};
-  PostgresKeyStore keys{store};
+  PostgresSigningKeys& keys{store};
 };
 
 // The active key is replaced in the same transaction, by the published "next"
@@ -111,7 +111,7 @@ TEST_F(KeyRevocationStore, ActiveKeyIsReplacedByTheNextKey) {
   StoredSigningKey next = add("ES256", "next", 2000);
   StoredSigningKey other = add("RS256", "active", 1000);
 
-  auto revoked = keys.revoke(active.kid, 2100, std::nullopt);
+  auto revoked = keys.revoke_key(active.kid, 2100, std::nullopt);
   ASSERT_TRUE(revoked.ok()) << revoked.error().detail;
   ASSERT_TRUE(revoked->has_value());
   EXPECT_EQ((*revoked)->state, "active");
@@ -125,13 +125,13 @@ TEST_F(KeyRevocationStore, ActiveKeyWithoutNextKeyNeedsTheReplacement) {
   StoredSigningKey active = add("RS256", "active", 1000);
   StoredSigningKey es = add("ES256", "next", 1000);  // another algorithm's next key: no successor
 
-  auto refused = keys.revoke(active.kid, 2000, std::nullopt);
+  auto refused = keys.revoke_key(active.kid, 2000, std::nullopt);
   ASSERT_FALSE(refused.ok());
   EXPECT_EQ(refused.error().status, 409);
   EXPECT_EQ(state_of(store, active.kid), "active") << "nothing may change then";
 
   StoredSigningKey replacement = key_row("RS256", 2000);
-  auto revoked = keys.revoke(active.kid, 2000, replacement);
+  auto revoked = keys.revoke_key(active.kid, 2000, replacement);
   ASSERT_TRUE(revoked.ok()) << revoked.error().detail;
   ASSERT_TRUE(revoked->has_value());
   EXPECT_EQ((*revoked)->activated_kid, replacement.kid);
@@ -143,17 +143,17 @@ TEST_F(KeyRevocationStore, ActiveKeyWithoutNextKeyNeedsTheReplacement) {
 TEST_F(KeyRevocationStore, InactiveKeyIsJustRemovedAndUnknownKidIsNone) {
   StoredSigningKey active = add("ES256", "active", 1000);
   StoredSigningKey next = add("ES256", "next", 2000);
-  ASSERT_TRUE(keys.promote_due(2000, 0, next.kid).ok());  // `active` is now retired
+  ASSERT_TRUE(keys.promote_due_keys(2000, 0, next.kid).ok());  // `active` is now retired
   ASSERT_EQ(state_of(store, active.kid), "retired");
 
-  auto revoked = keys.revoke(active.kid, 2100, std::nullopt);
+  auto revoked = keys.revoke_key(active.kid, 2100, std::nullopt);
   ASSERT_TRUE(revoked.ok() && revoked->has_value());
   EXPECT_EQ((*revoked)->state, "retired");
   EXPECT_TRUE((*revoked)->activated_kid.empty());
   EXPECT_EQ(state_of(store, active.kid), "deleted");
   EXPECT_EQ(state_of(store, next.kid), "active");
 
-  auto unknown = keys.revoke("no-such-kid", 2100, std::nullopt);
+  auto unknown = keys.revoke_key("no-such-kid", 2100, std::nullopt);
   ASSERT_TRUE(unknown.ok());
   EXPECT_FALSE(unknown->has_value());
 }
@@ -253,7 +253,7 @@ TEST_F(CliKeysRevoke, UnknownKidOrBadArgumentsAreOneLineErrors) {
   // A kid is base64url: it may begin with "-", and is not taken for an option.
   StoredSigningKey dash = key_row("ES256", 1000);
   dash.kid = "-" + dash.kid;
-  ASSERT_TRUE(keys.insert_next(dash).ok());
+  ASSERT_TRUE(keys.insert_next_key(dash).ok());
   auto r = KeysCli::revoke({dash.kid});
   EXPECT_EQ(r.code, 0) << r.err;
   EXPECT_EQ(state_of(store, dash.kid), "deleted");
@@ -366,7 +366,7 @@ TEST(ResourceRegistry, ClientsActingForAResourceServerGoWithTheirClient) {
   EXPECT_EQ((*found)->client_ids, r.client_ids);
 
   // A deleted client takes its link with it.
-  ASSERT_TRUE(PostgresClientAdmin(store).remove(c.client_id).ok());
+  ASSERT_TRUE(store.delete_client(c.client_id).ok());
   found = resources.find_resource(r.audience);
   ASSERT_TRUE(found.ok() && found->has_value());
   EXPECT_TRUE((*found)->client_ids.empty());

@@ -8,7 +8,7 @@
 
 #include "common/crypto.h"
 #include "store/postgres_login_failures.h"
-#include "store/postgres_stores.h"
+#include "store/postgres_store.h"
 #include "test_database.h"
 
 namespace signet::store {

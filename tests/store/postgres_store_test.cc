@@ -11,7 +11,9 @@
 
 #include "common/crypto.h"
 #include "store/migrations.h"
-#include "store/postgres_stores.h"
+#include "store/pg_values.h"
+#include "store/postgres_refresh_tokens.h"
+#include "store/postgres_store.h"
 #include "test_database.h"
 
 namespace signet::store {
@@ -65,6 +67,11 @@ class StoreTest : public ::testing::Test {
     auto r = store_.save_code(code);
     EXPECT_TRUE(r.ok()) << (r.ok() ? "" : r.error().detail);
     return code;
+  }
+
+  // Revoked access tokens are read through the token lifecycle store.
+  protocol::StoreResult<bool> is_revoked(const std::string& jti) {
+    return PostgresLifecycleStore(store_).is_access_token_revoked(jti);
   }
 
   PostgresStore store_;
@@ -282,14 +289,14 @@ TEST_F(StoreTest, CodeIsSingleUseAndReplayRevokesItsToken) {
   auto used = store_.find_code(code.code_digest);
   ASSERT_TRUE(used.ok() && used->has_value());
   EXPECT_EQ((*used)->used_at, kNow + 1);
-  auto revoked = store_.is_token_revoked(jti);
+  auto revoked = is_revoked(jti);
   ASSERT_TRUE(revoked.ok());
   EXPECT_FALSE(*revoked);
 
   auto second = store_.redeem_code(code.code_digest, kNow + 2, random_token(16), kNow + 602);
   ASSERT_TRUE(second.ok());
   EXPECT_EQ(*second, Redemption::kReplayed);
-  revoked = store_.is_token_revoked(jti);
+  revoked = is_revoked(jti);
   ASSERT_TRUE(revoked.ok());
   EXPECT_TRUE(*revoked);
 
@@ -317,7 +324,7 @@ TEST_F(StoreTest, RevokeCodeTokensIsIdempotent) {
   ASSERT_EQ(*store_.redeem_code(code.code_digest, kNow, jti, kNow + 600), Redemption::kRedeemed);
   ASSERT_TRUE(store_.revoke_code_tokens(code.code_digest, kNow + 1).ok());
   ASSERT_TRUE(store_.revoke_code_tokens(code.code_digest, kNow + 2).ok());
-  EXPECT_TRUE(*store_.is_token_revoked(jti));
+  EXPECT_TRUE(*is_revoked(jti));
 }
 
 TEST_F(StoreTest, ConcurrentRedemptionYieldsExactlyOneRedeemed) {
@@ -346,8 +353,8 @@ TEST_F(StoreTest, ConcurrentRedemptionYieldsExactlyOneRedeemed) {
     ASSERT_EQ(replayed, 1) << "round " << round;
     // The loser's replay revoked the winner's token; the loser's jti was never recorded.
     const int winner = out[0] == Redemption::kRedeemed ? 0 : 1;
-    EXPECT_TRUE(*store_.is_token_revoked(jti[winner]));
-    EXPECT_FALSE(*store_.is_token_revoked(jti[1 - winner]));
+    EXPECT_TRUE(*is_revoked(jti[winner]));
+    EXPECT_FALSE(*is_revoked(jti[1 - winner]));
   }
 }
 
@@ -485,7 +492,7 @@ TEST_F(StoreTest, ReaperKeepsUsedCodesWhileTheirTokenLives) {
   ASSERT_TRUE(r1.ok());
   EXPECT_FALSE(store_.find_code(unused.code_digest)->has_value());
   EXPECT_TRUE(store_.find_code(used.code_digest)->has_value());  // token still alive
-  EXPECT_TRUE(*store_.is_token_revoked(jti));
+  EXPECT_TRUE(*is_revoked(jti));
   pqxx::connection c(test_conninfo());
   {
     pqxx::read_transaction t(c);
@@ -495,7 +502,7 @@ TEST_F(StoreTest, ReaperKeepsUsedCodesWhileTheirTokenLives) {
   auto r2 = store_.reap_expired(kNow + 601);
   ASSERT_TRUE(r2.ok());
   EXPECT_FALSE(store_.find_code(used.code_digest)->has_value());
-  EXPECT_FALSE(*store_.is_token_revoked(jti));  // its token has expired anyway
+  EXPECT_FALSE(*is_revoked(jti));  // its token has expired anyway
   EXPECT_GE(r1->codes + r2->codes, 2);
   EXPECT_GE(r1->sessions, 1);
   EXPECT_GE(r2->revoked_tokens, 1);

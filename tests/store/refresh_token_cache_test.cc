@@ -16,7 +16,7 @@
 #include "common/crypto.h"
 #include "store/client_cache.h"
 #include "store/postgres_refresh_tokens.h"
-#include "store/postgres_stores.h"
+#include "store/postgres_store.h"
 #include "store/refresh_token_cache.h"
 #include "test_database.h"
 

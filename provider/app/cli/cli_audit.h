@@ -8,7 +8,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "store/postgres_stores.h"
+#include "store/postgres_store.h"
 
 namespace signet::cli {
 

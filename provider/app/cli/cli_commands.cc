@@ -15,7 +15,7 @@
 #include "common/crypto.h"
 #include "interaction/password.h"
 #include "store/migrations.h"
-#include "store/postgres_stores.h"
+#include "store/postgres_store.h"
 
 namespace signet::cli {
 namespace {

@@ -12,8 +12,7 @@
 #include "app/cli/cli_util.h"
 #include "app/cli/client_cli.h"
 #include "common/crypto.h"
-#include "store/admin_stores.h"
-#include "store/postgres_stores.h"
+#include "store/postgres_store.h"
 
 namespace signet::cli {
 
@@ -229,7 +228,7 @@ int cmd_client_update(const std::string& db_url, const std::vector<std::string>&
   }
   if (std::string why = check_client_rules(c); !why.empty()) return error(err, kUsage, why);
   if (int rc = check_known_scopes(store, c.scopes, err)) return rc;
-  auto updated = store::PostgresClientAdmin(store).update(c);
+  auto updated = store.update_client(c);
   if (!updated) return store_error(err, updated.error());
   if (!*updated) return error(err, kFailure, "no such client: " + id);
   audit_change(store, err, "client.changed", c.client_id,
@@ -245,7 +244,7 @@ int cmd_client_delete(const std::string& db_url, const std::vector<std::string>&
   }
   if (missing_db(db_url, err)) return kUsage;
   store::PostgresStore store(db_url, 1);
-  auto removed = store::PostgresClientAdmin(store).remove(args[0]);
+  auto removed = store.delete_client(args[0]);
   if (!removed) return store_error(err, removed.error());
   if (!*removed) return error(err, kFailure, "no such client: " + args[0]);
   audit_change(store, err, "client.changed", args[0], {{"action", "delete"}});
@@ -266,8 +265,7 @@ int cmd_client_rotate_secret(const std::string& db_url, const std::vector<std::s
     return error(err, kUsage, "client " + args[0] + " is public: it has no secret to rotate");
   }
   const std::string secret = random_token(32);
-  auto set =
-      store::PostgresClientAdmin(store).set_secret_digest(c.client_id, sha256_b64url(secret));
+  auto set = store.set_client_secret_digest(c.client_id, sha256_b64url(secret));
   if (!set) return store_error(err, set.error());
   if (!*set) return error(err, kFailure, "no such client: " + args[0]);
   audit_change(store, err, "client.changed", c.client_id, {{"action", "rotate_secret"}});

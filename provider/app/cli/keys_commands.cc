@@ -12,8 +12,8 @@
 #include "common/clock.h"
 #include "jose/key.h"
 #include "jose/seal.h"
-#include "store/admin_stores.h"
-#include "store/postgres_stores.h"
+#include "store/postgres_resources.h"
+#include "store/postgres_store.h"
 
 namespace signet::cli {
 
@@ -132,8 +132,7 @@ int cmd_keys_rotate(const std::string& db_url, const std::string& master_key,
   auto fresh = new_sealed_key(*existing, master_key, alg_name, "next", clock.now(), err);
   if (!fresh) return kFailure;
   const store::StoredSigningKey& row = *fresh;
-  store::PostgresKeyStore keys(store);
-  auto inserted = keys.insert_next(row);
+  auto inserted = store.insert_next_key(row);
   if (!inserted) return store_error(err, inserted.error());
 
   nlohmann::json j;
@@ -143,7 +142,7 @@ int cmd_keys_rotate(const std::string& db_url, const std::string& master_key,
   if (now_flag) {
     // Emergency / tests: active at once. Resource servers that cached the old
     // JWKS meet an unknown kid and refetch it.
-    auto promoted = keys.promote_due(clock.now(), 0, row.kid);
+    auto promoted = store.promote_due_keys(clock.now(), 0, row.kid);
     if (!promoted) return store_error(err, promoted.error());
     j["state"] = "active";
     nlohmann::json retired = nlohmann::json::array();
@@ -182,7 +181,7 @@ int cmd_keys_revoke(const std::string& db_url, const std::string& master_key,
     replacement = new_sealed_key(*existing, master_key, row->alg, "active", clock.now(), err);
     if (!replacement) return kFailure;
   }
-  auto revoked = store::PostgresKeyStore(store).revoke(kid, clock.now(), replacement);
+  auto revoked = store.revoke_key(kid, clock.now(), replacement);
   if (!revoked) return store_error(err, revoked.error());
   if (!*revoked) return error(err, kFailure, "no signing key " + kid + usage);
 
