@@ -13,9 +13,9 @@
 #include "http/handlers.h"
 #include "interaction/browser_session.h"
 #include "interaction/logout_pages.h"
-#include "jose/jws.h"
 #include "protocol/authorize.h"
 #include "protocol/id_token.h"
+#include "protocol/own_access_token.h"
 #include "protocol/prompt.h"
 
 namespace signet::http {
@@ -39,15 +39,6 @@ Answer bearer_error(int status, const std::string& code, const std::string& desc
   Answer a = json_answer(status, body);
   a.www_authenticate = challenge;
   return a;
-}
-
-bool audience_matches(const nlohmann::json& aud, const std::string& expected) {
-  if (aud.is_string()) return aud == expected;
-  if (aud.is_array()) {
-    return std::any_of(aud.begin(), aud.end(),
-                       [&](const nlohmann::json& a) { return a.is_string() && a == expected; });
-  }
-  return false;
 }
 
 // --- /logout --------------------------------------------------------------------
@@ -194,51 +185,26 @@ Answer handle_userinfo(Services& s, const Incoming& in) {
   }
   const std::string invalid = "The access token is invalid or expired.";
   const auto ring = s.keys.current();  // kept for the whole verification (keys rotate)
-  auto verified = jose::verify_compact(
-      *token, [&ring](std::string_view kid) { return ring->find_public(kid); });
-  if (!verified) return bearer_error(401, "invalid_token", invalid);
-  const auto& header = verified->header;
-  const auto& claims = verified->payload;
-  // RFC 9068 §4: an access token, never an ID token.
-  auto typ = header.find("typ");
-  if (typ == header.end() || !typ->is_string() ||
-      (*typ != "at+jwt" && *typ != "application/at+jwt")) {
-    return bearer_error(401, "invalid_token", invalid);
-  }
-  auto iss = claims.find("iss");
-  auto aud = claims.find("aud");
-  auto exp = claims.find("exp");
-  auto sub = claims.find("sub");
-  auto scope = claims.find("scope");
-  if (iss == claims.end() || *iss != s.config.issuer || aud == claims.end() ||
-      !audience_matches(*aud, s.config.audience) || exp == claims.end() ||
-      !exp->is_number_integer() || exp->get<int64_t>() <= s.clock.now() || sub == claims.end() ||
-      !sub->is_string()) {
-    return bearer_error(401, "invalid_token", invalid);
-  }
-  std::vector<std::string> scopes;
-  if (scope != claims.end() && scope->is_string()) {
-    auto parsed = protocol::parse_scope(scope->get<std::string>());
-    if (parsed) scopes = std::move(*parsed);
-  }
-  if (!protocol::has_scope(scopes, protocol::kOpenIdScope)) {
+  // The token must be for this server's audience: a token for another API is
+  // refused here even though Signet signed it.
+  auto at = protocol::verify_own_access_token(*token, *ring, s.config.issuer, s.config.audience,
+                                              s.clock.now());
+  if (!at) return bearer_error(401, "invalid_token", invalid);
+  if (!protocol::has_scope(at->scopes, protocol::kOpenIdScope)) {
     return bearer_error(403, "insufficient_scope", "The access token lacks the openid scope.",
                         "openid");
   }
   // RFC 7009 §2: a revoked access token (or one of a revoked grant: connected
   // apps, refresh reuse) stops working here at once, not at its expiry.
   if (s.lifecycle) {
-    auto jti = claims.find("jti");
-    if (jti == claims.end() || !jti->is_string())
-      return bearer_error(401, "invalid_token", invalid);
-    auto revoked = s.lifecycle->is_access_token_revoked(jti->get<std::string>());
+    auto revoked = protocol::is_revoked(*at, *s.lifecycle);
     if (!revoked) return oauth_error_json(revoked.error());
     if (*revoked) return bearer_error(401, "invalid_token", invalid);
   }
-  auto user = s.users.find_user_by_subject(sub->get<std::string>());
+  auto user = s.users.find_user_by_subject(at->subject);
   if (!user) return oauth_error_json(user.error());
   if (!*user) return bearer_error(401, "invalid_token", invalid);
-  return json_answer(200, protocol::user_claims(**user, scopes));
+  return json_answer(200, protocol::user_claims(**user, at->scopes));
 }
 
 Answer handle_logout_get(Services& s, const Incoming& in) {

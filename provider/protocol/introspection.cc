@@ -9,7 +9,7 @@
 
 #include "common/blocking.h"
 #include "common/crypto.h"
-#include "jose/jws.h"
+#include "protocol/own_access_token.h"
 
 namespace signet::protocol {
 namespace {
@@ -25,30 +25,15 @@ const std::string* token_param(const Params& form) {
   return t && !t->empty() ? t : nullptr;
 }
 
-bool has_string(const nlohmann::json& j, const char* key) {
-  return j.contains(key) && j[key].is_string();
-}
-bool has_int(const nlohmann::json& j, const char* key) {
-  return j.contains(key) && j[key].is_number_integer();
-}
-
 // RFC 7662 §4: an access token is described only to the client it was issued
 // to, or to a client registered as acting for one of its audiences (`aud`, a
 // string or an array). Anyone else must not learn that it is valid. The
 // registry lookup is in memory in the server (store/resource_cache.h).
-Result<bool, OAuthError> may_see_access_token(const nlohmann::json& claims,
+Result<bool, OAuthError> may_see_access_token(const jose::AccessTokenClaims& token,
                                               const std::string& caller, ResourceStore* resources) {
-  if (claims["client_id"].get<std::string>() == caller) return true;
-  if (!resources || !claims.contains("aud")) return false;
-  const nlohmann::json& aud = claims["aud"];
-  std::vector<std::string> audiences;
-  if (aud.is_string()) audiences.push_back(aud.get<std::string>());
-  if (aud.is_array()) {
-    for (const auto& a : aud) {
-      if (a.is_string()) audiences.push_back(a.get<std::string>());
-    }
-  }
-  for (const auto& a : audiences) {
+  if (token.client_id == caller) return true;
+  if (!resources) return false;
+  for (const auto& a : token.audiences) {
     auto found = resources->find_resource(a);
     if (!found) return fail(std::move(found.error()));
     if (found->has_value() && (*found)->acts_for(caller)) return true;
@@ -57,24 +42,6 @@ Result<bool, OAuthError> may_see_access_token(const nlohmann::json& claims,
 }
 
 }  // namespace
-
-std::optional<nlohmann::json> verify_own_access_token(const std::string& token,
-                                                      const jose::KeyRing& keys,
-                                                      const TokenSettings& settings) {
-  if (token.size() > kMaxTokenSize) return std::nullopt;
-  auto v = jose::verify_compact(
-      token, [&keys](std::string_view kid) { return keys.find_public(kid); }, kMaxTokenSize);
-  if (!v) return std::nullopt;
-  const nlohmann::json& h = v->header;
-  const nlohmann::json& c = v->payload;
-  if (!has_string(h, "typ") || h["typ"].get<std::string>() != "at+jwt") return std::nullopt;
-  if (!has_string(c, "iss") || c["iss"].get<std::string>() != settings.issuer) return std::nullopt;
-  for (const char* k : {"sub", "client_id", "jti"}) {
-    if (!has_string(c, k)) return std::nullopt;
-  }
-  if (!has_int(c, "exp") || !has_int(c, "iat")) return std::nullopt;
-  return c;
-}
 
 Result<nlohmann::json, OAuthError> Introspection::introspect(const TokenRequest& request) {
   auto client = authenticate_client(request, clients_);
@@ -92,20 +59,20 @@ Result<nlohmann::json, OAuthError> Introspection::introspect(const TokenRequest&
     // The revocation list is read from the database at every answer: where that
     // cannot wait, hand over before spending a signature check.
     if (!blocking_allowed()) return fail(OAuthError::would_block());
-    auto claims = verify_own_access_token(*token, *keys_.current(), settings_);
-    if (!claims) return kInactive;
-    const nlohmann::json& c = *claims;
-    if (now >= c["exp"].get<int64_t>()) return kInactive;
-    auto may_see = may_see_access_token(c, client->client_id, resources_);
+    // Any audience: the issuer answers for all of them (§4 limits who may ask).
+    auto at =
+        verify_own_access_token(*token, *keys_.current(), settings_.issuer, std::nullopt, now);
+    if (!at) return kInactive;
+    const nlohmann::json& c = at->claims;
+    auto may_see = may_see_access_token(*at, client->client_id, resources_);
     if (!may_see) return fail(std::move(may_see.error()));
     if (!*may_see) return kInactive;
-    auto revoked = store_.is_access_token_revoked(c["jti"].get<std::string>());
+    auto revoked = is_revoked(*at, store_);
     if (!revoked) return fail(std::move(revoked.error()));
     if (*revoked) return kInactive;
-    nlohmann::json out = {{"active", true},  {"client_id", c["client_id"]},
-                          {"sub", c["sub"]}, {"iss", c["iss"]},
-                          {"exp", c["exp"]}, {"iat", c["iat"]},
-                          {"jti", c["jti"]}, {"token_type", "Bearer"}};
+    nlohmann::json out = {{"active", true},    {"client_id", at->client_id}, {"sub", at->subject},
+                          {"iss", at->issuer}, {"exp", at->expires_at},      {"iat", at->issued_at},
+                          {"jti", at->jti},    {"token_type", "Bearer"}};
     if (c.contains("scope")) out["scope"] = c["scope"];
     if (c.contains("aud")) out["aud"] = c["aud"];
     return out;
@@ -142,13 +109,11 @@ Result<Ok, OAuthError> Introspection::revoke(const TokenRequest& request) {
   const int64_t now = clock_.now();
 
   if (is_jws_shaped(*token)) {
-    auto claims = verify_own_access_token(*token, *keys_.current(), settings_);
-    if (!claims) return Ok{};
-    const nlohmann::json& c = *claims;
-    if (c["client_id"].get<std::string>() != client->client_id) return Ok{};
-    const int64_t exp = c["exp"].get<int64_t>();
-    if (now >= exp) return Ok{};
-    auto r = store_.revoke_access_token(c["jti"].get<std::string>(), exp, now, "revocation");
+    // An expired token is refused here too: there is nothing left to revoke.
+    auto at =
+        verify_own_access_token(*token, *keys_.current(), settings_.issuer, std::nullopt, now);
+    if (!at || at->client_id != client->client_id) return Ok{};
+    auto r = store_.revoke_access_token(at->jti, at->expires_at, now, "revocation");
     if (!r) return fail(std::move(r.error()));
     return Ok{};
   }

@@ -1,5 +1,4 @@
-// Token introspection (RFC 7662) and the shared check of Signet's own access
-// tokens (RFC 9068), used by introspection and revocation (RFC 7009).
+// Token introspection (RFC 7662) and revocation (RFC 7009).
 #pragma once
 
 #include <cstdint>
@@ -20,12 +19,6 @@
 #include "protocol/token/token_request.h"
 
 namespace signet::protocol {
-
-// The claims of an access token that this issuer signed (signature by a key of
-// the ring, typ at+jwt, our iss, the claims present). Expiry is NOT checked.
-std::optional<nlohmann::json> verify_own_access_token(const std::string& token,
-                                                      const jose::KeyRing& keys,
-                                                      const TokenSettings& settings);
 
 class Introspection {
  public:

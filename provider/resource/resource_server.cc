@@ -8,7 +8,7 @@
 #include <openssl/evp.h>
 
 #include "common/crypto.h"
-#include "jose/jws.h"
+#include "jose/access_token.h"
 #include "resource/bearer.h"
 #include "resource/http_get.h"
 #include "resource/jwks_cache.h"
@@ -42,40 +42,32 @@ std::string header_safe(std::string_view s) {
   return out;
 }
 
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) {
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+// Public descriptions stay short and generic: they say which rule failed,
+// never a claim's value.
+std::string description(const jose::AccessTokenRejection& r) {
+  switch (r.problem) {
+    case jose::AccessTokenProblem::kMalformed:
+      return "malformed token";
+    case jose::AccessTokenProblem::kUnknownKey:
+      return "unknown signing key";
+    case jose::AccessTokenProblem::kBadSignature:
+      return "invalid signature or algorithm";
+    case jose::AccessTokenProblem::kWrongType:
+      return "wrong token type";
+    case jose::AccessTokenProblem::kWrongIssuer:
+      return "wrong issuer";
+    case jose::AccessTokenProblem::kWrongAudience:
+      return "wrong audience";
+    case jose::AccessTokenProblem::kExpired:
+      return "token expired";
+    case jose::AccessTokenProblem::kNotYetValid:
+      return "token not yet valid";
+    case jose::AccessTokenProblem::kMissingClaim:
+      return r.claim + " missing";
+    case jose::AccessTokenProblem::kInvalidClaim:
+      break;
   }
-  return out;
-}
-
-std::optional<int64_t> numeric_date(const json& claims, const char* name) {
-  auto it = claims.find(name);
-  if (it == claims.end()) return std::nullopt;
-  if (it->is_number_integer()) return it->get<int64_t>();
-  if (it->is_number_float()) {
-    double d = it->get<double>();
-    if (d >= -9.2e18 && d <= 9.2e18) return static_cast<int64_t>(d);
-  }
-  return std::nullopt;
-}
-
-const std::string* string_claim(const json& claims, const char* name) {
-  auto it = claims.find(name);
-  if (it == claims.end() || !it->is_string()) return nullptr;
-  return &it->get_ref<const std::string&>();
-}
-
-bool audience_matches(const json& claims, const std::string& audience) {
-  auto it = claims.find("aud");
-  if (it == claims.end()) return false;
-  if (it->is_string()) return *it == audience;
-  if (it->is_array()) {
-    return std::any_of(it->begin(), it->end(),
-                       [&](const json& a) { return a.is_string() && a == audience; });
-  }
-  return false;
+  return r.claim + " has the wrong type";
 }
 
 // The cache key: SHA-256 of the token (collision-resistant, so no forged token can
@@ -88,18 +80,6 @@ std::string token_digest(std::string_view token) {
   unsigned int len = 0;
   if (EVP_Digest(token.data(), token.size(), out, &len, md, nullptr) != 1) return sha256(token);
   return std::string(reinterpret_cast<const char*>(out), len);
-}
-
-std::vector<std::string> split_scope(std::string_view scope) {
-  std::vector<std::string> out;
-  size_t i = 0;
-  while (i < scope.size()) {
-    size_t j = scope.find(' ', i);
-    if (j == std::string_view::npos) j = scope.size();
-    if (j > i) out.emplace_back(scope.substr(i, j - i));
-    i = j + 1;
-  }
-  return out;
 }
 
 }  // namespace
@@ -182,71 +162,28 @@ struct TokenVerifier::Impl {
     if (options.realm.empty()) options.realm = options.audience;
   }
 
-  Result<jose::VerifiedJws> verify_signature(std::string_view token) {
+  Result<jose::AccessTokenClaims, jose::AccessTokenRejection> verify_jwt(std::string_view token) {
     // Holds the key alive for the duration of one verification.
     std::shared_ptr<const jose::PublicKey> held;
     auto lookup = [&](std::string_view kid) -> const jose::PublicKey* {
       held = keys.find(kid);
       return held.get();
     };
-    size_t max = static_cast<size_t>(std::max<int64_t>(options.max_token_bytes, 0));
-    auto v = jose::verify_compact(token, lookup, max);
+    jose::AccessTokenRules rules;
+    rules.issuer = options.issuer;
+    rules.audience = options.audience;  // RFC 9068 §4: this API must be in aud
+    rules.now = clock->now();
+    rules.expiry_leeway_seconds = options.leeway_seconds;
+    rules.not_before_leeway_seconds = options.leeway_seconds;
+    rules.max_token_bytes = static_cast<size_t>(std::max<int64_t>(options.max_token_bytes, 0));
+    auto v = jose::verify_access_token(token, lookup, rules);
     // An unknown kid may be a key the issuer has just published: refetch once,
     // rate-limited, then try again.
-    if (!v.ok() && v.error().code == "unknown_key") {
+    if (!v && v.error().problem == jose::AccessTokenProblem::kUnknownKey) {
       keys.refresh_if_allowed();
-      v = jose::verify_compact(token, lookup, max);
+      v = jose::verify_access_token(token, lookup, rules);
     }
     return v;
-  }
-
-  Result<AccessToken, AuthError> check_claims(const jose::VerifiedJws& jws) {
-    const json& h = jws.header;
-    const json& c = jws.payload;
-    // RFC 9068 §4: typ must be at+jwt, so an ID token (typ JWT) is never an access token.
-    auto typ = h.find("typ");
-    if (typ == h.end() || !typ->is_string()) return fail(invalid_token("wrong token type"));
-    std::string t = lower(typ->get_ref<const std::string&>());
-    if (t != "at+jwt" && t != "application/at+jwt") return fail(invalid_token("wrong token type"));
-
-    const std::string* iss = string_claim(c, "iss");
-    if (!iss || *iss != options.issuer) return fail(invalid_token("wrong issuer"));
-    if (!audience_matches(c, options.audience)) return fail(invalid_token("wrong audience"));
-
-    int64_t now = clock->now();
-    int64_t leeway = options.leeway_seconds;
-    auto exp = numeric_date(c, "exp");
-    if (!exp) return fail(invalid_token("exp missing"));
-    if (now >= *exp + leeway) return fail(invalid_token("token expired"));
-    if (c.contains("nbf")) {
-      auto nbf = numeric_date(c, "nbf");
-      if (!nbf || now + leeway < *nbf) return fail(invalid_token("token not yet valid"));
-    }
-    // RFC 9068 §2.2: iat is required; one from the future is refused.
-    auto iat = numeric_date(c, "iat");
-    if (!iat || now + leeway < *iat) return fail(invalid_token("bad iat"));
-
-    const std::string* sub = string_claim(c, "sub");
-    const std::string* client_id = string_claim(c, "client_id");
-    if (!sub || sub->empty()) return fail(invalid_token("sub missing"));
-    if (!client_id || client_id->empty()) return fail(invalid_token("client_id missing"));
-
-    AccessToken at;
-    at.subject = *sub;
-    at.client_id = *client_id;
-    at.expires_at = *exp;
-    if (c.contains("scope")) {
-      const std::string* scope = string_claim(c, "scope");
-      if (!scope) return fail(invalid_token("scope is not a string"));
-      at.scopes = split_scope(*scope);
-    }
-    if (c.contains("jti")) {
-      const std::string* jti = string_claim(c, "jti");
-      if (!jti) return fail(invalid_token("jti is not a string"));
-      at.jti = *jti;
-    }
-    at.claims = c;
-    return at;
   }
 
   std::optional<AccessToken> cached(const std::string& digest) {
@@ -289,16 +226,16 @@ struct TokenVerifier::Impl {
     std::string digest = token_digest(token);
     if (auto hit = cached(digest)) return std::move(*hit);
 
-    auto jws = verify_signature(token);
-    if (!jws.ok()) {
-      // Public descriptions stay generic; the jose code says enough.
-      const std::string& code = jws.error().code;
-      if (code == "unknown_key") return fail(invalid_token("unknown signing key"));
-      if (code == "malformed") return fail(invalid_token("malformed token"));
-      return fail(invalid_token("invalid signature or algorithm"));
-    }
-    auto at = check_claims(*jws);
-    if (at.ok()) remember(digest, *at, jws->header.value("kid", ""));
+    auto jwt = verify_jwt(token);
+    if (!jwt) return fail(invalid_token(description(jwt.error())));
+    AccessToken at;
+    at.subject = jwt->subject;
+    at.client_id = jwt->client_id;
+    at.scopes = std::move(jwt->scopes);
+    at.jti = jwt->jti;
+    at.expires_at = jwt->expires_at;
+    at.claims = std::move(jwt->claims);
+    remember(digest, at, std::move(jwt->kid));
     return at;
   }
 };

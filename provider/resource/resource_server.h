@@ -75,8 +75,11 @@ class TokenVerifier {
   TokenVerifier(const TokenVerifier&) = delete;
   TokenVerifier& operator=(const TokenVerifier&) = delete;
 
-  // Signature (ES256/RS256 only, alg pinned by the JWK), then `typ` at+jwt, `iss`,
-  // `aud`, `exp` (required), `nbf`, `iat`, `sub`, `client_id`, `scope`.
+  // jose::verify_access_token, the check Signet applies to its own tokens too:
+  // signature (ES256/RS256 only, alg pinned by the JWK), then `typ` at+jwt, `iss`,
+  // `aud`, `exp`, `nbf`, `iat`, `sub`, `client_id`, `jti` (required since the
+  // check became shared, per RFC 9068 §2.2), `scope`; with leeway_seconds for
+  // the dates.
   Result<AccessToken, AuthError> verify(std::string_view token);
 
   // Reads `Authorization: Bearer <token>` (RFC 6750 §2.1), verifies, then checks

@@ -101,7 +101,8 @@ class PistacheGuardTest : public ::testing::Test {
                                {"client_id", "app"},
                                {"scope", scope},
                                {"iat", now},
-                               {"exp", now + 600}});
+                               {"exp", now + 600},
+                               {"jti", "jti-" + scope}});
   }
 
   jose::PrivateKey key_ = jose::PrivateKey::generate(jose::Alg::ES256).value();
