@@ -77,10 +77,7 @@ std::optional<std::string> percent_decode(std::string_view in, bool plus_is_spac
   return out;
 }
 
-namespace {
-
-// parse_form(), telling which parameter came twice when one did.
-Result<Params> parse_pairs(std::string_view body, std::string* repeated) {
+Result<Params, FormError> parse_form(std::string_view body) {
   Params params;
   size_t pos = 0;
   while (pos <= body.size()) {
@@ -95,26 +92,16 @@ Result<Params> parse_pairs(std::string_view body, std::string* repeated) {
         eq == std::string_view::npos ? std::string_view{} : pair.substr(eq + 1);
     auto key = percent_decode(raw_key);
     auto value = percent_decode(raw_value);
-    if (!key || !value) return fail("invalid_request", "malformed percent-encoding");
-    if (key->empty()) return fail("invalid_request", "empty parameter name");
+    if (!key || !value) {
+      return fail(FormError{FormFault::kMalformedEncoding, "malformed percent-encoding", {}});
+    }
+    if (key->empty()) return fail(FormError{FormFault::kEmptyName, "empty parameter name", {}});
     auto [it, inserted] = params.emplace(std::move(*key), std::move(*value));
     if (!inserted) {
-      if (repeated) *repeated = it->first;
-      return fail("invalid_request", "parameter included more than once");
+      return fail(FormError{FormFault::kRepeated, "parameter included more than once", it->first});
     }
   }
   return params;
-}
-
-}  // namespace
-
-Result<Params> parse_form(std::string_view body) { return parse_pairs(body, nullptr); }
-
-std::optional<std::string> repeated_param(std::string_view body) {
-  std::string repeated;
-  auto parsed = parse_pairs(body, &repeated);
-  if (parsed || repeated.empty()) return std::nullopt;
-  return repeated;
 }
 
 std::string url_encode(std::string_view in) {

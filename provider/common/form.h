@@ -14,16 +14,26 @@ namespace signet {
 
 using Params = std::map<std::string, std::string, std::less<>>;
 
+// Why a form or query string was refused: callers choose their answer by
+// `fault` (a repeated `resource` is invalid_target at /token, RFC 8707 §2), never
+// by comparing the message.
+enum class FormFault {
+  kMalformedEncoding,  // a bad %XX escape, or a value that is not UTF-8 or holds a NUL
+  kEmptyName,          // "=value"
+  kRepeated,           // a parameter given twice (RFC 6749 §3.1)
+};
+
+struct FormError {
+  FormFault fault;
+  std::string message;  // lower-case English, for a page or a log line
+  std::string name;     // the decoded name of the repeated parameter (kRepeated)
+};
+
 // Decodes `%XX` and `+`. Rejects a malformed escape and a parameter given twice
 // (RFC 6749 §3.1: "Request and response parameters MUST NOT be included more
 // than once"). Empty pairs ("a=1&&b=2") are skipped; a key without '=' has an
-// empty value.
-Result<Params> parse_form(std::string_view body);
-
-// The decoded name of the first parameter that `body` gives twice (parse_form
-// refuses it), so that a rule with its own error for a repeat can apply it;
-// nullopt when none is repeated before another fault.
-std::optional<std::string> repeated_param(std::string_view body);
+// empty value. The error is the first fault found, reading left to right.
+Result<Params, FormError> parse_form(std::string_view body);
 
 // Percent-decodes one component; `plus_is_space` for form encoding. Refuses a
 // result that is not UTF-8 or holds a NUL.

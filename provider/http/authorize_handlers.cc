@@ -129,13 +129,7 @@ Answer handle_authorize(Services& s, const Incoming& in) {
   const auto outcome = protocol::decide(*prompt, facts, consent_needed, now);
   switch (outcome.decision) {
     case protocol::PromptDecision::kError:
-      return redirect_with_error(
-          s, r.redirect_uri,
-          OAuthError{outcome.error,
-                     outcome.error == "login_required" ? "The user is not signed in."
-                                                       : "The user has not granted this access.",
-                     "prompt=none", 400, true},
-          r.state);
+      return redirect_with_error(s, r.redirect_uri, outcome.error, r.state);
     case protocol::PromptDecision::kLogin: {
       // Back to /authorize after login with prompt and max_age kept (/login
       // adds the login mark that satisfies them).

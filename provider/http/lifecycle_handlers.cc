@@ -25,12 +25,7 @@ Result<protocol::TokenRequest, OAuthError> client_request(const Incoming& in) {
         OAuthError::invalid_request("Content-Type must be application/x-www-form-urlencoded."));
   }
   auto form = parse_form(in.body);
-  if (!form) {
-    return fail(
-        OAuthError::invalid_request(form.error().message == "parameter included more than once"
-                                        ? "A parameter was included more than once."
-                                        : "The request body is malformed."));
-  }
+  if (!form) return fail(OAuthError::malformed_form(form.error()));
   return protocol::TokenRequest{std::move(*form), in.authorization};
 }
 

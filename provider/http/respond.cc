@@ -69,6 +69,10 @@ Answer oauth_error_json(const protocol::OAuthError& error) {
   return a;
 }
 
+Answer answer_error(const protocol::OAuthError& error, ErrorMode mode) {
+  return mode == ErrorMode::kJson ? oauth_error_json(error) : error_page(error);
+}
+
 Answer error_page(int status, const std::string& title, const std::string& message) {
   return page_answer(status, interaction::render_error({title, message}));
 }

@@ -50,6 +50,13 @@ std::string form_action_source(const std::string& redirect_uri);
 Answer page_answer(int status, std::string html);
 Answer redirect_answer(std::string location);
 
+// How an endpoint answers an error: JSON for a client (RFC 6749 §5.2), a page for
+// a person's browser. Each route says which, once (http/server.cc); a redirect
+// to the client's URI is chosen by a handler, after it validated that URI
+// (RFC 6749 §4.1.2.1).
+enum class ErrorMode { kJson, kPage };
+Answer answer_error(const protocol::OAuthError& error, ErrorMode mode);
+
 // RFC 6749 §5.2 JSON error; invalid_client (401) always carries a Basic
 // WWW-Authenticate challenge, whatever method the client tried.
 Answer oauth_error_json(const protocol::OAuthError& error);

@@ -53,15 +53,15 @@ struct Server::Impl {
 
   // Copies the request on the I/O thread and answers from a worker; a full queue
   // answers 503 at once instead of stalling the connection's thread.
-  Rest::Route::Handler on_worker(Handler handler, bool json_errors) {
-    return on_pool(s.workers, handler, json_errors);
+  Rest::Route::Handler on_worker(Handler handler, ErrorMode errors) {
+    return on_pool(s.workers, handler, errors);
   }
 
-  Rest::Route::Handler on_pool(WorkerPool& pool, Handler handler, bool json_errors) {
-    return [this, &pool, handler, json_errors](const Rest::Request& request,
-                                               Http::ResponseWriter response) {
+  Rest::Route::Handler on_pool(WorkerPool& pool, Handler handler, ErrorMode errors) {
+    return [this, &pool, handler, errors](const Rest::Request& request,
+                                          Http::ResponseWriter response) {
       auto ticket = in_flight.take();
-      dispatch(pool, handler, json_errors, std::make_shared<Incoming>(Incoming::from(request)),
+      dispatch(pool, handler, errors, std::make_shared<Incoming>(Incoming::from(request)),
                std::move(response), std::move(ticket));
       return Rest::Route::Result::Ok;
     };
@@ -70,9 +70,9 @@ struct Server::Impl {
   // Answers on the I/O thread when nothing needs to wait (CPU-only work such as
   // signing for a cached client), else hands the request to a worker.
   Rest::Route::Handler inline_first(std::optional<Answer> (*try_now)(Services&, const Incoming&),
-                                    Handler handler, bool json_errors) {
-    return [this, try_now, handler, json_errors](const Rest::Request& request,
-                                                 Http::ResponseWriter response) {
+                                    Handler handler, ErrorMode errors) {
+    return [this, try_now, handler, errors](const Rest::Request& request,
+                                            Http::ResponseWriter response) {
       auto ticket = in_flight.take();
       auto in = std::make_shared<Incoming>(Incoming::from(request));
       std::optional<Answer> now;
@@ -86,30 +86,30 @@ struct Server::Impl {
         now->request_id = in->request_id;
         answer(response, *now, std::move(ticket));
       } else {
-        dispatch(s.workers, handler, json_errors, in, std::move(response), std::move(ticket));
+        dispatch(s.workers, handler, errors, in, std::move(response), std::move(ticket));
       }
       return Rest::Route::Result::Ok;
     };
   }
 
-  void dispatch(WorkerPool& pool, Handler handler, bool json_errors, std::shared_ptr<Incoming> in,
+  void dispatch(WorkerPool& pool, Handler handler, ErrorMode errors, std::shared_ptr<Incoming> in,
                 Http::ResponseWriter response, InFlight::TicketPtr ticket) {
     auto writer = std::make_shared<Http::ResponseWriter>(std::move(response));
-    bool queued = pool.submit([this, handler, json_errors, writer, in, ticket] {
+    bool queued = pool.submit([this, handler, errors, writer, in, ticket] {
       Answer a;
       RequestLogScope log_scope(in->request_id);
       try {
         a = handler(s, *in);
       } catch (const std::exception& e) {
         auto err = protocol::OAuthError::server_error(e.what());
-        a = json_errors ? oauth_error_json(err) : error_page(err);
+        a = answer_error(err, errors);
       }
       a.request_id = in->request_id;
       answer(*writer, a, ticket);
     });
     if (!queued) {
       auto err = protocol::OAuthError::temporarily_unavailable("worker queue full");
-      Answer a = json_errors ? oauth_error_json(err) : error_page(err);
+      Answer a = answer_error(err, errors);
       a.request_id = in->request_id;
       answer(*writer, a, std::move(ticket));
     }
@@ -123,18 +123,19 @@ struct Server::Impl {
   }
 
   void routes() {
-    Rest::Routes::Get(router, "/authorize", on_worker(handle_authorize, false));
-    Rest::Routes::Post(router, "/authorize", on_worker(handle_authorize_post, false));
-    Rest::Routes::Post(router, "/login", on_pool(login_workers, handle_login, false));
-    Rest::Routes::Post(router, "/consent", on_worker(handle_consent, false));
+    using enum ErrorMode;  // each route says once how its errors are answered
+    Rest::Routes::Get(router, "/authorize", on_worker(handle_authorize, kPage));
+    Rest::Routes::Post(router, "/authorize", on_worker(handle_authorize_post, kPage));
+    Rest::Routes::Post(router, "/login", on_pool(login_workers, handle_login, kPage));
+    Rest::Routes::Post(router, "/consent", on_worker(handle_consent, kPage));
     Rest::Routes::Post(router, "/token",
-                       inline_first(try_token_without_waiting, handle_token, true));
-    Rest::Routes::Post(router, "/revoke", on_worker(handle_revoke, true));
+                       inline_first(try_token_without_waiting, handle_token, kJson));
+    Rest::Routes::Post(router, "/revoke", on_worker(handle_revoke, kJson));
     Rest::Routes::Post(router, "/introspect",
-                       inline_first(try_introspect_without_waiting, handle_introspect, true));
-    Rest::Routes::Get(router, "/account/apps", on_worker(handle_connected_apps, false));
+                       inline_first(try_introspect_without_waiting, handle_introspect, kJson));
+    Rest::Routes::Get(router, "/account/apps", on_worker(handle_connected_apps, kPage));
     Rest::Routes::Post(router, "/account/apps/revoke",
-                       on_worker(handle_connected_apps_revoke, false));
+                       on_worker(handle_connected_apps_revoke, kPage));
 
     metadata_json = authorization_server_metadata(s.config).dump();
     Rest::Routes::Get(router, "/.well-known/oauth-authorization-server", fixed([this] {
@@ -170,7 +171,7 @@ struct Server::Impl {
                         return json_answer(200, {{"status", "ok"}});
                       }));
     // Ready for traffic (database answers, keys loaded): checks run on a worker.
-    Rest::Routes::Get(router, "/readyz", on_worker(handle_readyz, true));
+    Rest::Routes::Get(router, "/readyz", on_worker(handle_readyz, kJson));
 
     // OpenID Connect (oidc_handlers.cc): discovery, userinfo, RP-initiated logout.
     Rest::Routes::Get(router, "/.well-known/openid-configuration",
@@ -180,10 +181,10 @@ struct Server::Impl {
                         a.cache_control = "public, max-age=300";
                         return a;
                       }));
-    Rest::Routes::Get(router, "/userinfo", on_worker(handle_userinfo, true));
-    Rest::Routes::Post(router, "/userinfo", on_worker(handle_userinfo, true));
-    Rest::Routes::Get(router, "/logout", on_worker(handle_logout_get, false));
-    Rest::Routes::Post(router, "/logout", on_worker(handle_logout_post, false));
+    Rest::Routes::Get(router, "/userinfo", on_worker(handle_userinfo, kJson));
+    Rest::Routes::Post(router, "/userinfo", on_worker(handle_userinfo, kJson));
+    Rest::Routes::Get(router, "/logout", on_worker(handle_logout_get, kPage));
+    Rest::Routes::Post(router, "/logout", on_worker(handle_logout_post, kPage));
     for (const char* path : {"/userinfo", "/logout"}) {
       auto refuse = fixed([] { return json_answer(405, {{"error", "method_not_allowed"}}); });
       Rest::Routes::Put(router, path, refuse);

@@ -32,7 +32,7 @@ std::optional<Answer> refuse_token_address(Services& s, const Incoming& in,
   const int64_t wait = limit->wait(in.client_address);
   if (wait == 0) return std::nullopt;
   audit_throttled(s, in, protocol::presented_client_id(request), "", "address");
-  return oauth_error_json(protocol::slow_down(wait));
+  return oauth_error_json(protocol::OAuthError::slow_down(wait));
 }
 
 void after_token_error(Services& s, const Incoming& in, const protocol::TokenRequest& request,

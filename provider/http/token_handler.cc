@@ -20,15 +20,10 @@ std::optional<Answer> answer_token(Services& s, const Incoming& in) {
   }
   auto form = parse_form(in.body);
   // RFC 8707 §2: Signet takes one resource per request; more is invalid_target.
-  if (!form && repeated_param(in.body) == "resource") {
+  if (!form && form.error().fault == FormFault::kRepeated && form.error().name == "resource") {
     return oauth_error_json(protocol::invalid_target("Only one resource may be requested."));
   }
-  if (!form) {
-    return oauth_error_json(
-        OAuthError::invalid_request(form.error().message == "parameter included more than once"
-                                        ? "A parameter was included more than once."
-                                        : "The request body is malformed."));
-  }
+  if (!form) return oauth_error_json(OAuthError::malformed_form(form.error()));
   const std::string* grant_type = find_param(*form, "grant_type");
   const std::string grant = grant_type ? *grant_type : std::string();
   protocol::TokenRequest request{std::move(*form), in.authorization};

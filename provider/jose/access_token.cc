@@ -13,11 +13,18 @@ Unexpected<AccessTokenRejection> reject(AccessTokenProblem problem, std::string 
   return fail(AccessTokenRejection(problem, std::move(claim)));
 }
 
-// verify_compact's codes, read in this one place.
-AccessTokenProblem signature_problem(const Error& e) {
-  if (e.code == "malformed") return AccessTokenProblem::kMalformed;
-  if (e.code == "unknown_key") return AccessTokenProblem::kUnknownKey;
-  return AccessTokenProblem::kBadSignature;  // unsupported_alg, alg_mismatch, bad_signature
+AccessTokenProblem signature_problem(const JwsError& e) {
+  switch (e.fault) {
+    case JwsFault::kMalformed:
+      return AccessTokenProblem::kMalformed;
+    case JwsFault::kUnknownKey:
+      return AccessTokenProblem::kUnknownKey;
+    case JwsFault::kUnsupportedAlg:
+    case JwsFault::kAlgMismatch:
+    case JwsFault::kBadSignature:
+      return AccessTokenProblem::kBadSignature;
+  }
+  return AccessTokenProblem::kBadSignature;
 }
 
 // RFC 7515 §4.1.9: typ is compared case-insensitively, with or without the

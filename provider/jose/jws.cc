@@ -1,6 +1,7 @@
 #include "jose/jws.h"
 
 #include <cstdint>
+#include <utility>
 
 #include "common/base64url.h"
 
@@ -25,7 +26,24 @@ std::optional<json> parse_object(const std::string& text) {
   return j;
 }
 
-Unexpected<Error> malformed(const char* why) { return fail("malformed", why); }
+Unexpected<JwsError> refuse(JwsFault fault, const char* why) { return fail(JwsError(fault, why)); }
+Unexpected<JwsError> malformed(const char* why) { return refuse(JwsFault::kMalformed, why); }
+
+const char* fault_code(JwsFault fault) {
+  switch (fault) {
+    case JwsFault::kMalformed:
+      return "malformed";
+    case JwsFault::kUnsupportedAlg:
+      return "unsupported_alg";
+    case JwsFault::kUnknownKey:
+      return "unknown_key";
+    case JwsFault::kAlgMismatch:
+      return "alg_mismatch";
+    case JwsFault::kBadSignature:
+      return "bad_signature";
+  }
+  return "malformed";
+}
 
 constexpr char kB64Url[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 
@@ -75,8 +93,8 @@ std::string sign_compact(const PrivateKey& key, const json& header, const json& 
   return token;
 }
 
-Result<VerifiedJws> verify_compact(std::string_view token, const KeyLookup& find_key,
-                                   size_t max_size) {
+Result<VerifiedJws, JwsError> verify_compact(std::string_view token, const KeyLookup& find_key,
+                                             size_t max_size) {
   // Size first, then the alphabet: nothing below ever sees a non-ASCII byte or a
   // huge input (RFC 7515 §7.1 compact form is base64url parts joined by dots).
   if (token.empty() || token.size() > max_size) return malformed("token size");
@@ -110,22 +128,26 @@ Result<VerifiedJws> verify_compact(std::string_view token, const KeyLookup& find
   // RFC 8725 §3.1: the algorithm comes from an allow-list, never from the token alone.
   auto alg_it = header->find("alg");
   if (alg_it == header->end() || !alg_it->is_string()) {
-    return fail("unsupported_alg", "alg missing");
+    return refuse(JwsFault::kUnsupportedAlg, "alg missing");
   }
   auto alg = alg_from_name(alg_it->get_ref<const std::string&>());
-  if (!alg) return fail("unsupported_alg", "alg not allowed");
+  if (!alg) return refuse(JwsFault::kUnsupportedAlg, "alg not allowed");
 
   auto kid_it = header->find("kid");
-  if (kid_it == header->end() || !kid_it->is_string()) return fail("unknown_key", "kid missing");
+  if (kid_it == header->end() || !kid_it->is_string())
+    return refuse(JwsFault::kUnknownKey, "kid missing");
   const PublicKey* key = find_key ? find_key(kid_it->get_ref<const std::string&>()) : nullptr;
-  if (!key) return fail("unknown_key", "kid not found");
+  if (!key) return refuse(JwsFault::kUnknownKey, "kid not found");
   // The key is pinned to one algorithm; the header cannot choose another (no confusion).
-  if (key->alg() != *alg) return fail("alg_mismatch", "alg differs from the key's");
+  if (key->alg() != *alg) return refuse(JwsFault::kAlgMismatch, "alg differs from the key's");
 
   if (!key->verify(token.substr(0, d2), *signature)) {
-    return fail("bad_signature", "signature does not verify");
+    return refuse(JwsFault::kBadSignature, "signature does not verify");
   }
   return VerifiedJws{std::move(*header), std::move(*payload)};
 }
+
+JwsError::JwsError(JwsFault f, std::string m)
+    : fault(f), code(fault_code(f)), message(std::move(m)) {}
 
 }  // namespace signet::jose

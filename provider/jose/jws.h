@@ -25,15 +25,28 @@ struct VerifiedJws {
 // Looks up a key by kid; nullptr when unknown.
 using KeyLookup = std::function<const PublicKey*(std::string_view kid)>;
 
-// Verifies in this order, failing closed at each step (error codes in Error::code):
-//   "malformed"        size > max_size, not three parts, bad base64url, header not a JSON object,
-//                      payload not a JSON object, a "crit" header;
-//   "unsupported_alg"  alg missing or not ES256/RS256 ("none", HS*, unknown names);
-//   "unknown_key"      kid missing or not found;
-//   "alg_mismatch"     header alg differs from the key's pinned alg;
-//   "bad_signature"    signature does not verify (ES256 must be exactly 64 bytes).
-// Claims are NOT checked here; the caller checks them after the signature.
-Result<VerifiedJws> verify_compact(std::string_view token, const KeyLookup& find_key,
-                                   size_t max_size = 8192);
+// Why verify_compact() refused a token, in the order of its checks. Callers
+// decide on `fault`; `code` is its name for logs ("bad_signature").
+enum class JwsFault {
+  kMalformed,       // size > max_size, not three parts, bad base64url, header or payload
+                    // not a JSON object, a "crit" header
+  kUnsupportedAlg,  // alg missing or not ES256/RS256 ("none", HS*, unknown names)
+  kUnknownKey,      // kid missing or not found
+  kAlgMismatch,     // header alg differs from the key's pinned alg
+  kBadSignature,    // signature does not verify (ES256 must be exactly 64 bytes)
+};
+
+struct JwsError {
+  JwsError(JwsFault fault, std::string message);
+  JwsFault fault;
+  std::string code;     // "malformed", "unsupported_alg", "unknown_key", "alg_mismatch",
+                        // "bad_signature"
+  std::string message;  // which part of the check, for logs
+};
+
+// Verifies in the order of JwsFault, failing closed at each step. Claims are NOT
+// checked here; the caller checks them after the signature.
+Result<VerifiedJws, JwsError> verify_compact(std::string_view token, const KeyLookup& find_key,
+                                             size_t max_size = 8192);
 
 }  // namespace signet::jose

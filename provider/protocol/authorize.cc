@@ -67,13 +67,10 @@ Result<AuthorizeRequest, AuthorizeFailure> validate_authorize_request(
 
   // 2. Request objects are not supported (OpenID Connect Core §6.3 error codes).
   if (find_param(query, "request")) {
-    return refuse(OAuthError{"request_not_supported", "Request objects are not supported.",
-                             "request parameter present", 400, true});
+    return refuse(OAuthError::request_not_supported());
   }
   if (find_param(query, "request_uri")) {
-    return refuse(OAuthError{"request_uri_not_supported",
-                             "The request_uri parameter is not supported.",
-                             "request_uri parameter present", 400, true});
+    return refuse(OAuthError::request_uri_not_supported());
   }
 
   // OAuth 2.0 Multiple Response Type Encoding Practices §2.1: only the query

@@ -33,6 +33,38 @@ OAuthError OAuthError::invalid_scope(std::string d, std::string x) {
 OAuthError OAuthError::access_denied(std::string d, std::string x) {
   return make("access_denied", std::move(d), std::move(x), 403);
 }
+OAuthError OAuthError::login_required() {
+  return make("login_required", "The user is not signed in.", "prompt=none").redirect();
+}
+OAuthError OAuthError::consent_required() {
+  return make("consent_required", "The user has not granted this access.", "prompt=none")
+      .redirect();
+}
+OAuthError OAuthError::request_not_supported() {
+  return make("request_not_supported", "Request objects are not supported.",
+              "request parameter present")
+      .redirect();
+}
+OAuthError OAuthError::request_uri_not_supported() {
+  return make("request_uri_not_supported", "The request_uri parameter is not supported.",
+              "request_uri parameter present")
+      .redirect();
+}
+OAuthError OAuthError::malformed_form(const FormError& error) {
+  return invalid_request(error.fault == FormFault::kRepeated
+                             ? "A parameter was included more than once."
+                             : "The request body is malformed.",
+                         error.message);
+}
+OAuthError OAuthError::slow_down(int64_t retry_after, std::string x) {
+  OAuthError e = make("slow_down", "Too many requests; retry after the time given in Retry-After.",
+                      std::move(x), 429);
+  e.retry_after = retry_after;
+  return e;
+}
+OAuthError OAuthError::conflict(std::string d, std::string x) {
+  return make("invalid_request", std::move(d), std::move(x), 409);
+}
 OAuthError OAuthError::server_error(std::string x) {
   return make("server_error", "The server could not complete the request.", std::move(x), 500);
 }
@@ -44,6 +76,10 @@ OAuthError OAuthError::temporarily_unavailable(std::string x) {
 OAuthError OAuthError::would_block() {
   return make(kWouldBlock, "The service is temporarily unavailable; try again.", "would block",
               503);
+}
+
+OAuthError invalid_target(std::string d, std::string x) {
+  return make("invalid_target", std::move(d), std::move(x));
 }
 
 }  // namespace signet::protocol

@@ -1,9 +1,13 @@
-// The one error type of the protocol layer (RFC 6749 §4.1.2.1, §5.2). http/ turns
-// it into a JSON body, an error page or a redirect, in one place.
+// The one error type of the protocol layer (RFC 6749 §4.1.2.1, §5.2), and the one
+// home of its presets: every error code Signet sends is made here. http/ turns
+// an error into a JSON body, an error page or a redirect, in one place
+// (http/respond.h).
 #pragma once
 
 #include <cstdint>
 #include <string>
+
+#include "common/form.h"
 
 namespace signet::protocol {
 
@@ -23,6 +27,23 @@ struct OAuthError {
   static OAuthError unsupported_response_type(std::string description, std::string detail = {});
   static OAuthError invalid_scope(std::string description, std::string detail = {});
   static OAuthError access_denied(std::string description, std::string detail = {});
+  // OpenID Connect Core §3.1.2.6, for prompt=none; both redirectable.
+  static OAuthError login_required();
+  static OAuthError consent_required();
+  // OpenID Connect Core §6.3: Signet takes no request objects; both redirectable.
+  static OAuthError request_not_supported();
+  static OAuthError request_uri_not_supported();
+  // A form body or query string that parse_form() refused (RFC 6749 §3.1, §5.2).
+  static OAuthError malformed_form(const FormError& error);
+  // The /token refusal for a client over its rate. slow_down, not
+  // temporarily_unavailable: RFC 6749 §5.2 has no rate-limit code, and
+  // temporarily_unavailable (§4.1.2.1) says the server is overloaded, for the
+  // authorization endpoint; slow_down (RFC 8628 §3.5, in the OAuth Extensions
+  // Error Registry for the token endpoint) says this client is asking too fast,
+  // which is what happened. Status 429 (RFC 6585 §4) with Retry-After.
+  static OAuthError slow_down(int64_t retry_after, std::string detail = {});
+  // An admin operation on something that already exists (or cannot change): 409.
+  static OAuthError conflict(std::string description, std::string detail = {});
   static OAuthError server_error(std::string detail);             // 500, generic text
   static OAuthError temporarily_unavailable(std::string detail);  // 503, generic text
   // Not an RFC code and never sent: the work needs to wait (a database call) and
@@ -38,5 +59,8 @@ struct OAuthError {
     return e;
   }
 };
+
+// RFC 8707 §2: a resource that is not acceptable (400).
+OAuthError invalid_target(std::string description, std::string detail = {});
 
 }  // namespace signet::protocol

@@ -97,11 +97,11 @@ PromptOutcome decide(const PromptParams& prompt, const SessionFacts& session, bo
     }
   }
   if (!authenticated) {
-    if (prompt.none) return {PromptDecision::kError, "login_required"};
+    if (prompt.none) return {PromptDecision::kError, OAuthError::login_required()};
     return {PromptDecision::kLogin, {}};
   }
   if (consent_needed || prompt.consent) {
-    if (prompt.none) return {PromptDecision::kError, "consent_required"};
+    if (prompt.none) return {PromptDecision::kError, OAuthError::consent_required()};
     return {PromptDecision::kConsent, {}};
   }
   return {PromptDecision::kIssue, {}};

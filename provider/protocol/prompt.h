@@ -74,7 +74,7 @@ enum class PromptDecision {
 
 struct PromptOutcome {
   PromptDecision decision = PromptDecision::kLogin;
-  std::string error;  // with kError
+  OAuthError error;  // with kError: login_required or consent_required
 };
 
 // What /authorize does, given the request's prompt parameters, the browser's

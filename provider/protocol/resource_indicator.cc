@@ -5,10 +5,6 @@
 
 namespace signet::protocol {
 
-OAuthError invalid_target(std::string description, std::string detail) {
-  return OAuthError{"invalid_target", std::move(description), std::move(detail), 400, false};
-}
-
 bool is_well_formed_resource(std::string_view resource) {
   if (resource.empty() || resource.size() > 2000) return false;
   for (unsigned char c : resource) {

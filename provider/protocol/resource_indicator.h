@@ -44,9 +44,6 @@ class ResourceStore {
   virtual StoreResult<std::optional<ResourceServer>> find_resource(std::string_view audience) = 0;
 };
 
-// RFC 8707 §2 invalid_target (400).
-OAuthError invalid_target(std::string description, std::string detail = {});
-
 // Syntax of a `resource` value (RFC 8707 §2): an absolute URI (RFC 3986 §4.3:
 // a scheme, ':', then something) of 1..2000 printable ASCII characters without a
 // space or a fragment ("MUST NOT include a fragment component").

@@ -113,13 +113,6 @@ void ClientRateLimit::refund(std::string_view client_id) {
   });
 }
 
-OAuthError slow_down(int64_t retry_after, std::string detail) {
-  OAuthError e{"slow_down", "Too many requests; retry after the time given in Retry-After.",
-               std::move(detail), 429, false};
-  e.retry_after = retry_after;
-  return e;
-}
-
 // --- LoginThrottle ------------------------------------------------------------
 
 StoreResult<std::optional<ThrottleRefusal>> LoginThrottle::before_attempt(

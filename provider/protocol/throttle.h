@@ -94,8 +94,7 @@ class ShardedMap {
   // absent. Only the first request of a key allocates.
   template <class F>
   auto with(std::string_view key, F&& f) {
-    const size_t h = StringHash{}(key);
-    Shard& shard = shards_[h % kShards];
+    Shard& shard = shard_of(key);
     std::lock_guard lock(shard.mu);
     auto it = shard.map.find(key);
     if (it == shard.map.end()) it = shard.map.emplace(std::string(key), V{}).first;
@@ -104,8 +103,7 @@ class ShardedMap {
   // Runs f(const V*) under the lock, nullptr when the key is absent (nothing created).
   template <class F>
   auto peek(std::string_view key, F&& f) {
-    const size_t h = StringHash{}(key);
-    Shard& shard = shards_[h % kShards];
+    Shard& shard = shard_of(key);
     std::lock_guard lock(shard.mu);
     auto it = shard.map.find(key);
     return f(it == shard.map.end() ? nullptr : &it->second);
@@ -124,6 +122,7 @@ class ShardedMap {
     std::mutex mu;
     Map map;
   };
+  Shard& shard_of(std::string_view key) { return shards_[StringHash{}(key) % kShards]; }
   Shard shards_[kShards];
 };
 
@@ -205,14 +204,6 @@ class ClientRateLimit {
   const MicroClock& clock_;
   ShardedMap<Bucket> buckets_;
 };
-
-// The /token refusal for a client over its rate. slow_down, not
-// temporarily_unavailable: RFC 6749 §5.2 has no rate-limit code, and
-// temporarily_unavailable (§4.1.2.1) says the server is overloaded, for the
-// authorization endpoint; slow_down (RFC 8628 §3.5, in the OAuth Extensions
-// Error Registry for the token endpoint) says this client is asking too fast,
-// which is what happened. Status 429 (RFC 6585 §4) with Retry-After.
-OAuthError slow_down(int64_t retry_after, std::string detail = {});
 
 // ---------------------------------------------------------------------------
 // The sign-in rules together: account lockout (shared) and address limit (local).

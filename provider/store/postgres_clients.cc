@@ -105,7 +105,8 @@ PostgresClients::StoreResult<Ok> PostgresClients::create_client(const Client& cl
     return Ok{};
   });
   if (r.ok() && exists) {
-    return fail(conflict("client already exists", "client_id " + client.client_id));
+    return fail(
+        protocol::OAuthError::conflict("client already exists", "client_id " + client.client_id));
   }
   return r;
 }

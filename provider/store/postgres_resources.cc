@@ -81,7 +81,8 @@ PostgresResourceStore::StoreResult<Ok> PostgresResourceStore::add(
     return Ok{};
   });
   if (r.ok() && exists) {
-    return fail(conflict("resource already exists", "audience " + resource.audience));
+    return fail(
+        protocol::OAuthError::conflict("resource already exists", "audience " + resource.audience));
   }
   if (r.ok() && unknown_client) {
     return fail(protocol::OAuthError::invalid_request("no such client", resource.audience));

@@ -212,8 +212,9 @@ PostgresSigningKeys::StoreResult<std::optional<Revocation>> PostgresSigningKeys:
         return out;
       });
   if (r.ok() && *r && (*r)->state == "active" && (*r)->activated_kid.empty()) {
-    return fail(conflict("no " + (*r)->alg + " key can replace the active key " + kid,
-                         "revoke without a replacement"));
+    return fail(
+        protocol::OAuthError::conflict("no " + (*r)->alg + " key can replace the active key " + kid,
+                                       "revoke without a replacement"));
   }
   return r;
 }

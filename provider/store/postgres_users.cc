@@ -88,7 +88,8 @@ PostgresUsers::StoreResult<User> PostgresUsers::create_user(std::string_view use
         return user_from(res[0]);
       });
   if (!r.ok()) return fail(std::move(r.error()));
-  if (!r.value()) return fail(conflict("user already exists", "username " + str(username)));
+  if (!r.value())
+    return fail(protocol::OAuthError::conflict("user already exists", "username " + str(username)));
   return std::move(*r.value());
 }
 

@@ -11,11 +11,4 @@ protocol::OAuthError to_oauth_error(DatabaseError error) {
   return protocol::OAuthError::temporarily_unavailable(std::move(error.detail));
 }
 
-protocol::OAuthError conflict(std::string description, std::string detail) {
-  protocol::OAuthError e =
-      protocol::OAuthError::invalid_request(std::move(description), std::move(detail));
-  e.status = 409;
-  return e;
-}
-
 }  // namespace signet::store

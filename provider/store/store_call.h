@@ -19,9 +19,6 @@ constexpr bool kNoRetry = false;  // not idempotent (or reports a first-time out
 // The protocol error of a database failure (its detail for logs only).
 protocol::OAuthError to_oauth_error(DatabaseError error);
 
-// "Already exists" for an admin operation: invalid_request with status 409.
-protocol::OAuthError conflict(std::string description, std::string detail);
-
 // Runs `work(pqxx::connection&)` on a connection of `pool` (ConnectionPool::execute).
 template <class T, class F>
 protocol::StoreResult<T> run(ConnectionPool& pool, const char* operation, bool retry_on_broken,

@@ -114,16 +114,24 @@ TEST(Form, RejectsDuplicatedParameter) {
   // RFC 6749 §3.1: parameters must not be included more than once.
   auto p = parse_form("scope=a&scope=b");
   ASSERT_FALSE(p.ok());
-  EXPECT_EQ(p.error().code, "invalid_request");
+  EXPECT_EQ(p.error().fault, FormFault::kRepeated);
+  EXPECT_EQ(p.error().name, "scope");
 }
 
 TEST(Form, NamesTheRepeatedParameter) {
   // So that a rule with its own error for a repeat (RFC 8707 §2: invalid_target
   // for a repeated resource) can apply it; the name is compared decoded.
-  EXPECT_EQ(repeated_param("grant_type=x&resource=a&%72esource=b"), "resource");
-  EXPECT_EQ(repeated_param("scope=a&resource=b&scope=c&resource=d"), "scope");
-  EXPECT_EQ(repeated_param("scope=a&resource=b"), std::nullopt);
-  EXPECT_EQ(repeated_param("a=%zz&resource=1&resource=2"), std::nullopt);  // malformed first
+  auto repeated = [](const char* body) -> std::optional<std::string> {
+    auto p = parse_form(body);
+    if (p || p.error().fault != FormFault::kRepeated) return std::nullopt;
+    return p.error().name;
+  };
+  EXPECT_EQ(repeated("grant_type=x&resource=a&%72esource=b"), "resource");
+  EXPECT_EQ(repeated("scope=a&resource=b&scope=c&resource=d"), "scope");
+  EXPECT_EQ(repeated("scope=a&resource=b"), std::nullopt);
+  EXPECT_EQ(repeated("a=%zz&resource=1&resource=2"), std::nullopt);  // malformed first
+  EXPECT_EQ(parse_form("a=%zz").error().fault, FormFault::kMalformedEncoding);
+  EXPECT_EQ(parse_form("=1").error().fault, FormFault::kEmptyName);
 }
 
 TEST(Form, RejectsMalformedEscapes) {

@@ -48,10 +48,10 @@ TEST(PromptDecide, NoneNeverShowsAPage) {
   auto p = parsed({{"prompt", "none"}});
   auto o = decide(p, kNoSession, true, kNow);
   EXPECT_EQ(o.decision, PromptDecision::kError);
-  EXPECT_EQ(o.error, "login_required");
+  EXPECT_EQ(o.error.code, "login_required");
   o = decide(p, kSession, true, kNow);
   EXPECT_EQ(o.decision, PromptDecision::kError);
-  EXPECT_EQ(o.error, "consent_required");
+  EXPECT_EQ(o.error.code, "consent_required");
   EXPECT_EQ(decide(p, kSession, false, kNow).decision, PromptDecision::kIssue);
 }
 
@@ -81,7 +81,7 @@ TEST(PromptDecide, MaxAgeAsksForLoginWhenTheSessionIsOlder) {
   EXPECT_EQ(decide(zero, {true, kNow - 1}, false, kNow).decision, PromptDecision::kLogin);
   auto none = parsed({{"prompt", "none"}, {"max_age", "60"}});
   auto o = decide(none, {true, kNow - 61}, false, kNow);
-  EXPECT_EQ(o.error, "login_required");
+  EXPECT_EQ(o.error.code, "login_required");
 }
 
 // Signet's own parameters are never read from the request: a login time in the

@@ -34,5 +34,28 @@ TEST(FormActionSource, AddsNothingForAUriThatCouldAlterThePolicy) {
   }
 }
 
+TEST(AnswerError, IsJsonForAClientAndAPageForABrowser) {
+  const auto error = protocol::OAuthError::invalid_request("The code parameter is missing.");
+  const Answer json = answer_error(error, ErrorMode::kJson);
+  EXPECT_EQ(json.status, 400);
+  EXPECT_FALSE(json.page);
+  EXPECT_EQ(nlohmann::json::parse(json.body).value("error", ""), "invalid_request");
+
+  const Answer page = answer_error(error, ErrorMode::kPage);
+  EXPECT_EQ(page.status, 400);
+  EXPECT_TRUE(page.page);
+  EXPECT_NE(page.body.find("The code parameter is missing."), std::string::npos);
+  EXPECT_EQ(page.content_type.rfind("text/html", 0), 0u);
+}
+
+TEST(AnswerError, KeepsAServerErrorsDetailOutOfBothForms) {
+  const auto error = protocol::OAuthError::server_error("pqxx: relation secret_table missing");
+  for (ErrorMode mode : {ErrorMode::kJson, ErrorMode::kPage}) {
+    const Answer a = answer_error(error, mode);
+    EXPECT_EQ(a.status, 500);
+    EXPECT_EQ(a.body.find("secret_table"), std::string::npos) << a.body;
+  }
+}
+
 }  // namespace
 }  // namespace signet::http

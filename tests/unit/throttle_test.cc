@@ -379,7 +379,7 @@ TEST_F(RateLimitedEndpointTest, ARequestRetriedOnAWorkerCountsOnce) {
 }
 
 TEST(SlowDown, Is429WithRetryAfter) {
-  auto e = slow_down(7);
+  auto e = OAuthError::slow_down(7);
   EXPECT_EQ(e.code, "slow_down");
   EXPECT_EQ(e.status, 429);
   EXPECT_EQ(e.retry_after, 7);

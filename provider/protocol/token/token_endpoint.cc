@@ -32,7 +32,7 @@ Result<TokenResponse, OAuthError> TokenEndpoint::handle(const TokenRequest& requ
   if (!client) return fail(std::move(client.error()));
   if (rate_limit_) {
     if (int64_t wait = rate_limit_->admit(client->client_id)) {
-      return fail(slow_down(wait));  // audited by http/, not logged: floods stay cheap
+      return fail(OAuthError::slow_down(wait));  // audited by http/, not logged: floods stay cheap
     }
   }
   if (!grant->allows(*client)) {
