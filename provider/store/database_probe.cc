@@ -8,6 +8,7 @@
 
 #include <pqxx/pqxx>
 
+#include "common/log.h"
 #include "store/database.h"
 #include "store/store_call.h"
 
@@ -22,12 +23,17 @@ struct DatabaseProbe::State {
   uint64_t answered = 0;   // the latest request the last ping covers
   std::string last_error;
   bool stop = false;
+  bool finished = false;  // run() has returned: the thread can be joined at once
 
   void run() {
     std::unique_lock lock(mu);
     for (;;) {
       cv.wait(lock, [&] { return stop || requested > answered; });
-      if (stop) return;
+      if (stop) {
+        finished = true;
+        cv.notify_all();
+        return;
+      }
       const uint64_t covers = requested;
       lock.unlock();
       auto ping = store::run<Ok>(pool, "readiness ping", kRetry, [](pqxx::connection& c) {
@@ -45,16 +51,29 @@ struct DatabaseProbe::State {
 
 DatabaseProbe::DatabaseProbe(std::string conninfo, std::chrono::milliseconds timeout)
     : state_(std::make_shared<State>(std::move(conninfo))), timeout_(timeout) {
-  // The thread shares the state, so it may outlive the probe while a ping hangs.
-  std::thread([state = state_] { state->run(); }).detach();
+  // The thread shares the state (not the probe), so that a ping that hangs
+  // cannot touch freed memory if the probe has to leave without it.
+  thread_ = std::thread([state = state_] { state->run(); });
 }
 
 DatabaseProbe::~DatabaseProbe() {
-  {
-    std::lock_guard lock(state_->mu);
-    state_->stop = true;
-  }
+  std::unique_lock lock(state_->mu);
+  state_->stop = true;
   state_->cv.notify_all();
+  // A ping in progress normally ends within the timeout (the database answers
+  // or refuses). One that hangs (a stopped server that keeps the socket open)
+  // cannot be interrupted through libpq: after twice the timeout the thread is
+  // left to finish alone, and says so, rather than holding up the shutdown.
+  const bool done = state_->cv.wait_for(lock, 2 * timeout_, [&] { return state_->finished; });
+  lock.unlock();
+  if (done) {
+    thread_.join();
+  } else {
+    log_json_line({{"level", "warn"},
+                   {"event", "readiness_probe_abandoned"},
+                   {"detail", "a database ping still hangs at shutdown"}});
+    thread_.detach();
+  }
 }
 
 std::string DatabaseProbe::check() {

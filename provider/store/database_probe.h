@@ -7,13 +7,15 @@
 #include <chrono>
 #include <memory>
 #include <string>
+#include <thread>
 
 namespace signet::store {
 
 class DatabaseProbe {
  public:
   DatabaseProbe(std::string conninfo, std::chrono::milliseconds timeout);
-  // Never waits for a ping in progress: the probe's thread finishes it alone.
+  // Stops the probe's thread and joins it; waits at most twice the timeout for
+  // a ping in progress (a hung one is left to finish alone, with a log line).
   ~DatabaseProbe();
   DatabaseProbe(const DatabaseProbe&) = delete;
   DatabaseProbe& operator=(const DatabaseProbe&) = delete;
@@ -25,6 +27,7 @@ class DatabaseProbe {
  private:
   struct State;
   std::shared_ptr<State> state_;
+  std::thread thread_;
   std::chrono::milliseconds timeout_;
 };
 

@@ -1,6 +1,11 @@
 // The audit trail's writer against the real test database: events arrive as
 // rows, in batches (one transaction each), survive a database outage, and a
 // full queue drops (and reports) events instead of making record() wait.
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <chrono>
 #include <cstdlib>
 #include <functional>
@@ -251,6 +256,44 @@ TEST(DatabaseProbe, AnswersWithinItsBound) {
   const auto t0 = std::chrono::steady_clock::now();
   EXPECT_NE(down.check(), "");
   EXPECT_LT(std::chrono::steady_clock::now() - t0, 2500ms);
+}
+
+TEST(DatabaseProbe, StopsAtOnceWhenIdle) {
+  const auto t0 = std::chrono::steady_clock::now();
+  {
+    DatabaseProbe up(test_conninfo(), 2s);
+    EXPECT_EQ(up.check(), "");
+  }  // joins its thread
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, 1500ms);
+}
+
+TEST(DatabaseProbe, LeavesAHungPingBehindAfterTwiceItsBound) {
+  // A "server" whose kernel completes the TCP handshake and which never answers:
+  // the ping hangs, and libpq cannot be interrupted.
+  const int listener = socket(AF_INET, SOCK_STREAM, 0);
+  ASSERT_GE(listener, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(bind(listener, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+  ASSERT_EQ(listen(listener, 4), 0);
+  socklen_t len = sizeof addr;
+  ASSERT_EQ(getsockname(listener, reinterpret_cast<sockaddr*>(&addr), &len), 0);
+  const std::string conninfo =
+      "host=127.0.0.1 port=" + std::to_string(ntohs(addr.sin_port)) + " dbname=nothing";
+
+  const auto t0 = std::chrono::steady_clock::now();
+  {
+    DatabaseProbe hung(conninfo, 300ms);
+    EXPECT_EQ(hung.check(), "no answer within 300 ms");
+  }
+  const auto took = std::chrono::steady_clock::now() - t0;
+  EXPECT_GE(took, 850ms);  // the check's 300 ms, then twice that for the ping
+  EXPECT_LT(took, 3s);     // but not for ever
+  // The refused connection ends the abandoned ping; its thread then finishes on
+  // the state it shares (ASan in CI would see a use after free).
+  close(listener);
+  std::this_thread::sleep_for(200ms);
 }
 
 }  // namespace
