@@ -1,7 +1,5 @@
 #include "app/serve.h"
 
-#include <signal.h>
-
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -19,6 +17,7 @@
 #include "common/clock.h"
 #include "common/cpus.h"
 #include "common/log.h"
+#include "common/stop_signals.h"
 #include "common/worker_pool.h"
 #include "config/config.h"
 #include "http/server.h"
@@ -114,13 +113,7 @@ int serve() {
   if (config->http_threads == 0) config->http_threads = usable_cpus();
   const config::Config& c = *config;
 
-  // Block the stop signals in every thread; the main thread waits for them.
-  sigset_t stop_signals;
-  sigemptyset(&stop_signals);
-  sigaddset(&stop_signals, SIGTERM);
-  sigaddset(&stop_signals, SIGINT);
-  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
-  signal(SIGPIPE, SIG_IGN);
+  StopSignals stop_signals;  // before any thread starts
 
   SystemClock clock;
   store::PostgresStore store(c.database_url, static_cast<size_t>(c.workers));
@@ -243,8 +236,7 @@ int serve() {
             {"signing_kid", key_ring.current()->active(*alg)->kid()},
             {"key_publish_delay", rotation.publish_delay}});
 
-  int sig = 0;
-  sigwait(&stop_signals, &sig);
+  const int sig = stop_signals.wait();
   // Drain: readiness fails, the requests in flight (queued, running, being
   // written) are all answered, bounded by the grace period; then stop.
   log_line({{"level", "info"},

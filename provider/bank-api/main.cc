@@ -1,7 +1,5 @@
 // bank-api: the demo bank resource server. Accounts, transactions and payments
 // of the customer named by the access token's `sub`, guarded by Signet scopes.
-#include <pthread.h>
-#include <signal.h>
 
 #include <chrono>
 #include <cstdio>
@@ -13,6 +11,7 @@
 #include "bank-api/db.h"
 #include "bank-api/server.h"
 #include "common/cpus.h"
+#include "common/stop_signals.h"
 #include "common/worker_pool.h"
 #include "resource/resource_server.h"
 
@@ -47,15 +46,7 @@ int main() {
   if (config.value().threads == 0) config.value().threads = signet::usable_cpus();
   const signet::bank::Config& cfg = config.value();
 
-  // Block the stop signals in every thread (they inherit this mask); the main
-  // thread waits for them with sigwait. SIGPIPE is ignored: a vanished peer is
-  // an error on a write, not a reason to die.
-  sigset_t stop;
-  sigemptyset(&stop);
-  sigaddset(&stop, SIGTERM);
-  sigaddset(&stop, SIGINT);
-  pthread_sigmask(SIG_BLOCK, &stop, nullptr);
-  signal(SIGPIPE, SIG_IGN);
+  signet::StopSignals stop_signals;  // before any thread starts
 
   try {
     prepare_database(cfg.database_url);
@@ -91,8 +82,7 @@ int main() {
   signet::bank::log_line("bank-api: listening on " + cfg.listen_address() + ", issuer " +
                          cfg.issuer + ", audience " + cfg.audience);
 
-  int sig = 0;
-  sigwait(&stop, &sig);
+  const int sig = stop_signals.wait();
   signet::bank::log_line("bank-api: signal " + std::to_string(sig) + ", shutting down");
   // Finish the queued database work first (its answers still need the
   // endpoint), then stop the listener and the I/O threads.

@@ -16,14 +16,7 @@ std::string render_connected_apps(const ConnectedAppsView& view) {
     item.set("client_name", a.client_name.empty() ? a.client_id : a.client_name);
     item.set("granted_since", a.granted_since);
     item.set("csrf_token", view.csrf_token);
-    mstch::data scopes{mstch::data::type::list};
-    for (const auto& s : a.scopes) {
-      mstch::data sd;
-      sd.set("name", s.name);
-      sd.set("description", s.description.empty() ? s.name : s.description);
-      scopes.push_back(sd);
-    }
-    item.set("scopes", scopes);
+    item.set("scopes", scope_items(a.scopes));
     apps.push_back(item);
   }
   d.set("apps", apps);

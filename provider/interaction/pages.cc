@@ -23,15 +23,7 @@ std::string render_consent(const ConsentView& view) {
   d.set("client_name", client);
   d.set("username", view.username);
   d.set("csrf_token", view.csrf_token);
-
-  mstch::data scopes{mstch::data::type::list};
-  for (const auto& s : view.scopes) {
-    mstch::data item;
-    item.set("name", s.name);
-    item.set("description", s.description.empty() ? s.name : s.description);
-    scopes.push_back(item);
-  }
-  d.set("scopes", scopes);
+  d.set("scopes", scope_items(view.scopes));
 
   d.set("hidden", hidden_fields(view.hidden, {"csrf_token", "decision"}));
   return render_page("consent", "Allow access", d);

@@ -64,4 +64,15 @@ mstch::data hidden_fields(const std::vector<std::pair<std::string, std::string>>
   return list;
 }
 
+mstch::data scope_items(const std::vector<protocol::ScopeDescription>& scopes) {
+  mstch::data items{mstch::data::type::list};
+  for (const auto& s : scopes) {
+    mstch::data item;
+    item.set("name", s.name);
+    item.set("description", s.description.empty() ? s.name : s.description);
+    items.push_back(item);
+  }
+  return items;
+}
+
 }  // namespace signet::interaction

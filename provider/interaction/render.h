@@ -10,6 +10,8 @@
 
 #include <kainjow/mustache.hpp>
 
+#include "protocol/model.h"
+
 namespace signet::interaction {
 
 namespace mstch = kainjow::mustache;
@@ -22,5 +24,9 @@ std::string render_page(std::string_view name, const std::string& title, const m
 // without the ones the page sets itself.
 mstch::data hidden_fields(const std::vector<std::pair<std::string, std::string>>& fields,
                           const std::vector<std::string_view>& set_by_page);
+
+// The {name, description} items of a list of scopes, as the consent and
+// connected-apps pages show them (a scope without a description shows its name).
+mstch::data scope_items(const std::vector<protocol::ScopeDescription>& scopes);
 
 }  // namespace signet::interaction
