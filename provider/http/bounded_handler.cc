@@ -10,8 +10,8 @@ using namespace Pistache;
 // Pistache's header step, then the length check; the body step comes after it.
 class BoundedHeadersStep : public Http::Private::HeadersStep {
  public:
-  BoundedHeadersStep(Http::Message* message, std::size_t max_body)
-      : HeadersStep(message), max_body_(max_body) {}
+  BoundedHeadersStep(Http::Message* request, std::size_t max_body)
+      : HeadersStep(request), max_body_(max_body) {}
 
   Http::Private::State apply(StreamCursor& cursor) override {
     Http::Private::State state = Http::Private::State::Again;

@@ -36,7 +36,7 @@ class BoundedRouterHandler : public Pistache::Rest::Private::RouterHandler {
  public:
   HTTP_PROTOTYPE(BoundedRouterHandler)
 
-  explicit BoundedRouterHandler(const Pistache::Rest::Router& router) : RouterHandler(router) {}
+  explicit BoundedRouterHandler(const Pistache::Rest::Router& routes) : RouterHandler(routes) {}
 
  private:
   // Replaces Http::Handler::onConnection, which only installs the parser.

@@ -80,7 +80,7 @@ TEST_P(CppJwtInterop, CppJwtTokensVerifyInOurs) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Algs, CppJwtInterop, ::testing::Values(Alg::ES256, Alg::RS256),
-                         [](const auto& info) { return std::string(alg_name(info.param)); });
+                         [](const auto& test) { return std::string(alg_name(test.param)); });
 
 }  // namespace
 }  // namespace signet::jose
