@@ -1,1 +1,1 @@
-signet_unit_test(interaction_test SOURCES interaction_test.cc LIBS signet_interaction)
+signet_unit_test(interaction_test THREADED SOURCES interaction_test.cc LIBS signet_interaction)

@@ -1,5 +1,5 @@
 # jose: keys, JWK, JWS, sealing.
-signet_unit_test(jose_test SOURCES jose_test.cc access_token_test.cc LIBS signet_jose)
+signet_unit_test(jose_test THREADED SOURCES jose_test.cc access_token_test.cc LIBS signet_jose)
 
 # Cross-check against cpp-jwt 1.4 (tests only: it never sees an untrusted token).
 find_package(cpp-jwt REQUIRED)

@@ -1,5 +1,5 @@
 # resource-server library: TokenVerifier with a fake HttpGet and FakeClock.
-signet_unit_test(resource_test SOURCES resource_test.cc LIBS signet_resource)
+signet_unit_test(resource_test THREADED SOURCES resource_test.cc LIBS signet_resource)
 # Pistache adapter on a loopback server (checks WWW-Authenticate really arrives).
 signet_unit_test(resource_pistache_test SOURCES resource_pistache_test.cc
                  LIBS signet_resource_pistache CURL::libcurl)
