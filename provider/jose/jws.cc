@@ -93,8 +93,7 @@ std::string sign_compact(const PrivateKey& key, const json& header, const json& 
   return token;
 }
 
-Result<VerifiedJws, JwsError> verify_compact(std::string_view token, const KeyLookup& find_key,
-                                             size_t max_size) {
+Result<DecodedJws, JwsError> decode_compact(std::string_view token, size_t max_size) {
   // Size first, then the alphabet: nothing below ever sees a non-ASCII byte or a
   // huge input (RFC 7515 §7.1 compact form is base64url parts joined by dots).
   if (token.empty() || token.size() > max_size) return malformed("token size");
@@ -124,27 +123,36 @@ Result<VerifiedJws, JwsError> verify_compact(std::string_view token, const KeyLo
   if (header->contains("crit")) return malformed("crit header");
   auto payload = parse_object(*payload_text);
   if (!payload) return malformed("payload is not a JSON object");
+  return DecodedJws{std::move(*header), std::move(*payload), token.substr(0, d2),
+                    std::move(*signature)};
+}
+
+Result<VerifiedJws, JwsError> verify_compact(std::string_view token, const KeyLookup& find_key,
+                                             size_t max_size) {
+  auto decoded = decode_compact(token, max_size);
+  if (!decoded) return fail(std::move(decoded.error()));
+  json& header = decoded->header;
 
   // RFC 8725 §3.1: the algorithm comes from an allow-list, never from the token alone.
-  auto alg_it = header->find("alg");
-  if (alg_it == header->end() || !alg_it->is_string()) {
+  auto alg_it = header.find("alg");
+  if (alg_it == header.end() || !alg_it->is_string()) {
     return refuse(JwsFault::kUnsupportedAlg, "alg missing");
   }
-  auto alg = alg_from_name(alg_it->get_ref<const std::string&>());
+  auto alg = verification_alg_from_name(alg_it->get_ref<const std::string&>());
   if (!alg) return refuse(JwsFault::kUnsupportedAlg, "alg not allowed");
 
-  auto kid_it = header->find("kid");
-  if (kid_it == header->end() || !kid_it->is_string())
+  auto kid_it = header.find("kid");
+  if (kid_it == header.end() || !kid_it->is_string())
     return refuse(JwsFault::kUnknownKey, "kid missing");
   const PublicKey* key = find_key ? find_key(kid_it->get_ref<const std::string&>()) : nullptr;
   if (!key) return refuse(JwsFault::kUnknownKey, "kid not found");
   // The key is pinned to one algorithm; the header cannot choose another (no confusion).
   if (key->alg() != *alg) return refuse(JwsFault::kAlgMismatch, "alg differs from the key's");
 
-  if (!key->verify(token.substr(0, d2), *signature)) {
+  if (!key->verify(decoded->signing_input, decoded->signature)) {
     return refuse(JwsFault::kBadSignature, "signature does not verify");
   }
-  return VerifiedJws{std::move(*header), std::move(*payload)};
+  return VerifiedJws{std::move(header), std::move(decoded->payload)};
 }
 
 JwsError::JwsError(JwsFault f, std::string m)

@@ -11,6 +11,7 @@
 #include <openssl/rsa.h>
 
 #include <cstring>
+#include <span>
 
 #include "common/base64url.h"
 #include "common/crypto.h"
@@ -54,26 +55,39 @@ const EVP_MD* sha256_md() {
 // of an ES256 signature); EVP_PKEY_CTX_dup of a ready context costs ≈ 0.1 µs. The
 // templates are never used directly, only duplicated (EVP_PKEY_CTX_dup reads its
 // source and takes references atomically), so one key serves every thread.
-EVP_PKEY_CTX* make_template(EVP_PKEY* key, bool sign) {
+// EdDSA has no template: Ed25519 signs the message itself, not a digest, through
+// EVP_DigestSign (RFC 8032 §5.1.6).
+constexpr int kPssSaltBytes = 32;  // RFC 7518 §3.5: the salt is as long as the hash
+
+EVP_PKEY_CTX* make_template(EVP_PKEY* key, Alg alg, bool sign) {
   const EVP_MD* md = sha256_md();
-  if (!md) return nullptr;
+  if (!md || alg == Alg::EdDSA) return nullptr;
   std::unique_ptr<EVP_PKEY_CTX, PkeyCtxFree> ctx(EVP_PKEY_CTX_new_from_pkey(nullptr, key, nullptr));
   if (!ctx) return nullptr;
   if ((sign ? EVP_PKEY_sign_init(ctx.get()) : EVP_PKEY_verify_init(ctx.get())) != 1) {
     return nullptr;  // e.g. a public key cannot sign
   }
-  if (EVP_PKEY_is_a(key, "RSA") == 1 &&
-      EVP_PKEY_CTX_set_rsa_padding(ctx.get(), RSA_PKCS1_PADDING) != 1) {
+  if (alg == Alg::RS256 && EVP_PKEY_CTX_set_rsa_padding(ctx.get(), RSA_PKCS1_PADDING) != 1) {
     return nullptr;  // RS256 is RSASSA-PKCS1-v1_5 (RFC 7518 §3.3)
   }
+  if (alg == Alg::PS256 && EVP_PKEY_CTX_set_rsa_padding(ctx.get(), RSA_PKCS1_PSS_PADDING) != 1) {
+    return nullptr;  // PS256 is RSASSA-PSS (RFC 7518 §3.5)
+  }
   if (EVP_PKEY_CTX_set_signature_md(ctx.get(), md) != 1) return nullptr;
+  // MGF1 with SHA-256 and a 32-byte salt, exactly: on verify, OpenSSL then refuses
+  // any other salt length instead of recovering it from the signature.
+  if (alg == Alg::PS256 && (EVP_PKEY_CTX_set_rsa_mgf1_md(ctx.get(), md) != 1 ||
+                            EVP_PKEY_CTX_set_rsa_pss_saltlen(ctx.get(), kPssSaltBytes) != 1)) {
+    return nullptr;
+  }
   return ctx.release();
 }
 
 // The deleter of every PkeyPtr made here carries the key's templates, so they live
 // in the shared_ptr's control block exactly as long as the EVP_PKEY, shared by a
 // PrivateKey and the PublicKey made from it, without a field in key.h. The
-// templates are made before the PkeyPtr exists and never change afterwards.
+// templates are made before the PkeyPtr exists and never change afterwards; they
+// carry the padding of the one algorithm the key is pinned to.
 struct KeyTemplates {
   EVP_PKEY_CTX* sign = nullptr;
   EVP_PKEY_CTX* verify = nullptr;
@@ -90,8 +104,8 @@ struct PkeyWithTemplates {
   }
 };
 
-PkeyPtr wrap(EVP_PKEY* p) {
-  auto* t = new KeyTemplates{make_template(p, true), make_template(p, false)};
+PkeyPtr wrap(EVP_PKEY* p, Alg alg) {
+  auto* t = new KeyTemplates{make_template(p, alg, true), make_template(p, alg, false)};
   ERR_clear_error();  // a public key's failed sign_init is expected
   return PkeyPtr(p, PkeyWithTemplates{t});
 }
@@ -99,12 +113,31 @@ PkeyPtr wrap(EVP_PKEY* p) {
 // A fresh operation context for `key`: a copy of its template, or (no template: a
 // key not made by wrap(), or OpenSSL failed at parse time) one set up from scratch.
 // nullptr when OpenSSL fails.
-std::unique_ptr<EVP_PKEY_CTX, PkeyCtxFree> op_ctx(const PkeyPtr& key, bool sign) {
+std::unique_ptr<EVP_PKEY_CTX, PkeyCtxFree> op_ctx(const PkeyPtr& key, Alg alg, bool sign) {
   const auto* d = std::get_deleter<PkeyWithTemplates>(key);
   EVP_PKEY_CTX* tmpl = d && d->t ? (sign ? d->t->sign : d->t->verify) : nullptr;
   return std::unique_ptr<EVP_PKEY_CTX, PkeyCtxFree>(tmpl ? EVP_PKEY_CTX_dup(tmpl)
-                                                         : make_template(key.get(), sign));
+                                                         : make_template(key.get(), alg, sign));
 }
+
+struct MdCtxFree {
+  void operator()(EVP_MD_CTX* c) const { EVP_MD_CTX_free(c); }
+};
+
+// Ed25519 (RFC 8032, PureEdDSA): one-shot over the whole input, no digest and no
+// template; the context is made per call, the key is only read.
+std::unique_ptr<EVP_MD_CTX, MdCtxFree> eddsa_ctx(EVP_PKEY* key, bool sign) {
+  std::unique_ptr<EVP_MD_CTX, MdCtxFree> ctx(EVP_MD_CTX_new());
+  if (!ctx) return ctx;
+  int ok =
+      sign ? EVP_DigestSignInit_ex(ctx.get(), nullptr, nullptr, nullptr, nullptr, key, nullptr)
+           : EVP_DigestVerifyInit_ex(ctx.get(), nullptr, nullptr, nullptr, nullptr, key, nullptr);
+  if (ok != 1) ctx.reset();
+  return ctx;
+}
+
+constexpr size_t kEd25519Bytes = 32;     // public key (RFC 8032 §5.1.5)
+constexpr size_t kEd25519SigBytes = 64;  // signature (RFC 8032 §5.1.6)
 
 constexpr size_t kSha256Bytes = 32;
 
@@ -139,7 +172,18 @@ bool is_usable_rsa(EVP_PKEY* key) {
   return bits >= kMinRsaBits && bits <= kMaxRsaBits;
 }
 
-bool fits(Alg alg, EVP_PKEY* key) { return alg == Alg::ES256 ? is_p256(key) : is_usable_rsa(key); }
+bool fits(Alg alg, EVP_PKEY* key) {
+  switch (alg) {
+    case Alg::ES256:
+      return is_p256(key);
+    case Alg::RS256:
+    case Alg::PS256:
+      return is_usable_rsa(key);
+    case Alg::EdDSA:
+      return EVP_PKEY_is_a(key, "ED25519") == 1;
+  }
+  return false;
+}
 
 std::optional<std::string> bn_param(EVP_PKEY* key, const char* name, size_t pad_to) {
   BIGNUM* raw = nullptr;
@@ -159,7 +203,17 @@ std::optional<std::string> bn_param(EVP_PKEY* key, const char* name, size_t pad_
 // dump() emits no whitespace, which is exactly the canonical form of §3.3.
 nlohmann::json required_members(Alg alg, EVP_PKEY* key) {
   nlohmann::json jwk = nlohmann::json::object();
-  if (alg == Alg::ES256) {
+  if (alg == Alg::EdDSA) {
+    std::string x(kEd25519Bytes, '\0');
+    size_t len = x.size();
+    if (EVP_PKEY_get_raw_public_key(key, reinterpret_cast<unsigned char*>(x.data()), &len) != 1 ||
+        len != kEd25519Bytes) {
+      return nlohmann::json();
+    }
+    jwk["kty"] = "OKP";
+    jwk["crv"] = "Ed25519";
+    jwk["x"] = base64url_encode(x);
+  } else if (alg == Alg::ES256) {
     auto x = bn_param(key, OSSL_PKEY_PARAM_EC_PUB_X, kP256CoordBytes);
     auto y = bn_param(key, OSSL_PKEY_PARAM_EC_PUB_Y, kP256CoordBytes);
     if (!x || !y) return nlohmann::json();
@@ -244,6 +298,17 @@ EVP_PKEY* rsa_from_jwk(const nlohmann::json& jwk) {
   return from_params("RSA", bld.get());
 }
 
+EVP_PKEY* okp_from_jwk(const nlohmann::json& jwk) {
+  auto crv = jwk.find("crv");
+  if (crv == jwk.end() || !crv->is_string() || *crv != "Ed25519") return nullptr;
+  auto x = b64_member(jwk, "x");
+  // RFC 8037 §2: x is the 32-byte public key, exactly.
+  if (!x || x->size() != kEd25519Bytes) return nullptr;
+  return EVP_PKEY_new_raw_public_key_ex(nullptr, "ED25519", nullptr, u8(*x), x->size());
+}
+
+constexpr const char* kPrivateMembers[] = {"d", "p", "q", "dp", "dq", "qi", "oth", "k"};
+
 // ES256 signatures are r||s, 32 bytes each (RFC 7518 §3.4); OpenSSL speaks DER:
 // SEQUENCE { INTEGER r, INTEGER s }, at most 72 bytes for P-256, every length in
 // short form. Converted by hand: ECDSA_SIG and four BIGNUMs cost more than the
@@ -311,13 +376,87 @@ size_t raw_to_der(std::string_view raw, unsigned char (&der)[kMaxEcdsaDer]) {
 
 }  // namespace
 
-std::string_view alg_name(Alg alg) { return alg == Alg::ES256 ? "ES256" : "RS256"; }
+std::string_view alg_name(Alg alg) {
+  switch (alg) {
+    case Alg::ES256:
+      return "ES256";
+    case Alg::RS256:
+      return "RS256";
+    case Alg::PS256:
+      return "PS256";
+    case Alg::EdDSA:
+      return "EdDSA";
+  }
+  return "";
+}
 
 std::optional<Alg> alg_from_name(std::string_view name) {
   // Exact, case-sensitive names (RFC 7515 §4.1.1); everything else is refused.
   if (name == "ES256") return Alg::ES256;
   if (name == "RS256") return Alg::RS256;
   return std::nullopt;
+}
+
+std::optional<Alg> verification_alg_from_name(std::string_view name) {
+  if (auto alg = alg_from_name(name)) return alg;
+  if (name == "PS256") return Alg::PS256;
+  if (name == "EdDSA") return Alg::EdDSA;  // RFC 8037 §3.1; Ed25519 keys only (from_jwk)
+  return std::nullopt;
+}
+
+bool jwk_fits_alg(const nlohmann::json& jwk, Alg alg) {
+  if (!jwk.is_object()) return false;
+  auto kty = jwk.find("kty");
+  if (kty == jwk.end() || !kty->is_string()) return false;
+  const auto& type = kty->get_ref<const std::string&>();
+  switch (alg) {
+    case Alg::ES256:
+      return type == "EC";
+    case Alg::RS256:
+    case Alg::PS256:
+      return type == "RSA";
+    case Alg::EdDSA: {
+      auto crv = jwk.find("crv");
+      return type == "OKP" && crv != jwk.end() && crv->is_string() && *crv == "Ed25519";
+    }
+  }
+  return false;
+}
+
+bool jwk_has_private_members(const nlohmann::json& jwk) {
+  if (!jwk.is_object()) return false;
+  for (const char* priv : kPrivateMembers) {
+    if (jwk.contains(priv)) return true;
+  }
+  return false;
+}
+
+std::optional<std::string> jwk_thumbprint(const nlohmann::json& public_jwk) {
+  if (!public_jwk.is_object()) return std::nullopt;
+  auto kty = public_jwk.find("kty");
+  if (kty == public_jwk.end() || !kty->is_string()) return std::nullopt;
+  static constexpr const char* kEc[] = {"crv", "kty", "x", "y"};
+  static constexpr const char* kRsa[] = {"e", "kty", "n"};
+  static constexpr const char* kOkp[] = {"crv", "kty", "x"};
+  std::span<const char* const> names;
+  if (*kty == "EC") {
+    names = kEc;
+  } else if (*kty == "RSA") {
+    names = kRsa;
+  } else if (*kty == "OKP") {
+    names = kOkp;
+  } else {
+    return std::nullopt;
+  }
+  nlohmann::json members = nlohmann::json::object();
+  for (const char* name : names) {
+    auto it = public_jwk.find(name);
+    if (it == public_jwk.end() || !it->is_string()) return std::nullopt;
+    members[name] = *it;
+  }
+  // Sorted keys, no whitespace (§3.3); a member that is not UTF-8 cannot be a
+  // valid key, and must not throw here: it is replaced, giving some other digest.
+  return sha256_b64url(members.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
 }
 
 void PkeyDeleter::operator()(EVP_PKEY* p) const { EVP_PKEY_free(p); }
@@ -329,14 +468,24 @@ PrivateKey::PrivateKey(Alg alg, PkeyPtr key) : alg_(alg), key_(std::move(key)) {
 }
 
 Result<PrivateKey> PrivateKey::generate(Alg alg) {
-  EVP_PKEY* raw = alg == Alg::ES256
-                      ? EVP_PKEY_Q_keygen(nullptr, nullptr, "EC", SN_X9_62_prime256v1)
-                      : EVP_PKEY_Q_keygen(nullptr, nullptr, "RSA", static_cast<size_t>(2048));
+  EVP_PKEY* raw = nullptr;
+  switch (alg) {
+    case Alg::ES256:
+      raw = EVP_PKEY_Q_keygen(nullptr, nullptr, "EC", SN_X9_62_prime256v1);
+      break;
+    case Alg::RS256:
+    case Alg::PS256:
+      raw = EVP_PKEY_Q_keygen(nullptr, nullptr, "RSA", static_cast<size_t>(2048));
+      break;
+    case Alg::EdDSA:
+      raw = EVP_PKEY_Q_keygen(nullptr, nullptr, "ED25519");
+      break;
+  }
   if (!raw) {
     ERR_clear_error();
     return fail("keygen_failed", "key generation failed");
   }
-  return PrivateKey(alg, wrap(raw));
+  return PrivateKey(alg, wrap(raw, alg));
 }
 
 Result<PrivateKey> PrivateKey::from_pem(Alg alg, std::string_view pem) {
@@ -347,11 +496,11 @@ Result<PrivateKey> PrivateKey::from_pem(Alg alg, std::string_view pem) {
     ERR_clear_error();
     return fail("bad_key", "not a PEM private key");
   }
-  PkeyPtr key = wrap(raw);
-  if (!fits(alg, key.get())) {
+  if (!fits(alg, raw)) {
+    EVP_PKEY_free(raw);
     return fail("bad_key", "key type does not fit " + std::string(alg_name(alg)));
   }
-  return PrivateKey(alg, std::move(key));
+  return PrivateKey(alg, wrap(raw, alg));
 }
 
 std::string PrivateKey::to_pem() const {
@@ -375,10 +524,23 @@ nlohmann::json PrivateKey::public_jwk() const {
 }
 
 std::string PrivateKey::sign(std::string_view signing_input) const {
+  if (alg_ == Alg::EdDSA) {
+    auto md_ctx = eddsa_ctx(key_.get(), /*sign=*/true);
+    std::string sig(kEd25519SigBytes, '\0');
+    size_t len = sig.size();
+    if (!md_ctx ||
+        EVP_DigestSign(md_ctx.get(), reinterpret_cast<unsigned char*>(sig.data()), &len,
+                       u8(signing_input), signing_input.size()) != 1 ||
+        len != kEd25519SigBytes) {
+      ERR_clear_error();
+      return {};
+    }
+    return sig;
+  }
   // A context per call, duplicated from the key's template: the EVP_PKEY and the
   // template are shared read-only across threads.
   unsigned char digest[kSha256Bytes];
-  auto ctx = op_ctx(key_, /*sign=*/true);
+  auto ctx = op_ctx(key_, alg_, /*sign=*/true);
   size_t len = 0;
   if (!ctx || !sha256_of(signing_input, digest) ||
       EVP_PKEY_sign(ctx.get(), nullptr, &len, digest, sizeof(digest)) != 1) {
@@ -406,49 +568,59 @@ std::string PrivateKey::sign(std::string_view signing_input) const {
 
 // ---------------------------------------------------------------- PublicKey
 
-PublicKey::PublicKey(Alg alg, PkeyPtr key, std::string kid)
-    : alg_(alg), key_(std::move(key)), kid_(std::move(kid)) {}
+PublicKey::PublicKey(Alg alg, PkeyPtr key, std::string kid, std::string thumbprint)
+    : alg_(alg), key_(std::move(key)), kid_(std::move(kid)), thumbprint_(std::move(thumbprint)) {}
 
 PublicKey PublicKey::from_private(const PrivateKey& key) {
   // Verification with the private EVP_PKEY is the same operation; sharing it avoids a copy.
-  return PublicKey(key.alg_, key.key_, key.kid_);
+  return PublicKey(key.alg_, key.key_, key.kid_, key.kid_);
 }
 
-Result<PublicKey> PublicKey::from_jwk(const nlohmann::json& jwk) {
+Result<PublicKey> PublicKey::from_jwk(const nlohmann::json& jwk, std::optional<Alg> pin) {
   if (!jwk.is_object()) return fail("bad_jwk", "JWK is not an object");
   auto kty = jwk.find("kty");
   if (kty == jwk.end() || !kty->is_string()) return fail("bad_jwk", "kty missing");
   // A published key carrying private members is a leak or a mistake: refuse it.
-  for (const char* priv : {"d", "p", "q", "dp", "dq", "qi", "oth", "k"}) {
-    if (jwk.contains(priv)) return fail("bad_jwk", "JWK holds private key material");
-  }
+  if (jwk_has_private_members(jwk)) return fail("bad_jwk", "JWK holds private key material");
   if (auto use = jwk.find("use"); use != jwk.end() && *use != "sig") {
     return fail("bad_jwk", "JWK use is not sig");
   }
 
+  // The key's algorithm: the pin, else the JWK's "alg", else the one its type implies
+  // (RSA without "alg" stays RS256). Each must fit the key type (RFC 7517 §4.4), so an
+  // RSA key is RS256 or PS256, never ES256 or EdDSA.
+  std::optional<Alg> named;
+  if (auto a = jwk.find("alg"); a != jwk.end()) {
+    named = a->is_string() ? verification_alg_from_name(a->get_ref<const std::string&>())
+                           : std::nullopt;
+    if (!named || !jwk_fits_alg(jwk, *named))
+      return fail("bad_jwk", "JWK alg does not fit the key");
+  }
+  if (pin) {
+    if (!jwk_fits_alg(jwk, *pin)) return fail("bad_jwk", "key type does not fit the pinned alg");
+    if (named && *named != *pin) return fail("bad_jwk", "JWK alg differs from the pinned alg");
+  }
   Alg alg;
   EVP_PKEY* raw = nullptr;
   if (*kty == "EC") {
     alg = Alg::ES256;
     raw = ec_from_jwk(jwk);
   } else if (*kty == "RSA") {
-    alg = Alg::RS256;
+    alg = pin ? *pin : named ? *named : Alg::RS256;
     raw = rsa_from_jwk(jwk);
+  } else if (*kty == "OKP") {
+    alg = Alg::EdDSA;
+    raw = okp_from_jwk(jwk);
   } else {
-    return fail("bad_jwk", "unsupported kty");
+    return fail("bad_jwk", "unsupported kty");  // "oct" among them: never a public key
   }
   if (!raw) {
     ERR_clear_error();
     return fail("bad_jwk", "invalid key parameters");
   }
-  PkeyPtr key = wrap(raw);
+  PkeyPtr key = wrap(raw, alg);
 
-  // The key's algorithm is pinned by its type; a JWK "alg" must agree (RFC 7517 §4.4).
-  if (auto a = jwk.find("alg"); a != jwk.end()) {
-    if (!a->is_string() || alg_from_name(a->get_ref<const std::string&>()) != alg) {
-      return fail("bad_jwk", "JWK alg does not fit the key");
-    }
-  }
+  std::string thumbprint = thumbprint_of(required_members(alg, key.get()));
   std::string kid;
   if (auto k = jwk.find("kid"); k != jwk.end()) {
     if (!k->is_string() || k->get_ref<const std::string&>().empty()) {
@@ -456,12 +628,20 @@ Result<PublicKey> PublicKey::from_jwk(const nlohmann::json& jwk) {
     }
     kid = k->get<std::string>();
   } else {
-    kid = thumbprint_of(required_members(alg, key.get()));
+    kid = thumbprint;
   }
-  return PublicKey(alg, std::move(key), std::move(kid));
+  return PublicKey(alg, std::move(key), std::move(kid), std::move(thumbprint));
 }
 
 bool PublicKey::verify(std::string_view signing_input, std::string_view signature) const {
+  if (alg_ == Alg::EdDSA) {
+    if (signature.size() != kEd25519SigBytes) return false;
+    auto md_ctx = eddsa_ctx(key_.get(), /*sign=*/false);
+    bool ok = md_ctx && EVP_DigestVerify(md_ctx.get(), u8(signature), signature.size(),
+                                         u8(signing_input), signing_input.size()) == 1;
+    if (!ok) ERR_clear_error();
+    return ok;
+  }
   unsigned char der[kMaxEcdsaDer];
   const unsigned char* sig = u8(signature);
   size_t sig_len = signature.size();
@@ -470,10 +650,10 @@ bool PublicKey::verify(std::string_view signing_input, std::string_view signatur
     if (sig_len == 0) return false;
     sig = der;
   } else if (signature.size() != static_cast<size_t>(EVP_PKEY_get_size(key_.get()))) {
-    return false;  // RFC 8017 §8.2.2: the signature is exactly the modulus length
+    return false;  // RFC 8017 §8.1.2, §8.2.2: the signature is exactly the modulus length
   }
   unsigned char digest[kSha256Bytes];
-  auto ctx = op_ctx(key_, /*sign=*/false);
+  auto ctx = op_ctx(key_, alg_, /*sign=*/false);
   bool ok = ctx && sha256_of(signing_input, digest) &&
             EVP_PKEY_verify(ctx.get(), sig, sig_len, digest, sizeof(digest)) == 1;
   if (!ok) ERR_clear_error();

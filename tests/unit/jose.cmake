@@ -1,5 +1,6 @@
-# jose: keys, JWK, JWS, sealing.
-signet_unit_test(jose_test THREADED SOURCES jose_test.cc access_token_test.cc LIBS signet_jose)
+# jose: keys (ES256, RS256, PS256, EdDSA), JWK and thumbprints, JWS, sealing.
+signet_unit_test(jose_test THREADED SOURCES jose_test.cc jose_algorithms_test.cc access_token_test.cc
+                 LIBS signet_jose)
 
 # Cross-check against cpp-jwt 1.4 (tests only: it never sees an untrusted token).
 find_package(cpp-jwt REQUIRED)

@@ -284,8 +284,9 @@ TEST(JoseJws, RejectsHs256MacedWithPublicKey) {
 TEST(JoseJws, RejectsUnknownAlgNames) {
   Lookup l = lookup_of({&es_key()});
   std::string sig = es_key().sign("irrelevant");
-  for (json alg : {json("PS256"), json("EdDSA"), json("es256"), json("ES256 "), json("HS512"),
-                   json("ES384"), json(""), json(256), json(nullptr), json::array({"ES256"})}) {
+  for (json alg : {json("es256"), json("ES256 "), json("HS512"), json("PS384"), json("EdDSA "),
+                   json("Ed25519"), json("ES384"), json(""), json(256), json(nullptr),
+                   json::array({"ES256"})}) {
     std::string t = forge({{"alg", alg}, {"kid", es_key().kid()}}, kClaims, sig);
     auto v = verify_compact(t, l.fn());
     ASSERT_FALSE(v.ok()) << alg.dump();
@@ -307,6 +308,15 @@ TEST(JoseJws, RejectsAlgDifferentFromPinnedAlg) {
   std::string in2 = b64(h2) + "." + b64(kClaims);
   std::string t2 = in2 + "." + base64url_encode(es_key().sign(in2));
   EXPECT_EQ(verify_compact(t2, l.fn()).error().code, "alg_mismatch");
+  // PS256 and EdDSA are known names now, but a key pinned to another alg refuses them.
+  for (const char* alg : {"PS256", "EdDSA"}) {
+    for (const PrivateKey* k : {&es_key(), &rs_key()}) {
+      json h = {{"alg", alg}, {"kid", k->kid()}};
+      std::string in = b64(h) + "." + b64(kClaims);
+      std::string t = in + "." + base64url_encode(k->sign(in));
+      EXPECT_EQ(verify_compact(t, l.fn()).error().code, "alg_mismatch") << alg;
+    }
+  }
 }
 
 TEST(JoseJws, RejectsUnknownOrMissingKid) {
