@@ -1,4 +1,4 @@
-// Fixed inputs shared by the fuzz targets: two signing keys that never change (so
+// Fixed inputs shared by the fuzz targets: signing keys that never change (so
 // the committed seed tokens keep verifying), the issuer's names and a fixed time.
 // These keys exist only for fuzzing; nothing else trusts them.
 #pragma once
@@ -14,6 +14,11 @@ namespace signet::fuzz {
 inline constexpr char kIssuer[] = "https://issuer.example";
 inline constexpr char kAudience[] = "https://api.example";
 inline constexpr char kJwksUrl[] = "https://issuer.example/jwks";
+// DPoP (dpop_fuzz): the endpoint a proof names, the nonce and the access token the
+// stricter of its two checks expects.
+inline constexpr char kTokenUrl[] = "https://issuer.example/token";
+inline constexpr char kDpopNonce[] = "n-0S6_WzA2Mj";
+inline constexpr char kDpopAccessToken[] = "at-fuzz";
 // Seed tokens are issued at this time and the targets' clocks stand still on it.
 inline constexpr int64_t kNow = 1'800'000'000;
 
@@ -56,6 +61,13 @@ TQ0nzc3e0+OP5ambCSjYaA8=
 -----END PRIVATE KEY-----
 )";
 
+// Ed25519 (RFC 8037), for DPoP proofs.
+inline constexpr char kEd25519Pem[] = R"(
+-----BEGIN PRIVATE KEY-----
+MC4CAQAwBQYDK2VwBCIEIPWOyglSKiMT07QZE59DHTqD7KyqEY9fNxHh+E4Qv7v8
+-----END PRIVATE KEY-----
+)";
+
 inline const jose::PrivateKey& es256_key() {
   static const jose::PrivateKey k = *jose::PrivateKey::from_pem(jose::Alg::ES256, kEs256Pem);
   return k;
@@ -63,6 +75,17 @@ inline const jose::PrivateKey& es256_key() {
 
 inline const jose::PrivateKey& rs256_key() {
   static const jose::PrivateKey k = *jose::PrivateKey::from_pem(jose::Alg::RS256, kRs256Pem);
+  return k;
+}
+
+// The RSA key again, pinned to PS256 (a client's DPoP key; never in the key ring).
+inline const jose::PrivateKey& ps256_key() {
+  static const jose::PrivateKey k = *jose::PrivateKey::from_pem(jose::Alg::PS256, kRs256Pem);
+  return k;
+}
+
+inline const jose::PrivateKey& eddsa_key() {
+  static const jose::PrivateKey k = *jose::PrivateKey::from_pem(jose::Alg::EdDSA, kEd25519Pem);
   return k;
 }
 

@@ -10,7 +10,9 @@
 #include <nlohmann/json.hpp>
 
 #include "common/base64url.h"
+#include "common/crypto.h"
 #include "fuzz_fixture.h"
+#include "jose/dpop.h"
 #include "jose/jws.h"
 
 using namespace signet;
@@ -34,6 +36,58 @@ json access_claims() {
 std::string unsigned_token(const json& header, const json& payload, const std::string& sig) {
   return base64url_encode(header.dump()) + "." + base64url_encode(payload.dump()) + "." +
          base64url_encode(sig);
+}
+
+// DPoP proofs (dpop_fuzz): accepted ones for each alg, one for each refusal, and
+// the harness's "<header JSON>\n<claims JSON>" form that it signs itself.
+void write_dpop_seeds() {
+  const std::string url = fuzz::kTokenUrl;
+  const int64_t now = fuzz::kNow;
+  using jose::make_dpop_proof;
+  write("dpop_fuzz", "es256", make_dpop_proof(fuzz::es256_key(), "POST", url, now, "jti-1"));
+  write("dpop_fuzz", "ps256", make_dpop_proof(fuzz::ps256_key(), "POST", url, now, "jti-2"));
+  write("dpop_fuzz", "eddsa", make_dpop_proof(fuzz::eddsa_key(), "POST", url, now, "jti-3"));
+  write("dpop_fuzz", "rs256-nonce-ath",
+        make_dpop_proof(fuzz::rs256_key(), "POST", url, now, "jti-4", fuzz::kDpopNonce,
+                        fuzz::kDpopAccessToken));
+  write("dpop_fuzz", "es256-nonce-ath",
+        make_dpop_proof(fuzz::es256_key(), "POST", url, now, "jti-5", fuzz::kDpopNonce,
+                        fuzz::kDpopAccessToken));
+  write("dpop_fuzz", "htu-normalised",
+        make_dpop_proof(fuzz::eddsa_key(), "POST", "HTTPS://Issuer.Example:443/%74oken?q=1#f", now,
+                        "jti-6"));
+  write("dpop_fuzz", "stale", make_dpop_proof(fuzz::es256_key(), "POST", url, now - 3600, "j"));
+  write("dpop_fuzz", "wrong-method", make_dpop_proof(fuzz::es256_key(), "GET", url, now, "j"));
+
+  json jwk = fuzz::es256_key().public_jwk();
+  for (const char* extra : {"kid", "alg", "use"}) jwk.erase(extra);
+  const json claims = {{"jti", "jti-7"}, {"htm", "POST"}, {"htu", url}, {"iat", now}};
+  const json header = {{"typ", "dpop+jwt"}, {"alg", "ES256"}, {"jwk", jwk}};
+  write("dpop_fuzz", "json-es256", header.dump() + "\n" + claims.dump());
+  json ed_jwk = fuzz::eddsa_key().public_jwk();
+  for (const char* extra : {"kid", "alg", "use"}) ed_jwk.erase(extra);
+  json ed_claims = claims;
+  ed_claims["nonce"] = fuzz::kDpopNonce;
+  ed_claims["ath"] = sha256_b64url(fuzz::kDpopAccessToken);
+  write("dpop_fuzz", "json-eddsa-nonce-ath",
+        json{{"typ", "dpop+jwt"}, {"alg", "EdDSA"}, {"jwk", ed_jwk}}.dump() + "\n" +
+            ed_claims.dump());
+  json private_jwk = jwk;
+  private_jwk["d"] = base64url_encode(std::string(32, '\x07'));
+  write("dpop_fuzz", "json-private-jwk",
+        json{{"typ", "dpop+jwt"}, {"alg", "ES256"}, {"jwk", private_jwk}}.dump() + "\n" +
+            claims.dump());
+  write("dpop_fuzz", "alg-none",
+        unsigned_token({{"typ", "dpop+jwt"}, {"alg", "none"}, {"jwk", jwk}}, claims, "x"));
+  write("dpop_fuzz", "hs256-oct",
+        unsigned_token({{"typ", "dpop+jwt"},
+                        {"alg", "HS256"},
+                        {"jwk", {{"kty", "oct"}, {"k", base64url_encode("secret")}}}},
+                       claims, std::string(32, 'k')));
+  write("dpop_fuzz", "wrong-typ",
+        unsigned_token({{"typ", "JWT"}, {"alg", "ES256"}, {"jwk", jwk}}, claims,
+                       std::string(64, 's')));
+  write("dpop_fuzz", "url", "https://Issuer.Example:443/a%2fb/%7e?x#y");
 }
 
 }  // namespace
@@ -109,6 +163,7 @@ int main(int argc, char** argv) {
         "GET /logout?id_token_hint=" + id_token +
             "&post_logout_redirect_uri=https%3A%2F%2Fapp.example%2F HTTP/1.1\r\n"
             "Host: issuer.example\r\nCookie: signet_session=s3ss10n\r\n\r\n");
+  write_dpop_seeds();
   std::cout << "seeds written under " << root << "\n";
   return 0;
 }
