@@ -20,6 +20,7 @@
 #include "common/stop_signals.h"
 #include "common/worker_pool.h"
 #include "config/config.h"
+#include "fetch/jwks_fetcher.h"
 #include "http/server.h"
 #include "protocol/token/access_token.h"
 #include "protocol/token/authorization_code_grant.h"
@@ -41,7 +42,7 @@ namespace {
 
 void log_line(const nlohmann::json& line) { log_json_line(line); }
 
-// Deletes expired codes, sessions and revocation entries so that the cost of a
+// Deletes expired codes, sessions, pushed requests and revocation entries so that the cost of a
 // request stays flat as tables grow. Runs off the request path.
 class Reaper {
  public:
@@ -80,11 +81,14 @@ class Reaper {
       if (lifecycle && *lifecycle) {
         log_line({{"level", "info"}, {"event", "reaped"}, {"token_lifecycle_rows", *lifecycle}});
       }
-      if (r && (r->codes || r->sessions || r->revoked_tokens)) {
+      if (r && (r->codes || r->sessions || r->pushed_requests || r->assertion_jtis ||
+                r->revoked_tokens)) {
         log_line({{"level", "info"},
                   {"event", "reaped"},
                   {"codes", r->codes},
                   {"sessions", r->sessions},
+                  {"pushed_requests", r->pushed_requests},
+                  {"assertion_jtis", r->assertion_jtis},
                   {"revoked_tokens", r->revoked_tokens}});
       }
       lock.lock();
@@ -159,7 +163,13 @@ int serve() {
       c.database_url, "signet_revocations",
       [&lifecycle](const std::string& payload) { lifecycle.on_notification(payload); },
       [&lifecycle] { lifecycle.invalidate_all(); });
-  protocol::Introspection introspection(token_settings, clients, lifecycle, key_ring, clock);
+  // Client authentication (protocol/token/client_authentication.h): secrets, and
+  // private_key_jwt assertions for the issuer, each jti used once across replicas.
+  fetch::CurlJwksFetcher jwks_fetcher(c.allow_private_jwks_uri);
+  protocol::ClientKeySource client_keys(jwks_fetcher, clock);
+  protocol::ClientAssertionVerifier client_assertions({c.issuer}, client_keys, store, clock);
+  const protocol::ClientAuthenticator client_auth(clients, client_assertions);
+  protocol::Introspection introspection(token_settings, client_auth, lifecycle, key_ring, clock);
   introspection.enable_resource_servers(resources);  // RFC 7662 §4: who may see a token
   // Throttling (protocol/throttle.h): account lockout shared through PostgreSQL,
   // address limits in memory, the per-client token bucket on the I/O threads.
@@ -183,10 +193,16 @@ int serve() {
   protocol::ClientCredentialsGrant client_credentials_grant(access_tokens, clock);
   protocol::RefreshTokenGrant refresh_token_grant(refresh_tokens, access_tokens, clock);
   protocol::TokenEndpoint token_endpoint(
-      clients, {code_grant, client_credentials_grant, refresh_token_grant}, client_rate);
+      client_auth, {code_grant, client_credentials_grant, refresh_token_grant}, client_rate);
+  // /authorize, sign-in and consent check requests against the same context;
+  // POST /par (RFC 9126) checks them by the same rules before storing them.
+  const protocol::AuthorizeContext authorize{
+      clients, store, clock, &resources, c.audience, c.require_pushed_authorization_requests};
+  protocol::PushedAuthorizationEndpoint par_endpoint(client_auth, authorize, c.pushed_request_ttl,
+                                                     client_rate);
   WorkerPool workers(static_cast<size_t>(c.workers), 4096);
-  http::Services services{c,     clients,  store, store,   store,         store,
-                          store, key_ring, clock, workers, token_endpoint};
+  http::Services services{c,        clients, store,   store,          store,     store,       store,
+                          key_ring, clock,   workers, token_endpoint, authorize, par_endpoint};
   services.lifecycle = &lifecycle;
   services.introspection = &introspection;
   services.resources = &resources;

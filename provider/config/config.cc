@@ -115,6 +115,23 @@ const std::vector<Setting>& settings() {
          // RFC 9700 §4.2.1 / the core rules: codes live 60 s at most.
          return set_int(n, v, 1, 60, c.code_ttl);
        }},
+      {"SIGNET_PUSHED_REQUEST_TTL", "pushed_request_ttl",
+       [](Config& c, const std::string& n, const std::string& v) {
+         // RFC 9126 §2.2 (short-lived), FAPI 2.0 Security Profile §5.3.2.2 (under 600 s).
+         return set_int(n, v, 30, 599, c.pushed_request_ttl);
+       }},
+      {"SIGNET_REQUIRE_PUSHED_AUTHORIZATION_REQUESTS", "require_pushed_authorization_requests",
+       [](Config& c, const std::string& n, const std::string& v) -> Result<Ok> {
+         if (v != "true" && v != "false") return bad(n, "must be true or false");
+         c.require_pushed_authorization_requests = v == "true";
+         return Ok{};
+       }},
+      {"SIGNET_ALLOW_PRIVATE_JWKS_URI", "allow_private_jwks_uri",
+       [](Config& c, const std::string& n, const std::string& v) -> Result<Ok> {
+         if (v != "true" && v != "false") return bad(n, "must be true or false");
+         c.allow_private_jwks_uri = v == "true";
+         return Ok{};
+       }},
       {"SIGNET_SESSION_TTL", "session_ttl",
        [](Config& c, const std::string& n, const std::string& v) {
          return set_int(n, v, 60, 30 * 86400, c.session_ttl);
@@ -225,8 +242,10 @@ Result<Ok> apply_file(Config& c, const std::string& path) {
       text_value = value.get<std::string>();
     } else if (value.is_number_integer()) {
       text_value = std::to_string(value.get<int64_t>());
+    } else if (value.is_boolean()) {
+      text_value = value.get<bool>() ? "true" : "false";
     } else {
-      return bad(name, "must be a string or a whole number");
+      return bad(name, "must be a string, a whole number or a boolean");
     }
     auto r = match->apply(c, name, text_value);
     if (!r) return r;

@@ -20,6 +20,14 @@ struct Config {
   std::string master_key;  // 32 raw bytes; empty when not given
   int64_t access_token_ttl = 600;
   int64_t code_ttl = 60;
+  // RFC 9126: how long a pushed request_uri lives (it must outlast the customer's
+  // sign-in and consent); FAPI 2.0 keeps it under 600 s.
+  int64_t pushed_request_ttl = 300;
+  // RFC 9126 §5: every client must push its authorization requests.
+  bool require_pushed_authorization_requests = false;
+  // A client's jwks_uri may point to a private or loopback address, over http
+  // too (development and tests only: in production it opens an SSRF hole).
+  bool allow_private_jwks_uri = false;
   int64_t session_ttl = 8 * 3600;
   int64_t refresh_token_ttl = 14 * 86400;          // sliding, renewed at each rotation
   int64_t refresh_token_max_age = 90 * 86400;      // absolute, from the code redemption

@@ -24,8 +24,12 @@ using protocol::Session;
 
 const char* const kInvalidLogin = "Invalid username or password";
 
-// The authorization request's own parameters, carried through login and consent.
+// The authorization request's own parameters, carried through login and consent;
+// of a pushed request (RFC 9126), only client_id and request_uri.
 std::vector<std::pair<std::string, std::string>> request_fields(const AuthorizeRequest& r) {
+  if (!r.request_uri.empty()) {
+    return {{"client_id", r.client.client_id}, {"request_uri", r.request_uri}};
+  }
   std::vector<std::pair<std::string, std::string>> f = {
       {"response_type", "code"},
       {"client_id", r.client.client_id},
@@ -43,6 +47,17 @@ std::vector<std::pair<std::string, std::string>> request_fields(const AuthorizeR
 Answer redirect_with_error(Services& s, const std::string& redirect_uri, const OAuthError& e,
                            const std::string& state) {
   return redirect_answer(protocol::error_redirect(redirect_uri, e, state, s.config.issuer));
+}
+
+// An authorization that ends in an error at the client: a pushed request it
+// came by is spent too (RFC 9126 §4: one authorization per request_uri).
+Answer end_with_error(Services& s, const AuthorizeRequest& r, const OAuthError& e) {
+  if (!r.request_uri.empty()) {
+    auto spent =
+        s.authorize.pushed.spend_pushed_request(sha256_b64url(r.request_uri), s.clock.now());
+    if (!spent) return error_page(spent.error());
+  }
+  return redirect_with_error(s, r.redirect_uri, e, r.state);
 }
 
 Answer issue_code_and_redirect(Services& s, const AuthorizeRequest& r, const Session& session) {
@@ -100,14 +115,14 @@ Answer handle_authorize(Services& s, const Incoming& in) {
     return error_page(400, "This request cannot be completed",
                       "The authorization request is malformed: " + params.error().message + ".");
   }
-  auto validated =
-      protocol::validate_authorize_request(*params, s.clients, s.resources, s.config.audience);
+  auto validated = protocol::validate_authorize_request(*params, s.authorize);
   if (!validated.ok()) return refuse(s, validated.error());
   const AuthorizeRequest& r = *validated;
 
-  // OpenID Connect prompt, max_age, login_hint (protocol/prompt.h decides).
-  auto prompt = protocol::parse_prompt_params(*params);
-  if (!prompt) return redirect_with_error(s, r.redirect_uri, prompt.error(), r.state);
+  // OpenID Connect prompt, max_age, login_hint (protocol/prompt.h decides), from
+  // the request's own parameters (a pushed request's, when it came by request_uri).
+  auto prompt = protocol::parse_prompt_params(r.params);
+  if (!prompt) return end_with_error(s, r, prompt.error());
 
   std::optional<OAuthError> store_error;
   auto session = current_session(s, in, store_error);
@@ -116,7 +131,7 @@ Answer handle_authorize(Services& s, const Incoming& in) {
   // Only a login mark that verifies for this session says when it logged in.
   if (session) {
     prompt->login_after = protocol::verified_login_time(
-        *params, login_mark_key(s), session->id_digest, r.client.client_id, now);
+        r.params, login_mark_key(s), session->id_digest, r.client.client_id, now);
   }
 
   bool consent_needed = true;
@@ -129,13 +144,16 @@ Answer handle_authorize(Services& s, const Incoming& in) {
   const auto outcome = protocol::decide(*prompt, facts, consent_needed, now);
   switch (outcome.decision) {
     case protocol::PromptDecision::kError:
-      return redirect_with_error(s, r.redirect_uri, outcome.error, r.state);
+      return end_with_error(s, r, outcome.error);
     case protocol::PromptDecision::kLogin: {
       // Back to /authorize after login with prompt and max_age kept (/login
-      // adds the login mark that satisfies them).
+      // adds the login mark that satisfies them); a pushed request keeps them itself.
       auto fields = request_fields(r);
-      if (const std::string* p = find_param(*params, "prompt")) fields.emplace_back("prompt", *p);
-      if (prompt->max_age) fields.emplace_back("max_age", std::to_string(*prompt->max_age));
+      if (r.request_uri.empty()) {
+        if (const std::string* p = find_param(r.params, "prompt"))
+          fields.emplace_back("prompt", *p);
+        if (prompt->max_age) fields.emplace_back("max_age", std::to_string(*prompt->max_age));
+      }
       return login_page(s, in, encode_form(fields), {r.client.client_name, r.redirect_uri}, 200, "",
                         prompt->login_hint);
     }
@@ -193,9 +211,8 @@ Answer handle_login(Services& s, const Incoming& in) {
                                      in.client_address,
                                      in.request_id};
   static const interaction::Argon2idVerifier argon2id;
-  interaction::SignIn sign_in({s.config.master_key, s.config.audience, s.config.session_ttl},
-                              s.users, s.sessions, s.clients, s.resources, s.throttles.login,
-                              argon2id, *s.audit, s.clock);
+  interaction::SignIn sign_in({s.config.master_key, s.config.session_ttl}, s.users, s.sessions,
+                              s.authorize, s.throttles.login, argon2id, *s.audit, s.clock);
   const auto outcome = sign_in.attempt(attempt);
 
   using interaction::SignInResult;
@@ -232,8 +249,7 @@ Answer handle_consent(Services& s, const Incoming& in) {
   }
   auto form = parse_form(in.body);
   if (!form) return error_page(400, "This request cannot be completed", "The form is malformed.");
-  interaction::Consent consent(s.config.audience, s.sessions, s.consents, s.clients, s.resources,
-                               *s.audit, s.clock);
+  interaction::Consent consent(s.authorize, s.sessions, s.consents, *s.audit, s.clock);
   auto outcome = consent.decide(
       {std::move(*form), copy_of(session_cookie(s, in)), in.client_address, in.request_id});
   using interaction::ConsentResult;
@@ -249,10 +265,8 @@ Answer handle_consent(Services& s, const Incoming& in) {
     case ConsentResult::kRefusedRequest:
       return refuse(s, *outcome.refusal);
     case ConsentResult::kDenied:
-      return redirect_with_error(
-          s, outcome.request.redirect_uri,
-          OAuthError::access_denied("The user denied the request.").redirect(),
-          outcome.request.state);
+      return end_with_error(s, outcome.request,
+                            OAuthError::access_denied("The user denied the request.").redirect());
     case ConsentResult::kNoChoice:
       return error_page(400, "This request cannot be completed", "Choose Allow or Deny.");
     case ConsentResult::kGranted:

@@ -25,6 +25,10 @@ Answer handle_token(Services& s, const Incoming& in);
 // client-credentials grant for a cached client), else nullopt and nothing done.
 std::optional<Answer> try_token_without_waiting(Services& s, const Incoming& in);
 
+// POST /par (RFC 9126 §2): 201 {"request_uri","expires_in"} for an authenticated
+// client's valid authorization request.
+Answer handle_par(Services& s, const Incoming& in);
+
 // GET /readyz: 200 {"status":"ready"} when every readiness check passes, else
 // 503 {"status":"not_ready","reasons":[...]}. Runs on a worker (checks may wait).
 Answer handle_readyz(Services& s, const Incoming& in);

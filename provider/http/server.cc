@@ -130,6 +130,7 @@ struct Server::Impl {
     Rest::Routes::Post(router, "/consent", on_worker(handle_consent, kPage));
     Rest::Routes::Post(router, "/token",
                        inline_first(try_token_without_waiting, handle_token, kJson));
+    Rest::Routes::Post(router, "/par", on_worker(handle_par, kJson));
     Rest::Routes::Post(router, "/revoke", on_worker(handle_revoke, kJson));
     Rest::Routes::Post(router, "/introspect",
                        inline_first(try_introspect_without_waiting, handle_introspect, kJson));
@@ -201,16 +202,16 @@ struct Server::Impl {
       return Rest::Route::Result::Ok;
     });
     auto not_allowed = fixed([] { return json_answer(405, {{"error", "method_not_allowed"}}); });
-    for (const char* path : {"/authorize", "/login", "/consent", "/token", "/jwks", "/revoke",
-                             "/introspect", "/account/apps", "/account/apps/revoke"}) {
+    for (const char* path : {"/authorize", "/login", "/consent", "/token", "/par", "/jwks",
+                             "/revoke", "/introspect", "/account/apps", "/account/apps/revoke"}) {
       Rest::Routes::Put(router, path, not_allowed);
       Rest::Routes::Delete(router, path, not_allowed);
       Rest::Routes::Patch(router, path, not_allowed);
       Rest::Routes::Options(router, path, not_allowed);
       Rest::Routes::Head(router, path, not_allowed);
     }
-    for (const char* path :
-         {"/login", "/consent", "/token", "/revoke", "/introspect", "/account/apps/revoke"}) {
+    for (const char* path : {"/login", "/consent", "/token", "/par", "/revoke", "/introspect",
+                             "/account/apps/revoke"}) {
       Rest::Routes::Get(router, path, not_allowed);
     }
     for (const char* path : {"/jwks", "/account/apps"}) {

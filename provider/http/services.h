@@ -12,8 +12,10 @@
 #include "jose/key_ring.h"
 #include "jose/key_ring_holder.h"
 #include "protocol/audit.h"
+#include "protocol/authorize.h"
 #include "protocol/introspection.h"
 #include "protocol/lifecycle_store.h"
+#include "protocol/pushed_authorization_endpoint.h"
 #include "protocol/stores.h"
 #include "protocol/throttle.h"
 #include "protocol/token/token_endpoint.h"
@@ -32,6 +34,10 @@ struct Services {
   const Clock& clock;
   WorkerPool& workers;
   protocol::TokenEndpoint& token_endpoint;
+  // What /authorize, sign-in and consent check a request against (clients,
+  // pushed requests, resources), and the pushed authorization request endpoint.
+  const protocol::AuthorizeContext& authorize;
+  protocol::PushedAuthorizationEndpoint& par_endpoint;
   // Token lifecycle (revocation, introspection, connected apps); set by app/.
   protocol::TokenLifecycleStore* lifecycle = nullptr;
   protocol::Introspection* introspection = nullptr;

@@ -35,8 +35,7 @@ ConsentOutcome Consent::decide(ConsentAnswer answer) {
 
   // The rest of the form is the authorization request, checked again: the
   // page may be old, and a hidden field is as open to change as a query.
-  auto validated =
-      protocol::validate_authorize_request(answer.form, clients_, resources_, audience_);
+  auto validated = protocol::validate_authorize_request(answer.form, authorize_);
   if (!validated.ok()) {
     ConsentOutcome o = outcome(ConsentResult::kRefusedRequest);
     o.refusal = validated.error();

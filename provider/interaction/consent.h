@@ -47,26 +47,21 @@ struct ConsentOutcome {
 
 class Consent {
  public:
-  // `resources` may be null: no resource registry.
-  Consent(std::string audience, protocol::SessionStore& sessions, protocol::ConsentStore& consents,
-          protocol::ClientStore& clients, protocol::ResourceStore* resources,
-          protocol::AuditSink& audit, const Clock& clock)
-      : audience_(std::move(audience)),
+  // `authorize` checks the request the consent form carries.
+  Consent(const protocol::AuthorizeContext& authorize, protocol::SessionStore& sessions,
+          protocol::ConsentStore& consents, protocol::AuditSink& audit, const Clock& clock)
+      : authorize_(authorize),
         sessions_(sessions),
         consents_(consents),
-        clients_(clients),
-        resources_(resources),
         audit_(audit),
         clock_(clock) {}
 
   ConsentOutcome decide(ConsentAnswer answer);
 
  private:
-  const std::string audience_;
+  const protocol::AuthorizeContext& authorize_;
   protocol::SessionStore& sessions_;
   protocol::ConsentStore& consents_;
-  protocol::ClientStore& clients_;
-  protocol::ResourceStore* resources_;
   protocol::AuditSink& audit_;
   const Clock& clock_;
 };

@@ -55,8 +55,7 @@ std::optional<SignInOutcome> SignIn::find_way_back(const std::string& return_to,
   auto params = parse_form(return_to);
   if (!params) return outcome(SignInResult::kBadReturnTo);
   if (const std::string* id = find_param(*params, "client_id")) way.requested_client_id = *id;
-  auto validated =
-      protocol::validate_authorize_request(*params, clients_, resources_, settings_.audience);
+  auto validated = protocol::validate_authorize_request(*params, authorize_);
   if (!validated.ok() && !validated.error().error.redirectable) {
     const OAuthError& e = validated.error().error;
     if (e.status >= 500) return store_unavailable(e);

@@ -12,6 +12,7 @@
 #include "common/clock.h"
 #include "interaction/password.h"
 #include "protocol/audit.h"
+#include "protocol/authorize.h"
 #include "protocol/error.h"
 #include "protocol/resource_indicator.h"
 #include "protocol/stores.h"
@@ -68,22 +69,20 @@ struct SignInOutcome {
 
 struct SignInSettings {
   std::string master_key;  // the login CSRF and login mark keys derive from it
-  std::string audience;    // the default audience of authorization requests (RFC 8707)
   int64_t session_ttl = 8 * 3600;
 };
 
 class SignIn {
  public:
-  // `resources` and `throttle` may be null: no resource registry, no throttling.
+  // `authorize` checks the request a sign-in returns to; `throttle` may be null
+  // (no throttling).
   SignIn(SignInSettings settings, protocol::UserStore& users, protocol::SessionStore& sessions,
-         protocol::ClientStore& clients, protocol::ResourceStore* resources,
-         protocol::LoginThrottle* throttle, const PasswordVerifier& passwords,
-         protocol::AuditSink& audit, const Clock& clock)
+         const protocol::AuthorizeContext& authorize, protocol::LoginThrottle* throttle,
+         const PasswordVerifier& passwords, protocol::AuditSink& audit, const Clock& clock)
       : settings_(std::move(settings)),
         users_(users),
         sessions_(sessions),
-        clients_(clients),
-        resources_(resources),
+        authorize_(authorize),
         throttle_(throttle),
         passwords_(passwords),
         audit_(audit),
@@ -102,8 +101,7 @@ class SignIn {
   const SignInSettings settings_;
   protocol::UserStore& users_;
   protocol::SessionStore& sessions_;
-  protocol::ClientStore& clients_;
-  protocol::ResourceStore* resources_;
+  const protocol::AuthorizeContext& authorize_;
   protocol::LoginThrottle* throttle_;
   const PasswordVerifier& passwords_;
   protocol::AuditSink& audit_;

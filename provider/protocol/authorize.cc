@@ -29,22 +29,40 @@ Unexpected<AuthorizeFailure> refuse_without_redirect(OAuthError error) {
 }  // namespace
 
 Result<AuthorizeRequest, AuthorizeFailure> validate_authorize_request(
-    const Params& query, ClientStore& clients, ResourceStore* resources,
-    const std::string& default_audience) {
+    const Params& original_query, const AuthorizeContext& context, RequestSource source) {
   // 1. The client and its redirect URI: until both are proven, nothing may be
   // sent to the redirect URI (no open redirector, RFC 9700 §4.11).
-  const std::string* client_id = find_param(query, "client_id");
+  const std::string* client_id = find_param(original_query, "client_id");
   if (!client_id || client_id->empty()) {
     return refuse_without_redirect(
         OAuthError::invalid_request("The client_id parameter is missing."));
   }
-  auto found = clients.find_client(*client_id);
+  auto found = context.clients.find_client(*client_id);
   if (!found) return refuse_without_redirect(std::move(found.error()));
   if (!found->has_value()) {
     return refuse_without_redirect(
         OAuthError::invalid_request("The client is not known.", "unknown client_id " + *client_id));
   }
   Client client = std::move(**found);
+
+  // A pushed request (RFC 9126 §4): its parameters are the request. A
+  // request_uri Signet did not mint falls through to request_uri_not_supported.
+  const Params* in = &original_query;
+  Params pushed;
+  std::string request_uri;
+  if (const std::string* uri = find_param(original_query, "request_uri");
+      uri && uri->rfind(kRequestUriPrefix, 0) == 0) {
+    if (source == RequestSource::kPushed) {
+      return refuse_without_redirect(OAuthError::invalid_request(
+          "A pushed request cannot contain a request_uri.", "request_uri in a pushed request"));
+    }
+    auto params = pushed_request_params(original_query, client, context.pushed, context.clock);
+    if (!params) return refuse_without_redirect(std::move(params.error()));
+    pushed = std::move(*params);
+    request_uri = *uri;
+    in = &pushed;
+  }
+  const Params& query = *in;
 
   // OAuth 2.1 §4.1.1: redirect_uri is required, even with a single registered URI,
   // and compared by exact string match (RFC 9700 §4.1.3).
@@ -65,11 +83,21 @@ Result<AuthorizeRequest, AuthorizeFailure> validate_authorize_request(
     return fail(AuthorizeFailure{error.redirect(), *redirect_uri, state});
   };
 
+  // RFC 9126 §5 and §6: a client (or a server) that requires pushed requests
+  // takes no other kind.
+  if (source == RequestSource::kFrontChannel && request_uri.empty() &&
+      (context.require_pushed_requests || client.require_pushed_authorization_requests)) {
+    return refuse(OAuthError::invalid_request(
+        "This client must send its authorization requests to the pushed authorization "
+        "request endpoint.",
+        "client " + client.client_id + " requires pushed authorization requests"));
+  }
+
   // 2. Request objects are not supported (OpenID Connect Core §6.3 error codes).
   if (find_param(query, "request")) {
     return refuse(OAuthError::request_not_supported());
   }
-  if (find_param(query, "request_uri")) {
+  if (request_uri.empty() && find_param(query, "request_uri")) {
     return refuse(OAuthError::request_uri_not_supported());
   }
 
@@ -130,6 +158,7 @@ Result<AuthorizeRequest, AuthorizeFailure> validate_authorize_request(
   request.state = state;
   request.code_challenge = *challenge;
   request.nonce = param(query, "nonce");
+  request.request_uri = std::move(request_uri);
   // 6. RFC 8707 resource: well formed, registered, and owning the scopes (the
   // token endpoint checks again: the registry may change in between).
   request.resource = param(query, "resource");
@@ -137,12 +166,13 @@ Result<AuthorizeRequest, AuthorizeFailure> validate_authorize_request(
     if (!is_well_formed_resource(request.resource)) {
       return refuse(invalid_target("The resource parameter is malformed."));
     }
-    if (resources) {
-      auto audience =
-          resolve_audience(request.resource, request.scopes, resources, default_audience);
+    if (context.resources) {
+      auto audience = resolve_audience(request.resource, request.scopes, context.resources,
+                                       context.default_audience);
       if (!audience) return refuse(std::move(audience.error()));
     }
   }
+  request.params = query;
   return request;
 }
 
@@ -165,6 +195,7 @@ Result<std::string, OAuthError> issue_authorization_code(
   row.resource = request.resource;
   row.auth_time = auth_time;
   row.sid = sid;
+  if (!request.request_uri.empty()) row.request_uri_digest = sha256_b64url(request.request_uri);
   row.issued_at = now;
   row.expires_at = now + lifetime;
 

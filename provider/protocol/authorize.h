@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "common/clock.h"
@@ -12,6 +13,7 @@
 #include "common/result.h"
 #include "protocol/error.h"
 #include "protocol/model.h"
+#include "protocol/pushed_request.h"
 #include "protocol/resource_indicator.h"
 #include "protocol/stores.h"
 
@@ -26,7 +28,37 @@ struct AuthorizeRequest {
   std::string code_challenge;  // method is S256
   std::string nonce;
   std::string resource;  // RFC 8707; checked against the registry at /token
+  // RFC 9126: the request_uri the request came by ("" = sent in the query); only
+  // client_id and it travel through sign-in and consent, and issuing the code spends it.
+  std::string request_uri;
+  Params params;  // the request's parameters (a pushed request's, with Signet's own marks)
 };
+
+// What the checks read. `resources` may be null (no resource registry).
+struct AuthorizeContext {
+  AuthorizeContext(ClientStore& client_store, PushedRequestStore& pushed_requests,
+                   const Clock& time, ResourceStore* resource_store = nullptr,
+                   std::string audience = {}, bool require_pushed = false)
+      : clients(client_store),
+        pushed(pushed_requests),
+        clock(time),
+        resources(resource_store),
+        default_audience(std::move(audience)),
+        require_pushed_requests(require_pushed) {}
+
+  ClientStore& clients;
+  PushedRequestStore& pushed;
+  const Clock& clock;
+  ResourceStore* resources = nullptr;
+  std::string default_audience;
+  // RFC 9126 §5: every client must push its requests (server metadata
+  // require_pushed_authorization_requests); a client can ask it for itself (§6).
+  bool require_pushed_requests = false;
+};
+
+// Where the parameters come from: the browser's query (or form), or the body of
+// a pushed request being checked before it is stored (RFC 9126 §2.1).
+enum class RequestSource { kFrontChannel, kPushed };
 
 // Why a request was refused. When error.redirectable is false the user agent
 // must NOT be redirected (unknown client, unregistered redirect URI): show a page.
@@ -36,17 +68,20 @@ struct AuthorizeFailure {
   std::string state;
 };
 
-// Checks, in this order: client_id and redirect_uri first (exact match; never
-// redirect when either is wrong; a registered loopback IP literal matches on
-// any port, RFC 8252 §7.3), then response_mode (query only), response_type=code,
+// Checks, in this order: client_id; a pushed request_uri, whose parameters then
+// replace the query (pushed_request.h; never redirected when refused); a client
+// that must push (or a server that requires it) refused without one;
+// redirect_uri (exact match; never redirect when either is wrong; a registered
+// loopback IP literal matches on any port, RFC 8252 §7.3), then response_mode
+// (query only), response_type=code,
 // PKCE S256 with a
 // well-formed challenge (plain refused), scope within the client's allowed set
 // (empty scope is invalid_scope), and a client allowed the authorization_code
 // grant. With a resource registry, a `resource` must be registered and own the
 // scopes (RFC 8707 §2: invalid_target at the authorization endpoint already).
 Result<AuthorizeRequest, AuthorizeFailure> validate_authorize_request(
-    const Params& query, ClientStore& clients, ResourceStore* resources = nullptr,
-    const std::string& default_audience = {});
+    const Params& query, const AuthorizeContext& context,
+    RequestSource source = RequestSource::kFrontChannel);
 
 // True when the user must be asked: some requested scope was never granted.
 bool consent_required(const std::vector<std::string>& requested,

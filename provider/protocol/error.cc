@@ -50,6 +50,11 @@ OAuthError OAuthError::request_uri_not_supported() {
               "request_uri parameter present")
       .redirect();
 }
+OAuthError OAuthError::invalid_request_uri(std::string detail) {
+  return make("invalid_request_uri",
+              "The request_uri is unknown, has expired or has already been used.",
+              std::move(detail));
+}
 OAuthError OAuthError::malformed_form(const FormError& error) {
   return invalid_request(error.fault == FormFault::kRepeated
                              ? "A parameter was included more than once."

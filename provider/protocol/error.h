@@ -30,9 +30,13 @@ struct OAuthError {
   // OpenID Connect Core §3.1.2.6, for prompt=none; both redirectable.
   static OAuthError login_required();
   static OAuthError consent_required();
-  // OpenID Connect Core §6.3: Signet takes no request objects; both redirectable.
+  // OpenID Connect Core §6.3: Signet takes no request objects and no request_uri
+  // it did not mint itself; both redirectable.
   static OAuthError request_not_supported();
   static OAuthError request_uri_not_supported();
+  // A pushed request_uri that is unknown, spent, expired or another client's
+  // (RFC 9126 §4, OpenID Connect Core §6.3); never redirectable.
+  static OAuthError invalid_request_uri(std::string detail);
   // A form body or query string that parse_form() refused (RFC 6749 §3.1, §5.2).
   static OAuthError malformed_form(const FormError& error);
   // The /token refusal for a client over its rate. slow_down, not

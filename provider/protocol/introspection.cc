@@ -44,7 +44,7 @@ Result<bool, OAuthError> may_see_access_token(const jose::AccessTokenClaims& tok
 }  // namespace
 
 Result<nlohmann::json, OAuthError> Introspection::introspect(const TokenRequest& request) {
-  auto client = authenticate_client(request, clients_);
+  auto client = clients_.authenticate(request);
   if (!client) return fail(std::move(client.error()));
   if (client->is_public) {
     return fail(
@@ -101,7 +101,7 @@ Result<nlohmann::json, OAuthError> Introspection::introspect(const TokenRequest&
 }
 
 Result<Ok, OAuthError> Introspection::revoke(const TokenRequest& request) {
-  auto client = authenticate_client(request, clients_);
+  auto client = clients_.authenticate(request);
   if (!client) return fail(std::move(client.error()));
   const std::string* token = token_param(request.form);
   if (!token) return fail(OAuthError::invalid_request("The token parameter is missing."));

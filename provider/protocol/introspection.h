@@ -23,16 +23,16 @@ namespace signet::protocol {
 class Introspection {
  public:
   // `keys` is read at every request (keys rotate while the server runs).
-  Introspection(TokenSettings settings, ClientStore& clients, TokenLifecycleStore& store,
-                const jose::KeyRingHolder& keys, const Clock& clock)
+  Introspection(TokenSettings settings, const ClientAuthenticator& clients,
+                TokenLifecycleStore& store, const jose::KeyRingHolder& keys, const Clock& clock)
       : settings_(std::move(settings)),
         clients_(clients),
         store_(store),
         keys_(keys),
         clock_(clock) {}
   // A fixed ring that outlives this object (tests).
-  Introspection(TokenSettings settings, ClientStore& clients, TokenLifecycleStore& store,
-                const jose::KeyRing& keys, const Clock& clock)
+  Introspection(TokenSettings settings, const ClientAuthenticator& clients,
+                TokenLifecycleStore& store, const jose::KeyRing& keys, const Clock& clock)
       : settings_(std::move(settings)),
         clients_(clients),
         store_(store),
@@ -57,7 +57,7 @@ class Introspection {
 
  private:
   TokenSettings settings_;
-  ClientStore& clients_;
+  const ClientAuthenticator& clients_;
   TokenLifecycleStore& store_;
   std::unique_ptr<jose::KeyRingHolder> owned_keys_;  // only with the fixed-ring constructor
   const jose::KeyRingHolder& keys_;

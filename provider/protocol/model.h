@@ -25,6 +25,17 @@ struct Client {
   // exact URIs allowed after RP-initiated logout.
   std::string id_token_signed_response_alg = "RS256";
   std::vector<std::string> post_logout_redirect_uris;
+  // RFC 9126 §6: this client's authorization requests must be pushed (POST /par).
+  bool require_pushed_authorization_requests = false;
+  // RFC 7591 §2: how it authenticates at /token, /par, /revoke and /introspect:
+  // client_secret_basic or client_secret_post (either is accepted), none (public),
+  // or private_key_jwt (RFC 7523 §2.2) with the public keys below.
+  std::string token_endpoint_auth_method = "client_secret_basic";
+  std::string jwks;      // private_key_jwt: a JWKS (RFC 7517 §5) as JSON text, or ""
+  std::string jwks_uri;  // ...or where to fetch it ("" = none)
+  std::string token_endpoint_auth_signing_alg;  // "" = any of ES256, PS256, EdDSA
+
+  bool uses_private_key_jwt() const { return token_endpoint_auth_method == "private_key_jwt"; }
 
   bool allows_grant(std::string_view g) const {
     return std::find(grant_types.begin(), grant_types.end(), g) != grant_types.end();
@@ -64,6 +75,9 @@ struct AuthorizationCode {
   std::string resource;  // RFC 8707 resource of the request; empty: none
   int64_t auth_time = 0;
   std::string sid;  // the session's OpenID Connect sid, for the ID token; "" = none
+  // The pushed request (RFC 9126) the code answers, "" = none: saving the code
+  // spends it in the same transaction, and fails when it was already spent.
+  std::string request_uri_digest;
   int64_t issued_at = 0;
   int64_t expires_at = 0;
   std::optional<int64_t> used_at;  // set on redemption; a second use is a replay

@@ -15,7 +15,10 @@ namespace {
 
 const char* const kClientColumns =
     "client_id, client_name, is_public, coalesce(secret_digest, ''), redirect_uris, scopes, "
-    "grant_types, id_token_signed_response_alg, post_logout_redirect_uris, access_token_ttl";
+    "grant_types, id_token_signed_response_alg, post_logout_redirect_uris, access_token_ttl, "
+    "require_pushed_authorization_requests, token_endpoint_auth_method, "
+    "coalesce(jwks::text, '') AS jwks, coalesce(jwks_uri, '') AS jwks_uri, "
+    "coalesce(token_endpoint_auth_signing_alg, '') AS token_endpoint_auth_signing_alg";
 
 Client client_from(const pqxx::row& r) {
   Client c;
@@ -31,7 +34,24 @@ Client client_from(const pqxx::row& r) {
   c.post_logout_redirect_uris = from_pg_text_array(r["post_logout_redirect_uris"]);
   // sql/0005: per-client access token lifetime (NULL: the server's default).
   if (!r["access_token_ttl"].is_null()) c.access_token_ttl = r["access_token_ttl"].as<int64_t>();
+  // sql/0013: RFC 9126 §6.
+  c.require_pushed_authorization_requests = r["require_pushed_authorization_requests"].as<bool>();
+  // sql/0014: RFC 7591 §2, RFC 7523.
+  c.token_endpoint_auth_method = r["token_endpoint_auth_method"].as<std::string>();
+  c.jwks = r["jwks"].as<std::string>();
+  c.jwks_uri = r["jwks_uri"].as<std::string>();
+  c.token_endpoint_auth_signing_alg = r["token_endpoint_auth_signing_alg"].as<std::string>();
   return c;
+}
+
+// A public client's method is "none" whatever the field says (RFC 7591 §2).
+std::string auth_method(const Client& client) {
+  return client.is_public ? std::string("none") : client.token_endpoint_auth_method;
+}
+
+void set_auth(pqxx::work& t, const Client& client) {
+  t.exec_prepared("set_client_auth", client.client_id, auth_method(client), client.jwks,
+                  client.jwks_uri, client.token_endpoint_auth_signing_alg);
 }
 
 // NULL (the server's default) travels as "".
@@ -48,15 +68,23 @@ std::vector<Statement> PostgresClients::statements() {
       {"list_clients", "SELECT " + cols + " FROM clients ORDER BY created_at, client_id"},
       {"create_client",
        "INSERT INTO clients (client_id, client_name, is_public, secret_digest, redirect_uris, "
-       "scopes, grant_types) VALUES ($1, $2, $3, NULLIF($4, ''), $5::text[], $6::text[], "
-       "$7::text[])"},
+       "scopes, grant_types, token_endpoint_auth_method, jwks, jwks_uri, "
+       "token_endpoint_auth_signing_alg) VALUES ($1, $2, $3, NULLIF($4, ''), $5::text[], "
+       "$6::text[], $7::text[], $8, NULLIF($9, '')::jsonb, NULLIF($10, ''), NULLIF($11, ''))"},
       {"set_client_oidc",
        "UPDATE clients SET id_token_signed_response_alg = $2, post_logout_redirect_uris = "
-       "$3::text[], access_token_ttl = NULLIF($4, '')::integer WHERE client_id = $1"},
+       "$3::text[], access_token_ttl = NULLIF($4, '')::integer, "
+       "require_pushed_authorization_requests = $5 WHERE client_id = $1"},
+      // How the client authenticates (sql/0014); the CHECK keeps the method, the
+      // secret and the keys consistent.
+      {"set_client_auth",
+       "UPDATE clients SET token_endpoint_auth_method = $2, jwks = NULLIF($3, '')::jsonb, "
+       "jwks_uri = NULLIF($4, ''), token_endpoint_auth_signing_alg = NULLIF($5, '') "
+       "WHERE client_id = $1"},
       {"update_client",
        "UPDATE clients SET client_name = $2, redirect_uris = $3::text[], scopes = $4::text[], "
-       "grant_types = $5::text[], access_token_ttl = NULLIF($6, '')::integer "
-       "WHERE client_id = $1 RETURNING 1"},
+       "grant_types = $5::text[], access_token_ttl = NULLIF($6, '')::integer, "
+       "require_pushed_authorization_requests = $7 WHERE client_id = $1 RETURNING 1"},
       {"set_client_secret",
        "UPDATE clients SET secret_digest = $2 WHERE client_id = $1 AND NOT is_public RETURNING 1"},
       {"delete_client", "DELETE FROM clients WHERE client_id = $1 RETURNING 1"},
@@ -84,9 +112,10 @@ PostgresClients::StoreResult<std::vector<Client>> PostgresClients::list_clients(
 }
 
 PostgresClients::StoreResult<Ok> PostgresClients::create_client(const Client& client) {
-  if (client.client_id.empty() || client.is_public != client.secret_digest.empty()) {
+  const bool needs_secret = !client.is_public && !client.uses_private_key_jwt();
+  if (client.client_id.empty() || needs_secret == client.secret_digest.empty()) {
     return fail(OAuthError::invalid_request(
-        "invalid client: a confidential client needs a secret digest, a public one none"));
+        "invalid client: a client with a secret method needs a secret digest, others none"));
   }
   bool exists = false;
   auto r = run<Ok>(pool_, "create_client", kNoRetry, [&](pqxx::connection& c) {
@@ -94,9 +123,12 @@ PostgresClients::StoreResult<Ok> PostgresClients::create_client(const Client& cl
     try {
       t.exec_prepared("create_client", client.client_id, client.client_name, client.is_public,
                       client.secret_digest, to_pg_text_array(client.redirect_uris),
-                      to_pg_text_array(client.scopes), to_pg_text_array(client.grant_types));
+                      to_pg_text_array(client.scopes), to_pg_text_array(client.grant_types),
+                      auth_method(client), client.jwks, client.jwks_uri,
+                      client.token_endpoint_auth_signing_alg);
       t.exec_prepared("set_client_oidc", client.client_id, client.id_token_signed_response_alg,
-                      to_pg_text_array(client.post_logout_redirect_uris), ttl_text(client));
+                      to_pg_text_array(client.post_logout_redirect_uris), ttl_text(client),
+                      client.require_pushed_authorization_requests);
     } catch (const pqxx::unique_violation&) {
       exists = true;
       return Ok{};
@@ -117,7 +149,9 @@ PostgresClients::StoreResult<bool> PostgresClients::update_client(const Client& 
     const pqxx::result r =
         t.exec_prepared("update_client", client.client_id, client.client_name,
                         to_pg_text_array(client.redirect_uris), to_pg_text_array(client.scopes),
-                        to_pg_text_array(client.grant_types), ttl_text(client));
+                        to_pg_text_array(client.grant_types), ttl_text(client),
+                        client.require_pushed_authorization_requests);
+    if (!r.empty()) set_auth(t, client);
     t.commit();
     return !r.empty();
   });

@@ -59,6 +59,10 @@ std::vector<Statement> PostgresCodes::statements() {
        "i AS (INSERT INTO issued_access_tokens (jti, subject, client_id, expires_at) "
        "SELECT $3, subject, client_id, $4 FROM r ON CONFLICT (jti) DO NOTHING) "
        "SELECT 1 FROM r"},
+      // RFC 9126: the pushed request a code answers is spent with the code, once.
+      {"spend_request_for_code",
+       "UPDATE pushed_authorization_requests SET spent_at = $2 WHERE request_uri_digest = $1 "
+       "AND client_id = $3 AND spent_at IS NULL AND expires_at > $2 RETURNING 1"},
       {"code_exists", "SELECT 1 FROM authorization_codes WHERE code_digest = $1"},
       {"revoke_code_tokens",
        "INSERT INTO revoked_tokens (jti, revoked_at, expires_at, reason) "
@@ -71,14 +75,25 @@ std::vector<Statement> PostgresCodes::statements() {
 PostgresCodes::StoreResult<Ok> PostgresCodes::save_code(const AuthorizationCode& code) {
   // Not retried: after a lost link the insert may have happened; a retry would then
   // fail with a duplicate key, which is reported as an error anyway.
-  return run<Ok>(pool_, "save_code", kNoRetry, [&](pqxx::connection& c) {
+  auto saved = run<bool>(pool_, "save_code", kNoRetry, [&](pqxx::connection& c) {
     pqxx::work t(c);
+    if (!code.request_uri_digest.empty() &&
+        t.exec_prepared("spend_request_for_code", code.request_uri_digest, code.issued_at,
+                        code.client_id)
+            .empty()) {
+      return false;  // spent by another authorization, or expired: nothing is saved
+    }
     t.exec_prepared("save_code", code.code_digest, code.client_id, code.redirect_uri, code.subject,
                     to_pg_text_array(code.scopes), code.code_challenge, code.nonce, code.auth_time,
                     code.issued_at, code.expires_at, code.resource, code.sid);
     t.commit();
-    return Ok{};
+    return true;
   });
+  if (!saved) return fail(std::move(saved.error()));
+  if (!*saved) {
+    return fail(protocol::OAuthError::invalid_request_uri("pushed request spent or expired"));
+  }
+  return Ok{};
 }
 
 PostgresCodes::StoreResult<std::optional<AuthorizationCode>> PostgresCodes::find_code(

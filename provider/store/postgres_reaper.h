@@ -1,5 +1,5 @@
 // Deletes expired rows so that the cost of a request stays flat as tables grow:
-// codes whose issued token has also expired, sessions, and revoked-token entries
+// codes whose issued token has also expired, sessions, pushed requests and revoked-token entries
 // past their token's expiry. `signet serve` calls it periodically; refresh-token
 // families and login failures are reaped by their own stores.
 #pragma once
@@ -16,6 +16,8 @@ namespace signet::store {
 struct ReapCounts {
   int64_t codes = 0;
   int64_t sessions = 0;
+  int64_t pushed_requests = 0;
+  int64_t assertion_jtis = 0;
   int64_t revoked_tokens = 0;
 };
 

@@ -13,10 +13,11 @@ std::vector<Statement> PostgresStore::statements() {
   std::vector<Statement> all = {{"ping", "SELECT count(*) FROM schema_migrations"}};
   for (auto part :
        {PostgresClients::statements(), PostgresUsers::statements(), PostgresScopes::statements(),
-        PostgresCodes::statements(), PostgresConsents::statements(), PostgresSessions::statements(),
-        PostgresSigningKeys::statements(), PostgresReaper::statements(),
-        PostgresLifecycleStore::statements(), PostgresLoginFailures::statements(),
-        PostgresResourceStore::statements()}) {
+        PostgresCodes::statements(), PostgresPushedRequests::statements(),
+        PostgresAssertionJtis::statements(), PostgresConsents::statements(),
+        PostgresSessions::statements(), PostgresSigningKeys::statements(),
+        PostgresReaper::statements(), PostgresLifecycleStore::statements(),
+        PostgresLoginFailures::statements(), PostgresResourceStore::statements()}) {
     for (auto& s : part) all.push_back(std::move(s));
   }
   return all;
@@ -30,6 +31,8 @@ PostgresStore::PostgresStore(std::string conninfo, size_t pool_size)
       PostgresScopes(*owned_pool),
       PostgresCodes(*owned_pool),
       PostgresConsents(*owned_pool),
+      PostgresPushedRequests(*owned_pool),
+      PostgresAssertionJtis(*owned_pool),
       PostgresSessions(*owned_pool),
       PostgresSigningKeys(*owned_pool),
       PostgresReaper(*owned_pool) {}

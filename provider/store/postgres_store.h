@@ -1,13 +1,12 @@
 // Signet's PostgreSQL store: one connection pool, prepared with the statements of
 // every artifact, and the stores of the protocol's interfaces built on it. Each
-// artifact (clients, users, scopes, codes, consents, sessions, signing keys, the
-// reaper) lives in its own postgres_<artifact>.{h,cc} with all of its SQL;
-// PostgresStore only puts them together, so that one object serves every
-// interface. The artifacts that are separate objects over the same pool are
-// PostgresLifecycleStore (refresh tokens), PostgresLoginFailures and
-// PostgresResourceStore. Every method is one transaction and never throws:
-// libpqxx exceptions become OAuthError::temporarily_unavailable (the database
-// cannot serve now) or server_error (store/store_call.h).
+// artifact (clients, users, scopes, codes, pushed requests, client-assertion jtis,
+// consents, sessions, signing keys, the reaper) lives in its own postgres_<artifact>.{h,cc} with
+// all of its SQL; PostgresStore only puts them together, so that one object serves every interface.
+// The artifacts that are separate objects over the same pool are PostgresLifecycleStore (refresh
+// tokens), PostgresLoginFailures and PostgresResourceStore. Every method is one transaction and
+// never throws: libpqxx exceptions become OAuthError::temporarily_unavailable (the database cannot
+// serve now) or server_error (store/store_call.h).
 #pragma once
 
 #include <cstddef>
@@ -16,9 +15,11 @@
 #include <vector>
 
 #include "store/database.h"
+#include "store/postgres_assertion_jtis.h"
 #include "store/postgres_clients.h"
 #include "store/postgres_codes.h"
 #include "store/postgres_consents.h"
+#include "store/postgres_pushed_requests.h"
 #include "store/postgres_reaper.h"
 #include "store/postgres_scopes.h"
 #include "store/postgres_sessions.h"
@@ -40,6 +41,8 @@ class PostgresStore final : private internal::OwnedPool,
                             public PostgresScopes,
                             public PostgresCodes,
                             public PostgresConsents,
+                            public PostgresPushedRequests,
+                            public PostgresAssertionJtis,
                             public PostgresSessions,
                             public PostgresSigningKeys,
                             public PostgresReaper {

@@ -1,7 +1,12 @@
 // Certified, independent client libraries against Signet: openid-client (and
 // oauth4webapi under it) runs the code flow with PKCE and RFC 9207 `iss`
-// validation; `jose` verifies the access token as a resource server would.
+// validation, pushed authorization requests (RFC 9126) and private_key_jwt
+// client authentication (RFC 7523); `jose` verifies the access token as a
+// resource server would.
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { after, before, test } from 'node:test';
 
 import * as jose from 'jose';
@@ -227,4 +232,187 @@ test('oauth4webapi: client_credentials; token verifies with jose, sub is the cli
   claims.scope = 'write:payments';
   const tampered = `${h}.${Buffer.from(JSON.stringify(claims)).toString('base64url')}.${s}`;
   await assert.rejects(verifyAccessToken(tampered), jose.errors.JWSSignatureVerificationFailed);
+});
+
+test('openid-client pushes the request (RFC 9126, buildAuthorizationUrlWithPAR) and completes the flow', async () => {
+  const config = await discover(confidential);
+  assert.equal(config.serverMetadata().pushed_authorization_request_endpoint, `${world.issuer}/par`);
+  const verifier = client.randomPKCECodeVerifier();
+  const state = client.randomState();
+  const url = await client.buildAuthorizationUrlWithPAR(config, {
+    redirect_uri: REDIRECT,
+    scope: 'read:accounts',
+    state,
+    code_challenge: await client.calculatePKCECodeChallenge(verifier),
+    code_challenge_method: 'S256',
+  });
+  // Only the reference travels through the browser.
+  assert.deepEqual([...url.searchParams.keys()].sort(), ['client_id', 'request_uri']);
+  const callback = await signInAndConsent(world, url.href, world.user);
+  const tokens = await client.authorizationCodeGrant(config, callback, {
+    pkceCodeVerifier: verifier,
+    expectedState: state,
+  });
+  const { payload } = await verifyAccessToken(tokens.access_token);
+  assert.equal(payload.scope, 'read:accounts');
+});
+
+test('oauth4webapi pushedAuthorizationRequest: a request_uri that works once, for its client', async () => {
+  const issuer = new URL(world.issuer);
+  const insecure = { [oauth.allowInsecureRequests]: true };
+  const as = await oauth
+    .discoveryRequest(issuer, { algorithm: 'oauth2', ...insecure })
+    .then((r) => oauth.processDiscoveryResponse(issuer, r));
+  const c = { client_id: confidential.client_id };
+  const auth = oauth.ClientSecretBasic(confidential.client_secret);
+  const verifier = oauth.generateRandomCodeVerifier();
+  const state = oauth.generateRandomState();
+  const params = new URLSearchParams({
+    response_type: 'code',
+    redirect_uri: REDIRECT,
+    scope: 'read:transactions',
+    state,
+    code_challenge: await oauth.calculatePKCECodeChallenge(verifier),
+    code_challenge_method: 'S256',
+  });
+  const pushed = await oauth.processPushedAuthorizationResponse(
+    as,
+    c,
+    await oauth.pushedAuthorizationRequest(as, c, auth, params, insecure),
+  );
+  assert.match(pushed.request_uri, /^urn:ietf:params:oauth:request_uri:/);
+  assert.ok(pushed.expires_in >= 30 && pushed.expires_in < 600, `expires_in ${pushed.expires_in}`);
+
+  const u = new URL(as.authorization_endpoint);
+  u.searchParams.set('client_id', c.client_id);
+  u.searchParams.set('request_uri', pushed.request_uri);
+  const cb = await signInAndConsent(world, u.href, world.user);
+  const tokens = await oauth.processAuthorizationCodeResponse(
+    as,
+    c,
+    await oauth.authorizationCodeGrantRequest(
+      as,
+      c,
+      auth,
+      oauth.validateAuthResponse(as, c, cb, state),
+      REDIRECT,
+      verifier,
+      insecure,
+    ),
+  );
+  await verifyAccessToken(tokens.access_token);
+  // Spent: the same reference is refused with a page, not sent to the client.
+  await assert.rejects(signInAndConsent(world, u.href, world.user), /unexpected page 400/);
+});
+
+// A client registered with its public key (private_key_jwt, RFC 7523): the
+// libraries sign the assertions themselves.
+async function keyClient(grants, redirectUris = []) {
+  const { privateKey, publicKey } = await jose.generateKeyPair('ES256', { extractable: true });
+  const kid = `k-${Math.random().toString(36).slice(2)}`;
+  const jwk = { ...(await jose.exportJWK(publicKey)), kid, alg: 'ES256', use: 'sig' };
+  const file = path.join(os.tmpdir(), `signet-client-${kid}.json`);
+  fs.writeFileSync(
+    file,
+    JSON.stringify({
+      client_name: `KeyApp ${kid}`,
+      scope: 'read:accounts',
+      grant_types: grants,
+      redirect_uris: redirectUris,
+      token_endpoint_auth_method: 'private_key_jwt',
+      jwks: { keys: [jwk] },
+    }),
+  );
+  try {
+    const registered = JSON.parse(world.cli(['client', 'add', '--metadata', file]));
+    return { client_id: registered.client_id, key: { key: privateKey, kid } };
+  } finally {
+    fs.rmSync(file, { force: true });
+  }
+}
+
+test('oauth4webapi PrivateKeyJwt: client credentials and a pushed request with assertions', async () => {
+  const kc = await keyClient(['authorization_code', 'client_credentials'], [REDIRECT]);
+  const issuer = new URL(world.issuer);
+  const insecure = { [oauth.allowInsecureRequests]: true };
+  const as = await oauth
+    .discoveryRequest(issuer, { algorithm: 'oauth2', ...insecure })
+    .then((r) => oauth.processDiscoveryResponse(issuer, r));
+  assert.ok(as.token_endpoint_auth_methods_supported.includes('private_key_jwt'));
+  const c = { client_id: kc.client_id };
+  const auth = oauth.PrivateKeyJwt(kc.key);
+  const tokens = await oauth.processClientCredentialsResponse(
+    as,
+    c,
+    await oauth.clientCredentialsGrantRequest(as, c, auth, new URLSearchParams({ scope: 'read:accounts' }), insecure),
+  );
+  const { payload } = await verifyAccessToken(tokens.access_token);
+  assert.equal(payload.client_id, kc.client_id);
+
+  const verifier = oauth.generateRandomCodeVerifier();
+  const state = oauth.generateRandomState();
+  const pushed = await oauth.processPushedAuthorizationResponse(
+    as,
+    c,
+    await oauth.pushedAuthorizationRequest(
+      as,
+      c,
+      auth,
+      new URLSearchParams({
+        response_type: 'code',
+        redirect_uri: REDIRECT,
+        scope: 'read:accounts',
+        state,
+        code_challenge: await oauth.calculatePKCECodeChallenge(verifier),
+        code_challenge_method: 'S256',
+      }),
+      insecure,
+    ),
+  );
+  const u = new URL(as.authorization_endpoint);
+  u.searchParams.set('client_id', c.client_id);
+  u.searchParams.set('request_uri', pushed.request_uri);
+  const cb = await signInAndConsent(world, u.href, world.user);
+  const codeTokens = await oauth.processAuthorizationCodeResponse(
+    as,
+    c,
+    await oauth.authorizationCodeGrantRequest(
+      as,
+      c,
+      auth,
+      oauth.validateAuthResponse(as, c, cb, state),
+      REDIRECT,
+      verifier,
+      insecure,
+    ),
+  );
+  await verifyAccessToken(codeTokens.access_token);
+});
+
+test('openid-client PrivateKeyJwt: client credentials; a second client key is refused', async () => {
+  const kc = await keyClient(['client_credentials']);
+  const config = await client.discovery(
+    new URL(world.issuer),
+    kc.client_id,
+    undefined,
+    client.PrivateKeyJwt(kc.key),
+    { algorithm: 'oauth2', execute: [client.allowInsecureRequests] },
+  );
+  const tokens = await client.clientCredentialsGrant(config, { scope: 'read:accounts' });
+  await verifyAccessToken(tokens.access_token);
+
+  const stranger = await jose.generateKeyPair('ES256', { extractable: true });
+  const impostor = await client.discovery(
+    new URL(world.issuer),
+    kc.client_id,
+    undefined,
+    client.PrivateKeyJwt({ key: stranger.privateKey, kid: kc.key.kid }),
+    { algorithm: 'oauth2', execute: [client.allowInsecureRequests] },
+  );
+  // 401 invalid_client with WWW-Authenticate (RFC 6749 §5.2), which the library reports as a challenge.
+  await assert.rejects(client.clientCredentialsGrant(impostor, { scope: 'read:accounts' }), (e) => {
+    assert.equal(e.status, 401, `${e.code}: ${e.message}`);
+    assert.ok(e.code === 'OAUTH_WWW_AUTHENTICATE_CHALLENGE' || e.error === 'invalid_client', `${e.code}: ${e.message}`);
+    return true;
+  });
 });

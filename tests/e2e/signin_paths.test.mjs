@@ -30,8 +30,9 @@ after(async () => {
 
 // A relying party of the test's own on http://localhost:PORT (another origin than
 // Signet's 127.0.0.1, as a real app would be): /start sends the browser to
-// /authorize with the given parameters, /callback redeems the code and shows it,
-// /bye is its post-logout page.
+// /authorize with the given parameters (with par=1, it pushes them to /par first,
+// RFC 9126, and sends only client_id and request_uri), /callback redeems the code
+// and shows it, /bye is its post-logout page.
 class RelyingParty {
   static async start(world) {
     const rp = new RelyingParty(world);
@@ -72,7 +73,19 @@ class RelyingParty {
       a.searchParams.set('state', state);
       a.searchParams.set('code_challenge', createHash('sha256').update(verifier).digest('base64url'));
       a.searchParams.set('code_challenge_method', 'S256');
-      for (const [k, v] of url.searchParams) if (k !== 'scope') a.searchParams.set(k, v);
+      for (const [k, v] of url.searchParams) if (k !== 'scope' && k !== 'par') a.searchParams.set(k, v);
+      if (url.searchParams.get('par') === '1') {
+        const body = new URLSearchParams(a.searchParams);
+        body.delete('client_id'); // the client authenticates with Basic
+        const pushed = await fetch(`${this.world.issuer}/par`, {
+          method: 'POST',
+          headers: { authorization: this.basic(), 'content-type': 'application/x-www-form-urlencoded' },
+          body,
+        });
+        const j = await pushed.json();
+        if (pushed.status !== 201) throw new Error(`POST /par answered ${pushed.status}: ${JSON.stringify(j)}`);
+        a.search = new URLSearchParams({ client_id: this.client.client_id, request_uri: j.request_uri }).toString();
+      }
       res.writeHead(302, { location: a.href });
       return res.end();
     }
@@ -86,7 +99,7 @@ class RelyingParty {
         const r = await fetch(`${this.world.issuer}/token`, {
           method: 'POST',
           headers: {
-            authorization: `Basic ${Buffer.from(`${this.client.client_id}:${this.client.client_secret}`).toString('base64')}`,
+            authorization: this.basic(),
             'content-type': 'application/x-www-form-urlencoded',
           },
           body: new URLSearchParams({
@@ -113,6 +126,10 @@ class RelyingParty {
     }
     res.writeHead(404);
     res.end();
+  }
+
+  basic() {
+    return `Basic ${Buffer.from(`${this.client.client_id}:${this.client.client_secret}`).toString('base64')}`;
   }
 
   lastCallback() {
@@ -273,6 +290,32 @@ test('resource indicator with remembered consent: sign in, back at the client, t
     const cb = await signInAtRp(page, params);
     const claims = JSON.parse(Buffer.from(cb.tokens.body.access_token.split('.')[1], 'base64url').toString());
     assert.equal(claims.aud, audience);
+  });
+});
+
+test('pushed request (RFC 9126): sign in and consent by reference, back at the client', async () => {
+  await inFreshBrowser('pushed-request', async (page) => {
+    await page.goto(rpStart({ par: '1', scope: 'openid read:transactions' }));
+    await page.getByLabel('Username').waitFor();
+    // Only the reference crosses the browser: the request itself was pushed.
+    const at = new URL(page.url());
+    assert.match(at.searchParams.get('request_uri') || '', /^urn:ietf:params:oauth:request_uri:/);
+    assert.equal(at.searchParams.get('redirect_uri'), null);
+    await signInHere(page);
+    await page.getByRole('button', { name: 'Allow' }).click();
+    const cb = await atRpCallback(page);
+    const claims = JSON.parse(Buffer.from(cb.tokens.body.access_token.split('.')[1], 'base64url').toString());
+    assert.deepEqual(claims.scope.split(' ').sort(), ['openid', 'read:transactions']);
+  });
+});
+
+test('pushed request with prompt=login: a signed-in customer is asked again, back at the client', async () => {
+  await consentOnce(rpStart());
+  await inFreshBrowser('pushed-request-prompt-login', async (page) => {
+    await signInAtRp(page);
+    const before = rp.callbacks.length;
+    await signInAtRp(page, { par: '1', prompt: 'login' });
+    assert.equal(rp.callbacks.length, before + 1);
   });
 });
 

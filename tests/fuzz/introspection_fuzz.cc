@@ -18,9 +18,10 @@ struct World {
   protocol::testing::MemoryClientStore clients;
   protocol::testing::MemoryLifecycleStore store;
   FakeClock clock{fuzz::kNow};
+  protocol::testing::TestClientAuthentication auth{clients, clock, fuzz::kIssuer};
   protocol::Introspection introspection{
-      protocol::TokenSettings{fuzz::kIssuer, fuzz::kAudience, 600, "ES256"}, clients, store,
-      fuzz::key_ring(), clock};
+      protocol::TokenSettings{fuzz::kIssuer, fuzz::kAudience, 600, "ES256"}, auth.authenticator,
+      store, fuzz::key_ring(), clock};
   World() { fuzz::add_clients(clients); }
 };
 

@@ -1440,7 +1440,9 @@ std::string World::unique(const std::string& prefix) {
   return prefix + "-" + std::to_string(++counter_) + "-" + random_hex(3);
 }
 
-std::string World::authorize_url(const AuthorizeRequest& r) const {
+namespace {
+
+std::vector<std::pair<std::string, std::string>> authorize_params(const AuthorizeRequest& r) {
   std::vector<std::pair<std::string, std::string>> q{
       {"response_type", "code"}, {"client_id", r.client_id}, {"redirect_uri", r.redirect_uri}};
   if (!r.scope.empty()) q.emplace_back("scope", r.scope);
@@ -1450,13 +1452,36 @@ std::string World::authorize_url(const AuthorizeRequest& r) const {
     q.emplace_back("code_challenge_method", "S256");
   }
   for (const auto& kv : r.extra) q.push_back(kv);
-  return signet.base_url + "/authorize?" + form_encode(q);
+  return q;
+}
+
+}  // namespace
+
+std::string World::authorize_url(const AuthorizeRequest& r) const {
+  return signet.base_url + "/authorize?" + form_encode(authorize_params(r));
+}
+
+HttpResponse World::push_request(const Client& client, const AuthorizeRequest& r) {
+  auto fields = authorize_params(r);
+  Headers h;
+  // A public client names itself in the body (token_endpoint_auth_method none).
+  if (!client.client_secret.empty()) {
+    std::erase_if(fields, [](const auto& kv) { return kv.first == "client_id"; });
+    h.emplace_back("Authorization", basic_auth(client.client_id, client.client_secret));
+  }
+  HttpClient http;
+  return http.post_form(signet.base_url + "/par", fields, h);
 }
 
 AuthorizationResult World::authorize(HttpClient& browser, const AuthorizeRequest& r,
                                      const User& user, const std::string& decision) {
+  return authorize_at(browser, authorize_url(r), user, decision);
+}
+
+AuthorizationResult World::authorize_at(HttpClient& browser, const std::string& url,
+                                        const User& user, const std::string& decision) {
   AuthorizationResult out;
-  HttpResponse resp = browser.get(authorize_url(r));
+  HttpResponse resp = browser.get(url);
   for (int step = 0; step < 8; ++step) {
     out.last = resp;
     if (resp.status == 302 || resp.status == 303 || resp.status == 307) {

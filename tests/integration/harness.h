@@ -330,6 +330,12 @@ class World {
   // with `decision`, until a redirect leaves Signet (or a page is answered).
   AuthorizationResult authorize(HttpClient& browser, const AuthorizeRequest& r, const User& user,
                                 const std::string& decision = "allow");
+  // The same from a ready URL under /authorize (e.g. client_id and a pushed request_uri).
+  AuthorizationResult authorize_at(HttpClient& browser, const std::string& url, const User& user,
+                                   const std::string& decision = "allow");
+  // POST /par (RFC 9126) with the request's parameters: HTTP Basic for a
+  // confidential client, client_id in the body for a public one.
+  HttpResponse push_request(const Client& client, const AuthorizeRequest& r);
   // POST /token grant_type=authorization_code with HTTP Basic (or client_id in the
   // body for public clients).
   HttpResponse exchange_code(const Client& client, const std::string& code,

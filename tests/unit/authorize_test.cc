@@ -21,7 +21,7 @@ class AuthorizeTest : public ::testing::Test {
   }
 
   Result<AuthorizeRequest, AuthorizeFailure> validate(const Params& query) {
-    return validate_authorize_request(query, clients_);
+    return validate_with_clients(query, clients_);
   }
 
   // Asserts a refusal that must be shown as a page, never sent to a redirect URI.

@@ -146,7 +146,7 @@ class IdTokenEndpointTest : public ::testing::Test {
     } else {
       q["nonce"] = nonce;
     }
-    auto req = validate_authorize_request(q, clients_);
+    auto req = validate_with_clients(q, clients_);
     EXPECT_TRUE(req.ok());
     auto code = issue_authorization_code(*req, "alice", clock_.now() - 30, codes_, clock_, 60);
     EXPECT_TRUE(code.ok());

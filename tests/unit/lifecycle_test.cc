@@ -81,7 +81,7 @@ class LifecycleTest : public ::testing::Test {
     Params q = authorize_query();
     q["client_id"] = client_id;
     q["scope"] = scope;
-    auto req = validate_authorize_request(q, clients_);
+    auto req = validate_with_clients(q, clients_);
     EXPECT_TRUE(req.ok());
     if (!req) return {};
     auto code = issue_authorization_code(*req, "alice", clock_.now(), codes_, clock_, 60);
@@ -147,7 +147,8 @@ class LifecycleTest : public ::testing::Test {
       clients_, codes_, keys_, clock_,
       TokenWiring{token_settings(), nullptr, nullptr, &store_, RefreshSettings{3600, 4 * 3600},
                   [this](const nlohmann::json& e) { events_.push_back(e); }}};
-  Introspection introspection_{token_settings(), clients_, store_, keys_, clock_};
+  TestClientAuthentication auth_{clients_, clock_};
+  Introspection introspection_{token_settings(), auth_.authenticator, store_, keys_, clock_};
   std::vector<nlohmann::json> events_;
 };
 
@@ -244,7 +245,7 @@ TEST_F(LifecycleTest, RefreshMayNarrowScopeAndTheGrantKeepsItsScope) {
 TEST_F(LifecycleTest, RefreshCannotWidenScope) {
   Params q = authorize_query();
   q["scope"] = "read:accounts";
-  auto req = validate_authorize_request(q, clients_);
+  auto req = validate_with_clients(q, clients_);
   ASSERT_TRUE(req.ok());
   auto code = issue_authorization_code(*req, "alice", clock_.now(), codes_, clock_, 60);
   ASSERT_TRUE(code.ok());

@@ -25,8 +25,91 @@ StoreResult<std::optional<Client>> MemoryClientStore::find_client(std::string_vi
   return std::optional<Client>{it->second};
 }
 
+Result<std::string, OAuthError> MemoryJwksFetcher::fetch_jwks(const std::string& uri) {
+  std::lock_guard lock(mu_);
+  ++fetches_;
+  auto it = documents_.find(uri);
+  if (it == documents_.end()) {
+    return fail(OAuthError::invalid_client("Client authentication failed.", "no document"));
+  }
+  return it->second;
+}
+
+void MemoryJwksFetcher::publish(const std::string& uri, std::string jwks) {
+  std::lock_guard lock(mu_);
+  documents_[uri] = std::move(jwks);
+}
+
+int MemoryJwksFetcher::fetches() {
+  std::lock_guard lock(mu_);
+  return fetches_;
+}
+
+StoreResult<bool> MemoryAssertionJtis::use_assertion_jti(std::string_view client_id,
+                                                         std::string_view jti, int64_t expires_at,
+                                                         int64_t now) {
+  if (unavailable) return outage();
+  std::lock_guard lock(mu_);
+  auto [it, inserted] = expiry_.try_emplace({std::string(client_id), std::string(jti)}, expires_at);
+  if (inserted) return true;
+  if (it->second > now) return false;  // still live: a replay
+  it->second = expires_at;
+  return true;
+}
+
+StoreResult<Ok> MemoryPushedRequestStore::save_pushed_request(const PushedRequest& request) {
+  if (unavailable) return outage();
+  std::lock_guard lock(mu_);
+  if (!rows_.emplace(request.request_uri_digest, Row{request, false}).second) {
+    return fail(OAuthError::server_error("duplicate request_uri digest"));
+  }
+  return Ok{};
+}
+
+StoreResult<std::optional<PushedRequest>> MemoryPushedRequestStore::find_pushed_request(
+    std::string_view digest, int64_t now) {
+  if (unavailable) return outage();
+  std::lock_guard lock(mu_);
+  auto it = rows_.find(digest);
+  if (it == rows_.end() || it->second.spent || it->second.request.expires_at <= now) {
+    return std::optional<PushedRequest>{};
+  }
+  return std::optional<PushedRequest>{it->second.request};
+}
+
+StoreResult<Ok> MemoryPushedRequestStore::spend_pushed_request(std::string_view digest,
+                                                               int64_t now) {
+  if (unavailable) return outage();
+  std::lock_guard lock(mu_);
+  auto it = rows_.find(digest);
+  if (it != rows_.end() && it->second.request.expires_at > now) it->second.spent = true;
+  return Ok{};
+}
+
+bool MemoryPushedRequestStore::spend_for_code(std::string_view digest, std::string_view client_id,
+                                              int64_t now) {
+  std::lock_guard lock(mu_);
+  auto it = rows_.find(digest);
+  if (it == rows_.end() || it->second.spent || it->second.request.expires_at <= now ||
+      it->second.request.client_id != client_id) {
+    return false;
+  }
+  it->second.spent = true;
+  return true;
+}
+
+size_t MemoryPushedRequestStore::size() {
+  std::lock_guard lock(mu_);
+  return rows_.size();
+}
+
 StoreResult<Ok> MemoryCodeStore::save_code(const AuthorizationCode& code) {
   if (unavailable) return outage();
+  if (!code.request_uri_digest.empty() &&
+      (!pushed_ ||
+       !pushed_->spend_for_code(code.request_uri_digest, code.client_id, code.issued_at))) {
+    return fail(OAuthError::invalid_request_uri("pushed request spent or expired"));
+  }
   std::lock_guard lock(mu_);
   if (!codes_.emplace(code.code_digest, code).second) {
     return fail(OAuthError::server_error("duplicate code digest"));

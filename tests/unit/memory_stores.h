@@ -11,9 +11,13 @@
 #include <utility>
 #include <vector>
 
+#include "common/clock.h"
 #include "protocol/audit.h"
+#include "protocol/authorize.h"
+#include "protocol/pushed_request.h"
 #include "protocol/stores.h"
 #include "protocol/throttle.h"
+#include "protocol/token/client_authentication.h"
 
 namespace signet::protocol::testing {
 
@@ -29,8 +33,77 @@ class MemoryClientStore final : public ClientStore {
   std::map<std::string, Client, std::less<>> clients_;
 };
 
+class MemoryPushedRequestStore final : public PushedRequestStore {
+ public:
+  StoreResult<Ok> save_pushed_request(const PushedRequest& request) override;
+  StoreResult<std::optional<PushedRequest>> find_pushed_request(std::string_view digest,
+                                                                int64_t now) override;
+  StoreResult<Ok> spend_pushed_request(std::string_view digest, int64_t now) override;
+  // What saving a code does with its request (false: spent or expired, nothing done).
+  bool spend_for_code(std::string_view digest, std::string_view client_id, int64_t now);
+
+  size_t size();
+  bool unavailable = false;
+
+ private:
+  struct Row {
+    PushedRequest request;
+    bool spent = false;
+  };
+  std::mutex mu_;
+  std::map<std::string, Row, std::less<>> rows_;
+};
+
+class MemoryAssertionJtis final : public AssertionReplayStore {
+ public:
+  StoreResult<bool> use_assertion_jti(std::string_view client_id, std::string_view jti,
+                                      int64_t expires_at, int64_t now) override;
+  bool unavailable = false;
+
+ private:
+  std::mutex mu_;
+  std::map<std::pair<std::string, std::string>, int64_t> expiry_;
+};
+
+// JWKS documents by URI, counting fetches; any other URI is refused.
+class MemoryJwksFetcher final : public JwksFetcher {
+ public:
+  Result<std::string, OAuthError> fetch_jwks(const std::string& uri) override;
+  void publish(const std::string& uri, std::string jwks);
+  int fetches();
+
+ private:
+  std::mutex mu_;
+  std::map<std::string, std::string> documents_;
+  int fetches_ = 0;
+};
+
+// Client authentication wired as app/serve.cc wires it (secrets, and
+// private_key_jwt assertions for `issuer`), with the jtis and the documents
+// behind jwks_uris in memory.
+struct TestClientAuthentication {
+  TestClientAuthentication(ClientStore& clients, const Clock& clock,
+                           std::string issuer = "https://signet.example")
+      : keys(fetcher, clock),
+        verifier({std::move(issuer)}, keys, jtis, clock),
+        authenticator(clients, verifier) {}
+  TestClientAuthentication(const TestClientAuthentication&) = delete;
+  TestClientAuthentication& operator=(const TestClientAuthentication&) = delete;
+
+  MemoryJwksFetcher fetcher;
+  ClientKeySource keys;
+  MemoryAssertionJtis jtis;
+  ClientAssertionVerifier verifier;
+  ClientAuthenticator authenticator;
+};
+
 class MemoryCodeStore final : public AuthorizationCodeStore {
  public:
+  MemoryCodeStore() = default;
+  // Saving a code that answers a pushed request spends it there, as the
+  // PostgreSQL store does in the code's transaction.
+  explicit MemoryCodeStore(MemoryPushedRequestStore& pushed) : pushed_(&pushed) {}
+
   StoreResult<Ok> save_code(const AuthorizationCode& code) override;
   StoreResult<std::optional<AuthorizationCode>> find_code(std::string_view code_digest) override;
   StoreResult<Redemption> redeem_code(std::string_view code_digest, int64_t now,
@@ -54,6 +127,7 @@ class MemoryCodeStore final : public AuthorizationCodeStore {
     std::string jti;
     int64_t expires_at;
   };
+  MemoryPushedRequestStore* pushed_ = nullptr;
   std::mutex mu_;
   std::map<std::string, AuthorizationCode, std::less<>> codes_;
   std::map<std::string, std::vector<IssuedToken>, std::less<>> issued_;
@@ -129,5 +203,14 @@ class RecordingAuditSink final : public AuditSink {
 
   std::vector<AuditEvent> events;
 };
+
+// The authorization endpoint's checks with a client registry alone (no pushed
+// requests are known, no resource registry): what most protocol tests need.
+inline Result<AuthorizeRequest, AuthorizeFailure> validate_with_clients(const Params& query,
+                                                                        ClientStore& clients) {
+  static MemoryPushedRequestStore no_pushed_requests;
+  static const SystemClock clock;
+  return validate_authorize_request(query, AuthorizeContext{clients, no_pushed_requests, clock});
+}
 
 }  // namespace signet::protocol::testing

@@ -54,8 +54,8 @@ class SignInTest : public ::testing::Test {
   }
 
   SignIn sign_in() {
-    return SignIn({master_key_, kAudience, 3600}, users_, sessions_, clients_, nullptr, &throttle_,
-                  verifier_, audit_, clock_);
+    return SignIn({master_key_, 3600}, users_, sessions_, authorize_, &throttle_, verifier_, audit_,
+                  clock_);
   }
 
   // A form posted from the sign-in page this browser was shown.
@@ -81,6 +81,8 @@ class SignInTest : public ::testing::Test {
   const std::string csrf_cookie_ = random_token();
   FakeClock clock_;
   MemoryClientStore clients_;
+  MemoryPushedRequestStore pushed_;
+  const AuthorizeContext authorize_{clients_, pushed_, clock_, nullptr, kAudience};
   MemoryUserStore users_;
   MemorySessionStore sessions_;
   MemoryAccountFailureStore accounts_;
@@ -336,7 +338,7 @@ class ConsentTest : public ::testing::Test {
     Params form = authorize_query();
     form["csrf_token"] = csrf;
     if (!decision.empty()) form["decision"] = decision;
-    Consent consent(kAudience, sessions_, consents_, clients_, nullptr, audit_, clock_);
+    Consent consent(authorize_, sessions_, consents_, audit_, clock_);
     return consent.decide({form, session_cookie_, kAddress, "req-3"});
   }
 
@@ -351,6 +353,8 @@ class ConsentTest : public ::testing::Test {
   std::optional<std::string> session_cookie_ = std::string(kSessionId);
   FakeClock clock_;
   MemoryClientStore clients_;
+  MemoryPushedRequestStore pushed_;
+  const AuthorizeContext authorize_{clients_, pushed_, clock_, nullptr, kAudience};
   MemorySessionStore sessions_;
   MemoryConsentStore consents_;
   RecordingAuditSink audit_;
@@ -404,7 +408,7 @@ TEST_F(ConsentTest, AllowOfAnEditedRequestIsRefused) {
   form["redirect_uri"] = "https://evil.example/callback";
   form["csrf_token"] = kCsrf;
   form["decision"] = "allow";
-  Consent consent(kAudience, sessions_, consents_, clients_, nullptr, audit_, clock_);
+  Consent consent(authorize_, sessions_, consents_, audit_, clock_);
   ConsentOutcome o = consent.decide({form, session_cookie_, kAddress, "req-3"});
   ASSERT_EQ(o.result, ConsentResult::kRefusedRequest);
   ASSERT_TRUE(o.refusal);

@@ -114,7 +114,7 @@ class ThrottlingHttpTest : public ::testing::Test {
         std::make_unique<WiredTokenEndpoint>(clients_, codes_, *keys_->current(), clock_, wiring);
     services_ = std::unique_ptr<Services>(new Services{config_, clients_, none_, none_, codes_,
                                                        consents_, none_, *keys_, clock_, workers_,
-                                                       endpoint_->endpoint()});
+                                                       endpoint_->endpoint(), authorize_, par_});
     services_->audit = &audit_;
     services_->throttles = {&login_, &auth_failures_};
   }
@@ -143,6 +143,10 @@ class ThrottlingHttpTest : public ::testing::Test {
   MemoryAccountFailures accounts_;
   LoginThrottle login_{LockoutRule{2, 900, 900}, &accounts_, 100, clock_};
   AddressFailureLimit auth_failures_{2, 900, clock_};
+  MemoryPushedRequestStore pushed_;
+  const AuthorizeContext authorize_{clients_, pushed_, clock_};
+  TestClientAuthentication auth_{clients_, clock_};
+  PushedAuthorizationEndpoint par_{auth_.authenticator, authorize_, 60, rate_};
   std::unique_ptr<WiredTokenEndpoint> endpoint_;
   std::unique_ptr<Services> services_;
   RecordingAudit audit_;

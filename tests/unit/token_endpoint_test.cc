@@ -45,7 +45,7 @@ class TokenEndpointTest : public ::testing::Test {
   // Runs the authorization endpoint for real and returns a fresh code.
   std::string mint_code(Params query = authorize_query(), int64_t lifetime = 60,
                         const std::string& subject = "alice") {
-    auto req = validate_authorize_request(query, clients_);
+    auto req = validate_with_clients(query, clients_);
     EXPECT_TRUE(req.ok());
     if (!req) return {};
     auto code = issue_authorization_code(*req, subject, clock_.now(), codes_, clock_, lifetime);
@@ -648,13 +648,15 @@ class TokenDispatchTest : public ::testing::Test {
 
   static constexpr const char* kGrant = "urn:example:grant";
   MemoryClientStore clients_;
+  FakeClock clock_;
+  TestClientAuthentication auth_{clients_, clock_};
   RecordingGrant grant_{kGrant};
   RecordingGrant other_{"urn:example:other"};
   StoppedMicros micros_;
 };
 
 TEST_F(TokenDispatchTest, TheRequestGoesToTheHandlerOfItsGrantWithTheAuthenticatedClient) {
-  TokenEndpoint endpoint(clients_, {other_, grant_});
+  TokenEndpoint endpoint(auth_.authenticator, {other_, grant_});
   auto r = endpoint.handle(reporting());
   ASSERT_TRUE(r.ok()) << r.error().detail;
   EXPECT_EQ(r->access_token, "from-urn:example:grant");
@@ -664,7 +666,7 @@ TEST_F(TokenDispatchTest, TheRequestGoesToTheHandlerOfItsGrantWithTheAuthenticat
 }
 
 TEST_F(TokenDispatchTest, AGrantWithoutAHandlerIsUnsupported) {
-  TokenEndpoint endpoint(clients_, {grant_});
+  TokenEndpoint endpoint(auth_.authenticator, {grant_});
   auto r = endpoint.handle(reporting("urn:example:unknown"));
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.error().code, "unsupported_grant_type");
@@ -689,7 +691,7 @@ TEST_F(TokenDispatchTest, WithoutRefreshTokensTheRefreshGrantIsUnsupported) {
 }
 
 TEST_F(TokenDispatchTest, AnUnsupportedGrantIsRefusedBeforeTheClientIsAuthenticated) {
-  TokenEndpoint endpoint(clients_, {grant_});
+  TokenEndpoint endpoint(auth_.authenticator, {grant_});
   // Neither a wrong secret nor a client store outage is looked at.
   auto wrong = endpoint.handle(request("password", "reporting", "wrong"));
   ASSERT_FALSE(wrong.ok());
@@ -706,7 +708,7 @@ TEST_F(TokenDispatchTest, AnUnsupportedGrantIsRefusedBeforeTheClientIsAuthentica
 }
 
 TEST_F(TokenDispatchTest, AClientThatFailsAuthenticationNeverReachesTheGrant) {
-  TokenEndpoint endpoint(clients_, {grant_});
+  TokenEndpoint endpoint(auth_.authenticator, {grant_});
   auto r = endpoint.handle(request(kGrant, "reporting", "wrong"));
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.error().code, "invalid_client");
@@ -715,7 +717,7 @@ TEST_F(TokenDispatchTest, AClientThatFailsAuthenticationNeverReachesTheGrant) {
 }
 
 TEST_F(TokenDispatchTest, AGrantTheClientMayNotUseIsUnauthorizedClientBeforeTheHandlerRuns) {
-  TokenEndpoint endpoint(clients_, {grant_});
+  TokenEndpoint endpoint(auth_.authenticator, {grant_});
   auto r = endpoint.handle(request(kGrant, "finance-app", "finance-secret"));
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.error().code, "unauthorized_client");
@@ -725,7 +727,7 @@ TEST_F(TokenDispatchTest, AGrantTheClientMayNotUseIsUnauthorizedClientBeforeTheH
 
 TEST_F(TokenDispatchTest, TheRateLimitIsCheckedBeforeTheHandlerRuns) {
   ClientRateLimit limit(1, 1, micros_);  // the stopped clock never refills: one request
-  TokenEndpoint endpoint(clients_, {grant_}, limit);
+  TokenEndpoint endpoint(auth_.authenticator, {grant_}, limit);
   ASSERT_TRUE(endpoint.handle(reporting()).ok());
   auto over = endpoint.handle(reporting());
   ASSERT_FALSE(over.ok());
@@ -737,7 +739,7 @@ TEST_F(TokenDispatchTest, TheRateLimitIsCheckedBeforeTheHandlerRuns) {
 TEST_F(TokenDispatchTest, ARateLimitedClientIsRefusedBeforeTheGrantCheck) {
   // The order of the checks: a client over its rate learns nothing about its grants.
   ClientRateLimit limit(1, 1, micros_);
-  TokenEndpoint endpoint(clients_, {grant_}, limit);
+  TokenEndpoint endpoint(auth_.authenticator, {grant_}, limit);
   auto first = endpoint.handle(request(kGrant, "finance-app", "finance-secret"));
   ASSERT_FALSE(first.ok());
   EXPECT_EQ(first.error().code, "unauthorized_client");
@@ -748,7 +750,7 @@ TEST_F(TokenDispatchTest, ARateLimitedClientIsRefusedBeforeTheGrantCheck) {
 
 TEST_F(TokenDispatchTest, AHandlerThatMustWaitGivesItsRequestBackToTheBucket) {
   ClientRateLimit limit(1, 1, micros_);
-  TokenEndpoint endpoint(clients_, {grant_}, limit);
+  TokenEndpoint endpoint(auth_.authenticator, {grant_}, limit);
   grant_.would_block = true;
   for (int i = 0; i < 3; ++i) {
     auto r = endpoint.handle(reporting());

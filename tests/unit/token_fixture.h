@@ -10,6 +10,7 @@
 #include "common/clock.h"
 #include "jose/key_ring.h"
 #include "jose/key_ring_holder.h"
+#include "memory_stores.h"
 #include "protocol/lifecycle_store.h"
 #include "protocol/resource_indicator.h"
 #include "protocol/stores.h"
@@ -41,7 +42,8 @@ class WiredTokenEndpoint {
   // `keys` must outlive this object; it is read at every token.
   WiredTokenEndpoint(ClientStore& clients, AuthorizationCodeStore& codes, const jose::KeyRing& keys,
                      const Clock& clock, TokenWiring wiring = {})
-      : keys_(jose::KeyRingHolder::borrow(keys)),
+      : auth_(clients, clock, wiring.settings.issuer),
+        keys_(jose::KeyRingHolder::borrow(keys)),
         access_tokens_(wiring.resources
                            ? AccessTokenIssuer(wiring.settings, keys_, *wiring.resources)
                            : AccessTokenIssuer(wiring.settings, keys_)),
@@ -51,7 +53,7 @@ class WiredTokenEndpoint {
         code_(codes, access_tokens_, clock,
               {refresh_tokens_ ? &*refresh_tokens_ : nullptr, wiring.users}),
         client_credentials_(access_tokens_, clock),
-        endpoint_(make_endpoint(clients, clock, wiring)) {}
+        endpoint_(make_endpoint(clock, wiring)) {}
   WiredTokenEndpoint(const WiredTokenEndpoint&) = delete;
   WiredTokenEndpoint& operator=(const WiredTokenEndpoint&) = delete;
 
@@ -59,18 +61,23 @@ class WiredTokenEndpoint {
     return endpoint_.handle(request);
   }
   TokenEndpoint& endpoint() { return endpoint_; }
+  // The client authentication the endpoint uses (its jtis, for replay tests).
+  TestClientAuthentication& client_authentication() { return auth_; }
 
  private:
-  TokenEndpoint make_endpoint(ClientStore& clients, const Clock& clock, TokenWiring& wiring) {
+  TokenEndpoint make_endpoint(const Clock& clock, TokenWiring& wiring) {
     TokenEndpoint::Grants grants{code_, client_credentials_};
     if (refresh_tokens_) {
       refresh_.emplace(*refresh_tokens_, access_tokens_, clock, std::move(wiring.security_events));
       grants.push_back(*refresh_);
     }
-    if (wiring.rate_limit) return TokenEndpoint(clients, std::move(grants), *wiring.rate_limit);
-    return TokenEndpoint(clients, std::move(grants));
+    if (wiring.rate_limit) {
+      return TokenEndpoint(auth_.authenticator, std::move(grants), *wiring.rate_limit);
+    }
+    return TokenEndpoint(auth_.authenticator, std::move(grants));
   }
 
+  TestClientAuthentication auth_;
   jose::KeyRingHolder keys_;
   AccessTokenIssuer access_tokens_;
   std::optional<RefreshTokens> refresh_tokens_;

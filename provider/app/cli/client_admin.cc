@@ -12,6 +12,7 @@
 #include "app/cli/cli_util.h"
 #include "app/cli/client_cli.h"
 #include "common/crypto.h"
+#include "protocol/token/client_assertion.h"
 #include "store/postgres_store.h"
 
 namespace signet::cli {
@@ -101,11 +102,17 @@ nlohmann::json client_json(const protocol::Client& c) {
   j["redirect_uris"] = c.redirect_uris;
   j["scope"] = join(c.scopes, " ");
   j["grant_types"] = c.grant_types;
-  j["token_endpoint_auth_method"] = c.is_public ? "none" : "client_secret_basic";
+  j["token_endpoint_auth_method"] = c.is_public ? "none" : c.token_endpoint_auth_method;
+  if (!c.jwks.empty()) j["jwks"] = nlohmann::json::parse(c.jwks, nullptr, false);
+  if (!c.jwks_uri.empty()) j["jwks_uri"] = c.jwks_uri;
+  if (!c.token_endpoint_auth_signing_alg.empty()) {
+    j["token_endpoint_auth_signing_alg"] = c.token_endpoint_auth_signing_alg;
+  }
   j["access_token_ttl"] =
       c.access_token_ttl ? nlohmann::json(*c.access_token_ttl) : nlohmann::json(nullptr);
   j["id_token_signed_response_alg"] = c.id_token_signed_response_alg;
   j["post_logout_redirect_uris"] = c.post_logout_redirect_uris;
+  j["require_pushed_authorization_requests"] = c.require_pushed_authorization_requests;
   return j;
 }
 
@@ -261,8 +268,10 @@ int cmd_client_rotate_secret(const std::string& db_url, const std::vector<std::s
   store::PostgresStore store(db_url, 1);
   protocol::Client c;
   if (int rc = load_client(store, args[0], c, err)) return rc;
-  if (c.is_public) {
-    return error(err, kUsage, "client " + args[0] + " is public: it has no secret to rotate");
+  if (c.is_public || c.uses_private_key_jwt()) {
+    return error(err, kUsage,
+                 "client " + args[0] + " is " + (c.is_public ? "public" : "private_key_jwt") +
+                     ": it has no secret to rotate");
   }
   const std::string secret = random_token(32);
   auto set = store.set_client_secret_digest(c.client_id, sha256_b64url(secret));
@@ -292,13 +301,18 @@ std::string check_client_metadata(const std::string& json_text) {
                                                "token_endpoint_auth_method",
                                                "access_token_ttl",
                                                "post_logout_redirect_uris",
-                                               "id_token_signed_response_alg"};
+                                               "id_token_signed_response_alg",
+                                               "require_pushed_authorization_requests",
+                                               "jwks",
+                                               "jwks_uri",
+                                               "token_endpoint_auth_signing_alg"};
   for (const auto& [key, value] : j.items()) {
     if (!kKnown.count(key)) {
       return "unknown field \"" + key +
              "\" (supported: client_name, redirect_uris, grant_types, response_types, scope, "
              "token_endpoint_auth_method, access_token_ttl, post_logout_redirect_uris, "
-             "id_token_signed_response_alg)";
+             "id_token_signed_response_alg, require_pushed_authorization_requests, jwks, "
+             "jwks_uri, token_endpoint_auth_signing_alg)";
     }
   }
   auto string_array = [&](const char* key) -> std::string {
@@ -334,10 +348,37 @@ std::string check_client_metadata(const std::string& json_text) {
   }
   if (j.contains("token_endpoint_auth_method")) {
     const auto& m = j["token_endpoint_auth_method"];
-    if (!m.is_string() ||
-        (m != "client_secret_basic" && m != "client_secret_post" && m != "none")) {
-      return "\"token_endpoint_auth_method\" must be client_secret_basic, client_secret_post or "
-             "none";
+    if (!m.is_string() || (m != "client_secret_basic" && m != "client_secret_post" && m != "none" &&
+                           m != "private_key_jwt")) {
+      return "\"token_endpoint_auth_method\" must be client_secret_basic, client_secret_post, "
+             "private_key_jwt or none";
+    }
+  }
+  // RFC 7523 §2.2 with inline keys (RFC 7591 §2 jwks).
+  const bool key_jwt = j.value("token_endpoint_auth_method", "") == "private_key_jwt";
+  const int key_fields = int{j.contains("jwks")} + int{j.contains("jwks_uri")};
+  if (key_jwt ? key_fields != 1 : key_fields != 0) {
+    return "one of \"jwks\" or \"jwks_uri\" is required with private_key_jwt, and used only "
+           "with it";
+  }
+  if (j.contains("jwks_uri")) {
+    const auto& u = j["jwks_uri"];
+    if (!u.is_string() || !(u.get<std::string>().rfind("https://", 0) == 0 ||
+                            u.get<std::string>().rfind("http://", 0) == 0)) {
+      return "\"jwks_uri\" must be an https URL (http only for development)";
+    }
+  }
+  if (key_jwt && j.contains("jwks")) {
+    if (!j["jwks"].is_object()) return "\"jwks\" must be a JWKS object ({\"keys\": [...]})";
+    if (std::string why = protocol::check_client_jwks(j["jwks"].dump()); !why.empty()) {
+      return "\"jwks\": " + why;
+    }
+  }
+  if (j.contains("token_endpoint_auth_signing_alg")) {
+    const auto& a = j["token_endpoint_auth_signing_alg"];
+    if (!key_jwt || !a.is_string() || (a != "ES256" && a != "PS256" && a != "EdDSA")) {
+      return "\"token_endpoint_auth_signing_alg\" must be ES256, PS256 or EdDSA, with "
+             "private_key_jwt";
     }
   }
   if (j.contains("access_token_ttl")) {
@@ -345,6 +386,10 @@ std::string check_client_metadata(const std::string& json_text) {
     if (!t.is_number_integer() || t.get<int64_t>() < 1 || t.get<int64_t>() > 86400) {
       return "\"access_token_ttl\" must be an integer from 1 to 86400 (seconds)";
     }
+  }
+  if (j.contains("require_pushed_authorization_requests") &&
+      !j["require_pushed_authorization_requests"].is_boolean()) {
+    return "\"require_pushed_authorization_requests\" must be true or false";
   }
   if (j.contains("id_token_signed_response_alg")) {
     const auto& a = j["id_token_signed_response_alg"];
@@ -393,6 +438,13 @@ int cmd_client_add_metadata(const std::string& db_url, const std::vector<std::st
   if (j.contains("id_token_signed_response_alg")) {
     c.id_token_signed_response_alg = j["id_token_signed_response_alg"].get<std::string>();
   }
+  c.require_pushed_authorization_requests = j.value("require_pushed_authorization_requests", false);
+  c.token_endpoint_auth_method =
+      c.is_public ? "none"
+                  : j.value("token_endpoint_auth_method", std::string("client_secret_basic"));
+  if (j.contains("jwks")) c.jwks = j["jwks"].dump();
+  c.jwks_uri = j.value("jwks_uri", std::string());
+  c.token_endpoint_auth_signing_alg = j.value("token_endpoint_auth_signing_alg", std::string());
   if (std::string why = check_client_rules(c); !why.empty()) {
     return error(err, kUsage, "invalid client metadata in " + *path + ": " + why);
   }
@@ -405,7 +457,8 @@ int cmd_client_add_metadata(const std::string& db_url, const std::vector<std::st
   store::PostgresStore store(db_url, 1);
   if (int rc = check_known_scopes(store, c.scopes, err)) return rc;
   std::string secret;
-  if (!c.is_public) {
+  const bool has_secret = !c.is_public && !c.uses_private_key_jwt();
+  if (has_secret) {
     secret = random_token(32);
     c.secret_digest = sha256_b64url(secret);
   }
@@ -414,7 +467,7 @@ int cmd_client_add_metadata(const std::string& db_url, const std::vector<std::st
   audit_change(store, err, "client.changed", c.client_id,
                {{"action", "register"}, {"client", client_json(c)}});
   nlohmann::json result = client_json(c);
-  if (!c.is_public) result["client_secret"] = secret;  // shown once
+  if (has_secret) result["client_secret"] = secret;  // shown once
   out << result.dump(2) << '\n';
   return 0;
 }

@@ -56,6 +56,11 @@ Result<Credentials, OAuthError> parse_basic(std::string_view header) {
   return Credentials{std::move(*id), std::move(*secret), true};
 }
 
+bool has_assertion(const TokenRequest& request) {
+  return find_param(request.form, "client_assertion") ||
+         find_param(request.form, "client_assertion_type");
+}
+
 Result<Credentials, OAuthError> extract_credentials(const TokenRequest& request) {
   const std::string* form_id = find_param(request.form, "client_id");
   const std::string* form_secret = find_param(request.form, "client_secret");
@@ -86,11 +91,57 @@ Result<Credentials, OAuthError> extract_credentials(const TokenRequest& request)
 }  // namespace
 
 std::string presented_client_id(const TokenRequest& request) {
+  if (has_assertion(request)) {
+    const std::string* assertion = find_param(request.form, "client_assertion");
+    return assertion ? ClientAssertionVerifier::asserted_client_id(*assertion) : std::string();
+  }
   auto creds = extract_credentials(request);
   return creds ? creds->client_id : std::string();
 }
 
-Result<Client, OAuthError> authenticate_client(const TokenRequest& request, ClientStore& clients) {
+// RFC 7523 §2.2 and RFC 7521 §4.2: client_assertion_type and client_assertion,
+// the client named by the assertion (and by client_id, if sent, the same one).
+Result<Client, OAuthError> ClientAuthenticator::authenticate_assertion(
+    const TokenRequest& request) const {
+  const std::string* type = find_param(request.form, "client_assertion_type");
+  const std::string* assertion = find_param(request.form, "client_assertion");
+  if (request.authorization || find_param(request.form, "client_secret")) {
+    return fail(OAuthError::invalid_request("Use only one client authentication method.",
+                                            "client assertion together with a secret"));
+  }
+  if (!type || !assertion || assertion->empty()) {
+    return fail(OAuthError::invalid_request(
+        "client_assertion_type and client_assertion must be sent together."));
+  }
+  if (*type != kJwtBearerAssertionType) {
+    return fail(OAuthError::invalid_client(kAuthFailed, "client_assertion_type " + *type));
+  }
+  const std::string client_id = ClientAssertionVerifier::asserted_client_id(*assertion);
+  if (client_id.empty()) {
+    return fail(OAuthError::invalid_client(kAuthFailed, "unreadable client assertion"));
+  }
+  if (const std::string* form_id = find_param(request.form, "client_id");
+      form_id && *form_id != client_id) {
+    return fail(OAuthError::invalid_request("The client_id does not match the credentials.",
+                                            "body client_id differs from the assertion's iss"));
+  }
+  auto found = clients_.find_client(client_id);
+  if (!found) return fail(std::move(found.error()));
+  if (!found->has_value()) {
+    return fail(OAuthError::invalid_client(kAuthFailed, "unknown client " + client_id));
+  }
+  if (!(*found)->uses_private_key_jwt()) {
+    return fail(OAuthError::invalid_client(
+        kAuthFailed, "client " + client_id + " is not registered for private_key_jwt"));
+  }
+  auto verified = assertions_.verify(*assertion, **found);
+  if (!verified) return fail(std::move(verified.error()));
+  return std::move(**found);
+}
+
+Result<Client, OAuthError> ClientAuthenticator::authenticate(const TokenRequest& request) const {
+  if (has_assertion(request)) return authenticate_assertion(request);
+  ClientStore& clients = clients_;
   auto creds = extract_credentials(request);
   if (!creds) return fail(std::move(creds.error()));
   if (creds->client_id.empty())

@@ -28,7 +28,7 @@ Result<TokenResponse, OAuthError> TokenEndpoint::handle(const TokenRequest& requ
                                                    "grant_type " + *grant_type));
   }
 
-  auto client = authenticate_client(request, clients_);
+  auto client = clients_.authenticate(request);
   if (!client) return fail(std::move(client.error()));
   if (rate_limit_) {
     if (int64_t wait = rate_limit_->admit(client->client_id)) {

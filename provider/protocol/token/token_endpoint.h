@@ -12,6 +12,7 @@
 #include "protocol/error.h"
 #include "protocol/stores.h"
 #include "protocol/throttle.h"
+#include "protocol/token/client_authentication.h"
 #include "protocol/token/grant_handler.h"
 #include "protocol/token/token_request.h"
 #include "protocol/token/token_response.h"
@@ -24,11 +25,11 @@ class TokenEndpoint {
 
   // `grants` are the grant types this server supports, one handler each; any
   // other grant_type is unsupported_grant_type.
-  TokenEndpoint(ClientStore& clients, Grants grants)
+  TokenEndpoint(const ClientAuthenticator& clients, Grants grants)
       : clients_(clients), grants_(std::move(grants)) {}
   // With the per-client request rate (protocol/throttle.h), checked once the
   // client is authenticated: over it, slow_down (429).
-  TokenEndpoint(ClientStore& clients, Grants grants, ClientRateLimit& rate_limit)
+  TokenEndpoint(const ClientAuthenticator& clients, Grants grants, ClientRateLimit& rate_limit)
       : clients_(clients), grants_(std::move(grants)), rate_limit_(&rate_limit) {}
 
   Result<TokenResponse, OAuthError> handle(const TokenRequest& request);
@@ -36,7 +37,7 @@ class TokenEndpoint {
  private:
   GrantHandler* find(std::string_view grant_type) const;
 
-  ClientStore& clients_;
+  const ClientAuthenticator& clients_;
   Grants grants_;
   ClientRateLimit* rate_limit_ = nullptr;  // null: no per-client rate
 };
