@@ -169,6 +169,13 @@ Result<Config> load_config(const EnvLookup& lookup) {
     c.jwks_uri = *jwks;
   }
 
+  c.public_url = "http://" + c.listen_address();
+  if (auto url = get("BANK_API_PUBLIC_URL"); url && !url->empty()) {
+    if (!is_acceptable_url(*url, &why)) return fail("BANK_API_PUBLIC_URL", why);
+    c.public_url = *url;
+    while (c.public_url.ends_with('/')) c.public_url.pop_back();
+  }
+
   if (auto r = get("BANK_API_JWKS_REFRESH_SECONDS"); r && !r->empty()) {
     if (!parse_int(*r, 1, 3600, &c.jwks_refresh_seconds)) {
       return fail("BANK_API_JWKS_REFRESH_SECONDS", "must be an integer from 1 to 3600 (seconds)");

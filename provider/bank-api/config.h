@@ -18,6 +18,10 @@ struct Config {
   uint16_t listen_port = 8081;                     // BANK_API_LISTEN port part
   std::string audience = "http://127.0.0.1:8081";  // BANK_API_AUDIENCE: this API's URL
   std::string jwks_uri;                            // BANK_API_JWKS_URI (optional)
+  // BANK_API_PUBLIC_URL: the base URL clients call this API at (behind a proxy,
+  // the proxy's); DPoP proofs must name it plus the path (RFC 9449 §4.3 htu).
+  // Default: http://<BANK_API_LISTEN>. No trailing slash.
+  std::string public_url;
   // BANK_API_JWKS_REFRESH_SECONDS: the JWKS is refetched at least this often, so a
   // withdrawn signing key stops being accepted within it.
   int jwks_refresh_seconds = 60;

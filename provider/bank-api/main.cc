@@ -60,6 +60,8 @@ int main() {
   vopts.audience = cfg.audience;
   vopts.jwks_uri = cfg.jwks_uri;
   vopts.jwks_refresh_interval_seconds = cfg.jwks_refresh_seconds;
+  // Accepts DPoP-bound tokens (FAPI 2.0: sender-constrained) besides bearer ones.
+  vopts.public_base_url = cfg.public_url;
   signet::resource::TokenVerifier verifier(vopts);
   if (!verifier.refresh_keys()) {
     signet::bank::log_line(

@@ -46,7 +46,8 @@ class Server {
   void get_transactions(const Pistache::Rest::Request& req, Pistache::Http::ResponseWriter& res);
   void post_payments(const Pistache::Rest::Request& req, Pistache::Http::ResponseWriter& res);
 
-  // Checks the bearer token for `scope`; on failure answers 400/401/403 itself.
+  // Checks the access token (Bearer, or DPoP with its proof) for `scope`; on
+  // failure answers 400/401/403 itself.
   std::optional<resource::AccessToken> authorize(const Pistache::Rest::Request& req,
                                                  Pistache::Http::ResponseWriter& res,
                                                  const char* scope);

@@ -16,16 +16,32 @@ std::optional<std::string> authorization_header(const Http::Request& request) {
   return std::nullopt;
 }
 
+std::optional<std::string> dpop_header(const Http::Request& request) {
+  if (auto raw = request.headers().tryGetRaw("DPoP")) return raw->value();
+  return std::nullopt;
+}
+
 Result<AccessToken, AuthError> authorize_request(TokenVerifier& verifier,
                                                  const Http::Request& request,
                                                  std::string_view required_scope) {
   auto header = authorization_header(request);
-  if (!header) return verifier.authorize(std::nullopt, required_scope);
-  return verifier.authorize(std::string_view(*header), required_scope);
+  std::optional<std::string_view> authorization;
+  if (header) authorization = *header;
+  if (!verifier.accepts_dpop()) return verifier.authorize(authorization, required_scope);
+
+  auto proof = dpop_header(request);
+  std::string url = verifier.request_url(request.resource());  // the path, without query
+  ProtectedRequest protected_request;
+  protected_request.method = Http::methodString(request.method());
+  protected_request.url = url;
+  protected_request.authorization = authorization;
+  if (proof) protected_request.dpop.push_back(*proof);
+  return verifier.authorize(protected_request, required_scope);
 }
 
 void send_auth_error(Http::ResponseWriter& writer, const AuthError& error) {
   writer.headers().add<WwwAuthenticate>(error.www_authenticate());
+  if (!error.dpop_nonce.empty()) writer.headers().add<DpopNonce>(error.dpop_nonce);
   // Error responses about credentials must not be cached by intermediaries.
   writer.headers().add<Http::Header::CacheControl>(Http::CacheDirective::NoStore);
   writer.headers().add<Http::Header::ContentType>(MIME(Application, Json));

@@ -9,7 +9,9 @@
 
 #include "common/crypto.h"
 #include "jose/access_token.h"
+#include "resource/authorization.h"
 #include "resource/bearer.h"
+#include "resource/dpop_binding.h"
 #include "resource/http_get.h"
 #include "resource/jwks_cache.h"
 
@@ -82,6 +84,30 @@ std::string token_digest(std::string_view token) {
   return std::string(reinterpret_cast<const char*>(out), len);
 }
 
+// cnf (RFC 7800 §3.1) with jkt (RFC 9449 §6.1): the outer optional is whether the
+// token is usable here, the inner the key it is bound to. A cnf this library
+// cannot check (not an object, no usable jkt, e.g. only the x5t#S256 of mTLS) makes
+// the token unusable rather than a bearer token.
+std::optional<std::optional<std::string>> confirmation_jkt(const json& claims) {
+  auto cnf = claims.find("cnf");
+  if (cnf == claims.end()) return std::optional<std::string>();
+  if (!cnf->is_object()) return std::nullopt;
+  auto jkt = cnf->find("jkt");
+  if (jkt == cnf->end() || !jkt->is_string() || jkt->get_ref<const std::string&>().empty()) {
+    return std::nullopt;
+  }
+  return std::optional<std::string>(jkt->get<std::string>());
+}
+
+AuthError insufficient_scope(std::string_view required_scope, AuthScheme scheme) {
+  AuthError e;
+  e.kind = AuthErrorKind::kInsufficientScope;
+  e.description = "the token lacks the required scope";
+  e.required_scope = std::string(required_scope);
+  e.scheme = scheme;
+  return e;
+}
+
 }  // namespace
 
 bool AccessToken::has_scope(std::string_view scope) const {
@@ -95,6 +121,8 @@ int AuthError::status() const {
     case AuthErrorKind::kInsufficientScope:
       return 403;
     case AuthErrorKind::kInvalidToken:
+    case AuthErrorKind::kInvalidDpopProof:
+    case AuthErrorKind::kUseDpopNonce:  // RFC 9449 §9: 401 at a resource
       break;
   }
   return 401;
@@ -106,26 +134,45 @@ static const char* error_code(AuthErrorKind kind) {
       return "invalid_request";
     case AuthErrorKind::kInsufficientScope:
       return "insufficient_scope";
+    case AuthErrorKind::kInvalidDpopProof:
+      return "invalid_dpop_proof";
+    case AuthErrorKind::kUseDpopNonce:
+      return "use_dpop_nonce";
     case AuthErrorKind::kInvalidToken:
       break;
   }
   return "invalid_token";
 }
 
-std::string AuthError::www_authenticate() const {
-  std::string v = "Bearer";
-  auto param = [&v](const char* name, std::string_view value) {
-    v += v.size() == 6 ? " " : ", ";
+// One challenge (RFC 9110 §11.6.1): realm, then the error, then for DPoP the
+// algorithms a proof may use (RFC 9449 §7.1).
+static std::string challenge(const AuthError& e, AuthScheme scheme, bool with_error) {
+  std::string v = scheme == AuthScheme::kDpop ? "DPoP" : "Bearer";
+  const size_t bare = v.size();
+  auto param = [&v, bare](const char* name, std::string_view value) {
+    v += v.size() == bare ? " " : ", ";
     v += name;
     v += "=\"" + header_safe(value) + '"';
   };
-  if (!realm.empty()) param("realm", realm);
+  if (!e.realm.empty()) param("realm", e.realm);
+  if (with_error) {
+    param("error", error_code(e.kind));
+    if (!e.description.empty()) param("error_description", e.description);
+    if (e.kind == AuthErrorKind::kInsufficientScope && !e.required_scope.empty()) {
+      param("scope", e.required_scope);
+    }
+  }
+  if (scheme == AuthScheme::kDpop) param("algs", kDpopAlgs);
+  return v;
+}
+
+std::string AuthError::www_authenticate() const {
   // RFC 6750 §3.1: a request without credentials gets a bare challenge.
-  if (credentials_missing) return v;
-  param("error", error_code(kind));
-  if (!description.empty()) param("error_description", description);
-  if (kind == AuthErrorKind::kInsufficientScope && !required_scope.empty()) {
-    param("scope", required_scope);
+  std::string v = challenge(*this, scheme, !credentials_missing);
+  // RFC 9449 §7.2: where both schemes are accepted, a Bearer challenge may be
+  // followed by a DPoP one, so the client learns it can (or must) use DPoP.
+  if (scheme == AuthScheme::kBearer && offer_dpop) {
+    v += ", " + challenge(*this, AuthScheme::kDpop, false);
   }
   return v;
 }
@@ -152,14 +199,17 @@ struct TokenVerifier::Impl {
   };
   std::mutex cache_mu;
   std::unordered_map<std::string, Verified> cache;  // sha256(token) -> verified claims
+  DpopBinding dpop;
 
   Impl(VerifierOptions o, HttpGet get, std::shared_ptr<const Clock> c)
       : options(std::move(o)),
         clock(c ? std::move(c) : std::make_shared<SystemClock>()),
         keys(options.issuer, options.jwks_uri, options.min_refetch_interval_seconds,
              options.jwks_refresh_interval_seconds, get ? std::move(get) : default_http_get(),
-             clock) {
+             clock),
+        dpop(options.dpop, clock) {
     if (options.realm.empty()) options.realm = options.audience;
+    while (options.public_base_url.ends_with('/')) options.public_base_url.pop_back();
   }
 
   Result<jose::AccessTokenClaims, jose::AccessTokenRejection> verify_jwt(std::string_view token) {
@@ -228,7 +278,10 @@ struct TokenVerifier::Impl {
 
     auto jwt = verify_jwt(token);
     if (!jwt) return fail(invalid_token(description(jwt.error())));
+    auto jkt = confirmation_jkt(jwt->claims);
+    if (!jkt) return fail(invalid_token("unsupported token binding"));
     AccessToken at;
+    at.jkt = std::move(*jkt);
     at.subject = jwt->subject;
     at.client_id = jwt->client_id;
     at.scopes = std::move(jwt->scopes);
@@ -260,16 +313,63 @@ Result<AccessToken, AuthError> TokenVerifier::authorize(
   }
   auto at = impl_->verify(*token);
   if (!at.ok()) return at;
+  // RFC 9449 §7.2: a DPoP-bound token is no bearer token.
+  if (at->jkt) {
+    AuthError e = invalid_token("the token is DPoP-bound");
+    e.realm = impl_->options.realm;
+    return fail(std::move(e));
+  }
   if (!required_scope.empty() && !at->has_scope(required_scope)) {
-    AuthError e;
-    e.kind = AuthErrorKind::kInsufficientScope;
-    e.description = "the token lacks the required scope";
-    e.required_scope = std::string(required_scope);
+    AuthError e = insufficient_scope(required_scope, AuthScheme::kBearer);
     e.realm = impl_->options.realm;
     return fail(std::move(e));
   }
   return at;
 }
+
+Result<AccessToken, AuthError> TokenVerifier::authorize(const ProtectedRequest& request,
+                                                        std::string_view required_scope) {
+  auto refuse = [this](AuthError e) {
+    e.realm = impl_->options.realm;
+    return fail(std::move(e));
+  };
+  auto credentials = parse_authorization(request.authorization);
+  if (!credentials.ok()) {
+    AuthError e = credentials.error();
+    e.offer_dpop = e.credentials_missing;  // both schemes are accepted here
+    return refuse(std::move(e));
+  }
+  auto at = impl_->verify(credentials->token);
+  if (!at.ok()) {
+    AuthError e = at.error();
+    e.scheme = credentials->scheme;
+    return refuse(std::move(e));
+  }
+  if (credentials->scheme == AuthScheme::kDpop) {
+    // On every request, cached token or not: the proof is never cached.
+    auto bound = impl_->dpop.check(request, credentials->token, *at);
+    if (!bound.ok()) return refuse(bound.error());
+  } else if (at->jkt) {
+    // RFC 9449 §7.2: a DPoP-bound token presented as a bearer token is refused,
+    // and the DPoP challenge tells the client how to present it.
+    AuthError e = invalid_token("the token is DPoP-bound: present it with the DPoP scheme");
+    e.offer_dpop = true;
+    return refuse(std::move(e));
+  }
+  if (!required_scope.empty() && !at->has_scope(required_scope)) {
+    return refuse(insufficient_scope(required_scope, credentials->scheme));
+  }
+  return at;
+}
+
+std::string TokenVerifier::request_url(std::string_view path) const {
+  if (impl_->options.public_base_url.empty()) return {};
+  return impl_->options.public_base_url + std::string(path);
+}
+
+bool TokenVerifier::accepts_dpop() const { return !impl_->options.public_base_url.empty(); }
+
+std::string TokenVerifier::dpop_nonce() const { return impl_->dpop.nonce(); }
 
 bool TokenVerifier::refresh_keys() { return impl_->keys.refresh(); }
 

@@ -61,8 +61,11 @@ TEST_F(BankApiTest, MissingTokenIsChallenged) {
            {http.get(w().bank.base_url + "/transactions?access_token=" + token_),
             "tokens in the query string must not be accepted"}}) {
     EXPECT_EQ(r.status, 401) << what << ": " << r.body;
-    // The realm is the API's audience (the resource library's default).
-    EXPECT_EQ(r.header("www-authenticate"), std::string("Bearer realm=\"") + kBankAudience + "\"")
+    // The realm is the API's audience (the resource library's default); bank-api
+    // accepts DPoP too, so the DPoP challenge follows (RFC 9449 §7.2).
+    EXPECT_EQ(r.header("www-authenticate"), std::string("Bearer realm=\"") + kBankAudience +
+                                                "\", DPoP realm=\"" + kBankAudience +
+                                                "\", algs=\"ES256 PS256 EdDSA\"")
         << what;
     EXPECT_FALSE(r.json().contains("error")) << what << ": " << r.body;
   }

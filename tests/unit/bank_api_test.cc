@@ -85,5 +85,27 @@ TEST(BankConfig, JwksRefreshIntervalDefaultsToAMinuteAndIsValidated) {
   }
 }
 
+// The URL DPoP proofs must name (RFC 9449 §4.3 htu): by default the listen address.
+TEST(BankConfig, PublicUrlDefaultsToTheListenAddressAndIsValidated) {
+  const std::map<std::string, std::string> base = {{"BANK_API_DATABASE_URL", "host=/tmp"},
+                                                   {"BANK_API_ISSUER", "https://bank.example"},
+                                                   {"BANK_API_LISTEN", "127.0.0.1:9090"}};
+  auto dflt = load(base);
+  ASSERT_TRUE(dflt.ok());
+  EXPECT_EQ(dflt->public_url, "http://127.0.0.1:9090");
+  auto env = base;
+  env["BANK_API_PUBLIC_URL"] = "https://api.bank.example/v1/";
+  auto set = load(env);
+  ASSERT_TRUE(set.ok());
+  EXPECT_EQ(set->public_url, "https://api.bank.example/v1");  // no trailing slash
+  for (const char* bad : {"http://api.bank.example", "https://api.bank.example/?x=1",
+                          "https://u@api.bank.example", "ftp://api.bank.example"}) {
+    env["BANK_API_PUBLIC_URL"] = bad;
+    auto r = load(env);
+    ASSERT_FALSE(r.ok()) << bad;
+    EXPECT_EQ(r.error().code, "BANK_API_PUBLIC_URL") << bad;
+  }
+}
+
 }  // namespace
 }  // namespace signet::bank

@@ -3,3 +3,5 @@ signet_unit_test(resource_test THREADED SOURCES resource_test.cc LIBS signet_res
 # Pistache adapter on a loopback server (checks WWW-Authenticate really arrives).
 signet_unit_test(resource_pistache_test SOURCES resource_pistache_test.cc
                  LIBS signet_resource_pistache CURL::libcurl)
+# DPoP at the resource (RFC 9449 §7): proofs, binding, replay cache, nonces.
+signet_unit_test(resource_dpop_test THREADED SOURCES resource_dpop_test.cc LIBS signet_resource)

@@ -6,6 +6,7 @@
 #include <pistache/endpoint.h>
 #include <pistache/http.h>
 
+#include "jose/dpop.h"
 #include "jose/jws.h"
 #include "jose/key.h"
 #include "resource/pistache_guard.h"
@@ -21,14 +22,17 @@ constexpr char kIssuer[] = "https://issuer.example";
 class Guarded : public Http::Handler {
  public:
   HTTP_PROTOTYPE(Guarded)
-  Guarded(TokenVerifier* v, std::string jwks) : verifier_(v), jwks_(std::move(jwks)) {}
+  // Through a pointer to the fixture's verifier, so that a test can swap it for
+  // one that knows the server's port.
+  Guarded(std::unique_ptr<TokenVerifier>* v, std::string jwks)
+      : verifier_(v), jwks_(std::move(jwks)) {}
 
   void onRequest(const Http::Request& request, Http::ResponseWriter response) override {
     if (request.resource() == "/jwks") {
       response.send(Http::Code::Ok, jwks_);
       return;
     }
-    auto at = authorize_request(*verifier_, request, "read:accounts");
+    auto at = authorize_request(**verifier_, request, "read:accounts");
     if (!at.ok()) {
       send_auth_error(response, at.error());
       return;
@@ -37,7 +41,7 @@ class Guarded : public Http::Handler {
   }
 
  private:
-  TokenVerifier* verifier_;
+  std::unique_ptr<TokenVerifier>* verifier_;
   std::string jwks_;
 };
 
@@ -52,7 +56,8 @@ size_t append(char* p, size_t s, size_t n, void* out) {
   return s * n;
 }
 
-Reply get(uint16_t port, const std::string& authorization) {
+Reply get(uint16_t port, const std::string& authorization,
+          const std::vector<std::string>& more_headers = {}) {
   Reply r;
   CURL* c = curl_easy_init();
   std::string url = "http://127.0.0.1:" + std::to_string(port) + "/accounts";
@@ -60,6 +65,7 @@ Reply get(uint16_t port, const std::string& authorization) {
   if (!authorization.empty()) {
     hdrs = curl_slist_append(hdrs, ("Authorization: " + authorization).c_str());
   }
+  for (const auto& h : more_headers) hdrs = curl_slist_append(hdrs, h.c_str());
   curl_easy_setopt(c, CURLOPT_URL, url.c_str());
   curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdrs);
   curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, append);
@@ -86,23 +92,19 @@ class PistacheGuardTest : public ::testing::Test {
     server_ = std::make_unique<Http::Endpoint>(
         Pistache::Address(Pistache::Ipv4::loopback(), Pistache::Port(0)));
     server_->init(Http::Endpoint::options().threads(1));
-    server_->setHandler(Http::make_handler<Guarded>(verifier_.get(), jwks.dump()));
+    server_->setHandler(Http::make_handler<Guarded>(&verifier_, jwks.dump()));
     server_->serveThreaded();
     port_ = static_cast<uint16_t>(server_->getPort());
   }
   void TearDown() override { server_->shutdown(); }
 
-  std::string token(const std::string& scope) {
+  std::string token(const std::string& scope, const json& cnf = nullptr) {
     int64_t now = clock_->now();
-    return jose::sign_compact(key_, {{"typ", "at+jwt"}},
-                              {{"iss", kIssuer},
-                               {"sub", "alice"},
-                               {"aud", "bank-api"},
-                               {"client_id", "app"},
-                               {"scope", scope},
-                               {"iat", now},
-                               {"exp", now + 600},
-                               {"jti", "jti-" + scope}});
+    json claims = {{"iss", kIssuer},     {"sub", "alice"},       {"aud", "bank-api"},
+                   {"client_id", "app"}, {"scope", scope},       {"iat", now},
+                   {"exp", now + 600},   {"jti", "jti-" + scope}};
+    if (!cnf.is_null()) claims["cnf"] = cnf;
+    return jose::sign_compact(key_, {{"typ", "at+jwt"}}, claims);
   }
 
   jose::PrivateKey key_ = jose::PrivateKey::generate(jose::Alg::ES256).value();
@@ -160,6 +162,52 @@ TEST_F(PistacheGuardTest, ValidTokenPasses) {
   EXPECT_EQ(r.headers.find("WWW-Authenticate"), std::string::npos);
   // The header parsing keeps the scheme's case-insensitivity.
   EXPECT_EQ(get(port_, "bearer " + token("read:accounts")).status, 200);
+}
+
+// DPoP through Pistache: the guard builds htm and htu from the request and the
+// public base URL, both challenges and DPoP-Nonce reach the client.
+TEST_F(PistacheGuardTest, DpopNonceAndChallengesReachTheClient) {
+  VerifierOptions o;
+  o.issuer = kIssuer;
+  o.audience = "bank-api";
+  o.jwks_uri = "https://issuer.example/jwks";
+  o.public_base_url = "http://127.0.0.1:" + std::to_string(port_);
+  o.dpop.nonce_secret = std::string(32, 'n');
+  json jwks = {{"keys", {key_.public_jwk()}}};
+  verifier_ = std::make_unique<TokenVerifier>(
+      o, [jwks](const std::string&) -> Result<std::string> { return jwks.dump(); }, clock_);
+
+  Reply none = get(port_, "");
+  EXPECT_EQ(none.status, 401);
+  EXPECT_NE(none.headers.find("WWW-Authenticate: Bearer realm=\"bank-api\", DPoP "
+                              "realm=\"bank-api\", algs=\"ES256 PS256 EdDSA\"\r\n"),
+            std::string::npos)
+      << none.headers;
+
+  auto client = jose::PrivateKey::generate(jose::Alg::ES256).value();
+  std::string t = token("read:accounts", {{"jkt", client.kid()}});
+  std::string url = o.public_base_url + "/accounts";
+  int64_t now = clock_->now();
+  Reply ask =
+      get(port_, "DPoP " + t,
+          {"DPoP: " + jose::make_dpop_proof(client, "GET", url, now, "j1", std::nullopt, t)});
+  EXPECT_EQ(ask.status, 401);
+  EXPECT_NE(ask.headers.find("error=\"use_dpop_nonce\""), std::string::npos) << ask.headers;
+  std::string nonce = (*verifier_).dpop_nonce();
+  EXPECT_NE(ask.headers.find("DPoP-Nonce: " + nonce + "\r\n"), std::string::npos) << ask.headers;
+
+  std::string good = jose::make_dpop_proof(client, "GET", url, now, "j2", nonce, t);
+  Reply ok = get(port_, "DPoP " + t, {"DPoP: " + good});
+  EXPECT_EQ(ok.status, 200) << ok.headers << ok.body;
+  EXPECT_EQ(ok.body, "alice");
+  Reply replay = get(port_, "DPoP " + t, {"DPoP: " + good});
+  EXPECT_EQ(replay.status, 401);
+  EXPECT_NE(replay.headers.find("WWW-Authenticate: DPoP realm=\"bank-api\", "
+                                "error=\"invalid_dpop_proof\""),
+            std::string::npos)
+      << replay.headers;
+  Reply as_bearer = get(port_, "Bearer " + t);
+  EXPECT_EQ(as_bearer.status, 401);
 }
 
 // The default libcurl HttpGet against a real (loopback) JWKS endpoint.
