@@ -16,6 +16,7 @@
 #include "app/signing_keys.h"
 #include "common/clock.h"
 #include "common/cpus.h"
+#include "common/crypto.h"
 #include "common/log.h"
 #include "common/stop_signals.h"
 #include "common/worker_pool.h"
@@ -82,13 +83,14 @@ class Reaper {
         log_line({{"level", "info"}, {"event", "reaped"}, {"token_lifecycle_rows", *lifecycle}});
       }
       if (r && (r->codes || r->sessions || r->pushed_requests || r->assertion_jtis ||
-                r->revoked_tokens)) {
+                r->dpop_jtis || r->revoked_tokens)) {
         log_line({{"level", "info"},
                   {"event", "reaped"},
                   {"codes", r->codes},
                   {"sessions", r->sessions},
                   {"pushed_requests", r->pushed_requests},
                   {"assertion_jtis", r->assertion_jtis},
+                  {"dpop_jtis", r->dpop_jtis},
                   {"revoked_tokens", r->revoked_tokens}});
       }
       lock.lock();
@@ -192,14 +194,19 @@ int serve() {
                                               {&refresh_tokens, &store});
   protocol::ClientCredentialsGrant client_credentials_grant(access_tokens, clock);
   protocol::RefreshTokenGrant refresh_token_grant(refresh_tokens, access_tokens, clock);
+  // DPoP (RFC 9449): proofs at /token and /par, their jtis once across replicas,
+  // nonces from a key derived from the master key (the same on every replica).
+  protocol::DpopProofs dpop(
+      {c.issuer, c.dpop_nonces ? derive_key(c.master_key, "signet dpop nonces") : std::string()},
+      store, clock);
   protocol::TokenEndpoint token_endpoint(
-      client_auth, {code_grant, client_credentials_grant, refresh_token_grant}, client_rate);
+      client_auth, dpop, {code_grant, client_credentials_grant, refresh_token_grant}, client_rate);
   // /authorize, sign-in and consent check requests against the same context;
   // POST /par (RFC 9126) checks them by the same rules before storing them.
   const protocol::AuthorizeContext authorize{
       clients, store, clock, &resources, c.audience, c.require_pushed_authorization_requests};
-  protocol::PushedAuthorizationEndpoint par_endpoint(client_auth, authorize, c.pushed_request_ttl,
-                                                     client_rate);
+  protocol::PushedAuthorizationEndpoint par_endpoint(client_auth, dpop, authorize,
+                                                     c.pushed_request_ttl, client_rate);
   WorkerPool workers(static_cast<size_t>(c.workers), 4096);
   http::Services services{c,        clients, store,   store,          store,     store,       store,
                           key_ring, clock,   workers, token_endpoint, authorize, par_endpoint};

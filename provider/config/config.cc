@@ -132,6 +132,12 @@ const std::vector<Setting>& settings() {
          c.allow_private_jwks_uri = v == "true";
          return Ok{};
        }},
+      {"SIGNET_DPOP_NONCES", "dpop_nonces",
+       [](Config& c, const std::string& n, const std::string& v) -> Result<Ok> {
+         if (v != "true" && v != "false") return bad(n, "must be true or false");
+         c.dpop_nonces = v == "true";
+         return Ok{};
+       }},
       {"SIGNET_SESSION_TTL", "session_ttl",
        [](Config& c, const std::string& n, const std::string& v) {
          return set_int(n, v, 60, 30 * 86400, c.session_ttl);

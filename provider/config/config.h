@@ -28,6 +28,9 @@ struct Config {
   // A client's jwks_uri may point to a private or loopback address, over http
   // too (development and tests only: in production it opens an SSRF hole).
   bool allow_private_jwks_uri = false;
+  // RFC 9449 §8: DPoP proofs at /token and /par must carry a nonce Signet issued
+  // (derived from the master key and the time, so every replica knows it).
+  bool dpop_nonces = true;
   int64_t session_ttl = 8 * 3600;
   int64_t refresh_token_ttl = 14 * 86400;          // sliding, renewed at each rotation
   int64_t refresh_token_max_age = 90 * 86400;      // absolute, from the code redemption

@@ -41,6 +41,7 @@ std::vector<std::pair<std::string, std::string>> request_fields(const AuthorizeR
   if (!r.state.empty()) f.emplace_back("state", r.state);
   if (!r.nonce.empty()) f.emplace_back("nonce", r.nonce);
   if (!r.resource.empty()) f.emplace_back("resource", r.resource);
+  if (!r.dpop_jkt.empty()) f.emplace_back("dpop_jkt", r.dpop_jkt);  // RFC 9449 §10
   return f;
 }
 

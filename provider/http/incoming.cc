@@ -39,6 +39,9 @@ Incoming Incoming::from(const Pistache::Http::Request& request) {
   if (auto auth = request.headers().tryGet<Http::Header::Authorization>()) {
     in.authorization = auth->value();
   }
+  // RFC 9449 §4.1. Pistache keeps the first of two lines of one name, so "exactly
+  // one DPoP header" is checked only as far as a comma-joined value (a JWS has none).
+  if (auto dpop = request.headers().tryGetRaw("DPoP")) in.dpop = dpop->value();
   if (auto ct = request.headers().tryGet<Http::Header::ContentType>()) {
     const auto& mime = ct->mime();
     std::string t = mime.toString();

@@ -18,6 +18,7 @@ struct Incoming {
   std::string query;  // raw, without '?', not yet decoded
   std::string body;
   std::optional<std::string> authorization;
+  std::optional<std::string> dpop;          // the DPoP proof header (RFC 9449 §4.1)
   std::optional<std::string> content_type;  // "type/subtype", lower case, parameters dropped
   std::map<std::string, std::string> cookies;
   std::string client_address;

@@ -27,6 +27,8 @@ nlohmann::json authorization_server_metadata(const config::Config& c) {
       {"code_challenge_methods_supported", {"S256"}},
       {"authorization_response_iss_parameter_supported", true},
       {"access_token_signing_alg_values_supported", {c.signing_alg}},
+      // RFC 9449 §5.1: DPoP at /token and /par.
+      {"dpop_signing_alg_values_supported", {"ES256", "PS256", "EdDSA"}},
   };
 }
 

@@ -15,12 +15,14 @@ Answer handle_par(Services& s, const Incoming& in) {
   }
   auto form = parse_form(in.body);
   if (!form) return oauth_error_json(OAuthError::malformed_form(form.error()));
-  protocol::TokenRequest request{std::move(*form), in.authorization};
+  protocol::TokenRequest request{std::move(*form), in.authorization, in.dpop};
   if (auto refused = refuse_token_address(s, in, request)) return *refused;
   auto pushed = s.par_endpoint.handle(request);
   if (!pushed) {
     after_token_error(s, in, request, pushed.error());
-    return oauth_error_json(pushed.error());
+    Answer answer = oauth_error_json(pushed.error());
+    if (in.dpop && answer.dpop_nonce.empty()) answer.dpop_nonce = s.par_endpoint.dpop_nonce();
+    return answer;
   }
   s.audit->record({"authorization_request.pushed",
                    protocol::presented_client_id(request),
@@ -29,8 +31,10 @@ Answer handle_par(Services& s, const Incoming& in) {
                    in.client_address,
                    {{"expires_in", pushed->expires_in}}});
   // RFC 9126 §2.2: 201 Created, never cached (json_answer sends no-store).
-  return json_answer(201,
-                     {{"request_uri", pushed->request_uri}, {"expires_in", pushed->expires_in}});
+  Answer answer =
+      json_answer(201, {{"request_uri", pushed->request_uri}, {"expires_in", pushed->expires_in}});
+  if (in.dpop) answer.dpop_nonce = s.par_endpoint.dpop_nonce();  // RFC 9449 §8.2
+  return answer;
 }
 
 }  // namespace signet::http

@@ -61,6 +61,7 @@ Answer oauth_error_json(const protocol::OAuthError& error) {
   if (!error.description.empty()) body["error_description"] = error.description;
   Answer a = json_answer(error.status, body);
   a.retry_after = error.retry_after;
+  a.dpop_nonce = error.dpop_nonce;
   // RFC 6749 §5.2: a 401 names the scheme the server supports, whichever way the
   // client tried (Basic, client_secret_post or none): one rule for /token,
   // /revoke and /introspect.

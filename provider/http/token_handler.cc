@@ -26,7 +26,7 @@ std::optional<Answer> answer_token(Services& s, const Incoming& in) {
   if (!form) return oauth_error_json(OAuthError::malformed_form(form.error()));
   const std::string* grant_type = find_param(*form, "grant_type");
   const std::string grant = grant_type ? *grant_type : std::string();
-  protocol::TokenRequest request{std::move(*form), in.authorization};
+  protocol::TokenRequest request{std::move(*form), in.authorization, in.dpop};
   if (auto refused = refuse_token_address(s, in, request)) return refused;
   request.security_events = [&s, &in](const nlohmann::json& e) {
     s.audit->record({"refresh.reuse_detected",
@@ -42,7 +42,9 @@ std::optional<Answer> answer_token(Services& s, const Incoming& in) {
   if (!result && result.error().is_would_block()) return std::nullopt;
   if (!result) {
     after_token_error(s, in, request, result.error());
-    return oauth_error_json(result.error());
+    Answer answer = oauth_error_json(result.error());
+    if (in.dpop && answer.dpop_nonce.empty()) answer.dpop_nonce = s.token_endpoint.dpop_nonce();
+    return answer;
   }
   // Cheap on the I/O thread too: a log line and a short queue push.
   s.audit->record({"token.issued",
@@ -55,7 +57,9 @@ std::optional<Answer> answer_token(Services& s, const Incoming& in) {
                     {"jti", result->jti},
                     {"refresh_token_issued", !result->refresh_token.empty()},
                     {"id_token_issued", !result->id_token.empty()}}});
-  return json_answer(200, result->to_json());
+  Answer answer = json_answer(200, result->to_json());
+  if (in.dpop) answer.dpop_nonce = s.token_endpoint.dpop_nonce();  // RFC 9449 §8.2
+  return answer;
 }
 
 }  // namespace

@@ -50,6 +50,7 @@ Pistache::Async::Promise<ssize_t> send(Pistache::Http::ResponseWriter& w, const 
     if (!a.location.empty()) w.headers().add<Http::Header::Location>(a.location);
     if (!a.www_authenticate.empty()) add(w, "WWW-Authenticate", a.www_authenticate);
     if (a.retry_after > 0) add(w, "Retry-After", std::to_string(a.retry_after));
+    if (!a.dpop_nonce.empty()) add(w, "DPoP-Nonce", a.dpop_nonce);
     for (const auto& c : a.cookies) {
       Http::Cookie cookie(c.name, c.clear ? "" : c.value);
       cookie.path = "/";

@@ -20,6 +20,17 @@ std::string param(const Params& query, std::string_view key) {
   return v ? *v : std::string{};
 }
 
+// base64url of a SHA-256 digest: 43 characters of the base64url alphabet (RFC 7638 §3).
+bool is_jwk_thumbprint(const std::string& s) {
+  if (s.size() != 43) return false;
+  for (char c : s) {
+    const bool ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+                    c == '-' || c == '_';
+    if (!ok) return false;
+  }
+  return true;
+}
+
 // A failure that must not reach the redirect URI (RFC 6749 §4.1.2.1, first paragraph).
 Unexpected<AuthorizeFailure> refuse_without_redirect(OAuthError error) {
   error.redirectable = false;
@@ -159,6 +170,11 @@ Result<AuthorizeRequest, AuthorizeFailure> validate_authorize_request(
   request.code_challenge = *challenge;
   request.nonce = param(query, "nonce");
   request.request_uri = std::move(request_uri);
+  // RFC 9449 §10: dpop_jkt binds the code to a key, a JWK SHA-256 thumbprint.
+  request.dpop_jkt = param(query, "dpop_jkt");
+  if (find_param(query, "dpop_jkt") && !is_jwk_thumbprint(request.dpop_jkt)) {
+    return refuse(OAuthError::invalid_request("The dpop_jkt parameter is malformed."));
+  }
   // 6. RFC 8707 resource: well formed, registered, and owning the scopes (the
   // token endpoint checks again: the registry may change in between).
   request.resource = param(query, "resource");
@@ -196,6 +212,7 @@ Result<std::string, OAuthError> issue_authorization_code(
   row.auth_time = auth_time;
   row.sid = sid;
   if (!request.request_uri.empty()) row.request_uri_digest = sha256_b64url(request.request_uri);
+  row.dpop_jkt = request.dpop_jkt;
   row.issued_at = now;
   row.expires_at = now + lifetime;
 

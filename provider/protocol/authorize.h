@@ -32,6 +32,8 @@ struct AuthorizeRequest {
   // client_id and it travel through sign-in and consent, and issuing the code spends it.
   std::string request_uri;
   Params params;  // the request's parameters (a pushed request's, with Signet's own marks)
+  // RFC 9449 §10: the DPoP key the code will be bound to ("" = none).
+  std::string dpop_jkt;
 };
 
 // What the checks read. `resources` may be null (no resource registry).

@@ -55,6 +55,15 @@ OAuthError OAuthError::invalid_request_uri(std::string detail) {
               "The request_uri is unknown, has expired or has already been used.",
               std::move(detail));
 }
+OAuthError OAuthError::invalid_dpop_proof(std::string detail) {
+  return make("invalid_dpop_proof", "The DPoP proof is invalid.", std::move(detail));
+}
+OAuthError OAuthError::use_dpop_nonce(std::string nonce) {
+  OAuthError e = make("use_dpop_nonce", "Use the DPoP nonce the server provided.",
+                      "proof without the current nonce");
+  e.dpop_nonce = std::move(nonce);
+  return e;
+}
 OAuthError OAuthError::malformed_form(const FormError& error) {
   return invalid_request(error.fault == FormFault::kRepeated
                              ? "A parameter was included more than once."

@@ -12,12 +12,13 @@
 namespace signet::protocol {
 
 struct OAuthError {
-  std::string code;           // RFC 6749 error code, e.g. "invalid_grant"
-  std::string description;    // public text: safe to send to the client
-  std::string detail;         // private text: for logs only, never sent
-  int status = 400;           // HTTP status when answered directly
-  bool redirectable = false;  // may be sent to the client's redirect URI
-  int64_t retry_after = 0;    // seconds, sent as Retry-After with 429 (RFC 6585 §4)
+  std::string code;             // RFC 6749 error code, e.g. "invalid_grant"
+  std::string description;      // public text: safe to send to the client
+  std::string detail;           // private text: for logs only, never sent
+  int status = 400;             // HTTP status when answered directly
+  bool redirectable = false;    // may be sent to the client's redirect URI
+  int64_t retry_after = 0;      // seconds, sent as Retry-After with 429 (RFC 6585 §4)
+  std::string dpop_nonce = {};  // sent as DPoP-Nonce (RFC 9449 §8) with use_dpop_nonce
 
   static OAuthError invalid_request(std::string description, std::string detail = {});
   static OAuthError invalid_client(std::string description, std::string detail = {});  // 401
@@ -37,6 +38,10 @@ struct OAuthError {
   // A pushed request_uri that is unknown, spent, expired or another client's
   // (RFC 9126 §4, OpenID Connect Core §6.3); never redirectable.
   static OAuthError invalid_request_uri(std::string detail);
+  // RFC 9449 §5, §8: a DPoP proof refused (400), or one without the server's
+  // current nonce, which the client sends again with `nonce` (400, DPoP-Nonce).
+  static OAuthError invalid_dpop_proof(std::string detail);
+  static OAuthError use_dpop_nonce(std::string nonce);
   // A form body or query string that parse_form() refused (RFC 6749 §3.1, §5.2).
   static OAuthError malformed_form(const FormError& error);
   // The /token refusal for a client over its rate. slow_down, not

@@ -75,6 +75,12 @@ Result<nlohmann::json, OAuthError> Introspection::introspect(const TokenRequest&
                           {"jti", at->jti},    {"token_type", "Bearer"}};
     if (c.contains("scope")) out["scope"] = c["scope"];
     if (c.contains("aud")) out["aud"] = c["aud"];
+    // RFC 9449 §6.2: a bound token's confirmation, so a resource server that
+    // introspects can check the proof's key.
+    if (auto cnf = c.find("cnf"); cnf != c.end() && cnf->is_object()) {
+      out["cnf"] = *cnf;
+      out["token_type"] = "DPoP";
+    }
     return out;
   }
 

@@ -35,6 +35,10 @@ struct Client {
   std::string jwks_uri;  // ...or where to fetch it ("" = none)
   std::string token_endpoint_auth_signing_alg;  // "" = any of ES256, PS256, EdDSA
 
+  // RFC 9449 §5.2: every access token of this client is DPoP-bound (a token
+  // request without a proof is refused).
+  bool dpop_bound_access_tokens = false;
+
   bool uses_private_key_jwt() const { return token_endpoint_auth_method == "private_key_jwt"; }
 
   bool allows_grant(std::string_view g) const {
@@ -78,6 +82,8 @@ struct AuthorizationCode {
   // The pushed request (RFC 9126) the code answers, "" = none: saving the code
   // spends it in the same transaction, and fails when it was already spent.
   std::string request_uri_digest;
+  // RFC 9449 §10: the thumbprint of the DPoP key the code is bound to ("" = none).
+  std::string dpop_jkt;
   int64_t issued_at = 0;
   int64_t expires_at = 0;
   std::optional<int64_t> used_at;  // set on redemption; a second use is a replay

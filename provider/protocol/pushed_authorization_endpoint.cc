@@ -30,6 +30,20 @@ Result<PushedRequestUri, OAuthError> PushedAuthorizationEndpoint::handle(
   }
   params["client_id"] = client->client_id;
 
+  // RFC 9449 §10.1: a proof at the push binds the code to its key; a dpop_jkt
+  // sent with it must name the same key.
+  auto jkt = dpop_.verify(request.dpop, "/par");
+  if (!jkt) {
+    if (jkt.error().is_would_block()) rate_limit_.refund(client->client_id);
+    return fail(std::move(jkt.error()));
+  }
+  if (*jkt) {
+    if (const std::string* named = find_param(params, "dpop_jkt"); named && *named != **jkt) {
+      return fail(OAuthError::invalid_dpop_proof("dpop_jkt differs from the proof's key"));
+    }
+    params["dpop_jkt"] = **jkt;
+  }
+
   auto validated = validate_authorize_request(params, authorize_, RequestSource::kPushed);
   if (!validated) {
     OAuthError error = std::move(validated.error().error);

@@ -11,7 +11,7 @@
 
 #include "common/clock.h"
 #include "common/result.h"
-#include "resource/dpop_nonce.h"
+#include "jose/dpop_nonce.h"
 #include "resource/dpop_replay_cache.h"
 #include "resource/resource_server.h"
 
@@ -39,7 +39,7 @@ class DpopBinding {
   DpopOptions options_;
   std::shared_ptr<const Clock> clock_;
   DpopReplayCache replay_;
-  std::optional<DpopNonces> nonces_;
+  std::optional<jose::DpopNonces> nonces_;
 };
 
 }  // namespace signet::resource

@@ -18,7 +18,8 @@ const char* const kClientColumns =
     "grant_types, id_token_signed_response_alg, post_logout_redirect_uris, access_token_ttl, "
     "require_pushed_authorization_requests, token_endpoint_auth_method, "
     "coalesce(jwks::text, '') AS jwks, coalesce(jwks_uri, '') AS jwks_uri, "
-    "coalesce(token_endpoint_auth_signing_alg, '') AS token_endpoint_auth_signing_alg";
+    "coalesce(token_endpoint_auth_signing_alg, '') AS token_endpoint_auth_signing_alg, "
+    "dpop_bound_access_tokens";
 
 Client client_from(const pqxx::row& r) {
   Client c;
@@ -41,6 +42,7 @@ Client client_from(const pqxx::row& r) {
   c.jwks = r["jwks"].as<std::string>();
   c.jwks_uri = r["jwks_uri"].as<std::string>();
   c.token_endpoint_auth_signing_alg = r["token_endpoint_auth_signing_alg"].as<std::string>();
+  c.dpop_bound_access_tokens = r["dpop_bound_access_tokens"].as<bool>();  // sql/0015
   return c;
 }
 
@@ -51,7 +53,8 @@ std::string auth_method(const Client& client) {
 
 void set_auth(pqxx::work& t, const Client& client) {
   t.exec_prepared("set_client_auth", client.client_id, auth_method(client), client.jwks,
-                  client.jwks_uri, client.token_endpoint_auth_signing_alg);
+                  client.jwks_uri, client.token_endpoint_auth_signing_alg,
+                  client.dpop_bound_access_tokens);
 }
 
 // NULL (the server's default) travels as "".
@@ -69,8 +72,9 @@ std::vector<Statement> PostgresClients::statements() {
       {"create_client",
        "INSERT INTO clients (client_id, client_name, is_public, secret_digest, redirect_uris, "
        "scopes, grant_types, token_endpoint_auth_method, jwks, jwks_uri, "
-       "token_endpoint_auth_signing_alg) VALUES ($1, $2, $3, NULLIF($4, ''), $5::text[], "
-       "$6::text[], $7::text[], $8, NULLIF($9, '')::jsonb, NULLIF($10, ''), NULLIF($11, ''))"},
+       "token_endpoint_auth_signing_alg, dpop_bound_access_tokens) VALUES ($1, $2, $3, "
+       "NULLIF($4, ''), $5::text[], $6::text[], $7::text[], $8, NULLIF($9, '')::jsonb, "
+       "NULLIF($10, ''), NULLIF($11, ''), $12)"},
       {"set_client_oidc",
        "UPDATE clients SET id_token_signed_response_alg = $2, post_logout_redirect_uris = "
        "$3::text[], access_token_ttl = NULLIF($4, '')::integer, "
@@ -79,8 +83,8 @@ std::vector<Statement> PostgresClients::statements() {
       // secret and the keys consistent.
       {"set_client_auth",
        "UPDATE clients SET token_endpoint_auth_method = $2, jwks = NULLIF($3, '')::jsonb, "
-       "jwks_uri = NULLIF($4, ''), token_endpoint_auth_signing_alg = NULLIF($5, '') "
-       "WHERE client_id = $1"},
+       "jwks_uri = NULLIF($4, ''), token_endpoint_auth_signing_alg = NULLIF($5, ''), "
+       "dpop_bound_access_tokens = $6 WHERE client_id = $1"},
       {"update_client",
        "UPDATE clients SET client_name = $2, redirect_uris = $3::text[], scopes = $4::text[], "
        "grant_types = $5::text[], access_token_ttl = NULLIF($6, '')::integer, "
@@ -125,7 +129,7 @@ PostgresClients::StoreResult<Ok> PostgresClients::create_client(const Client& cl
                       client.secret_digest, to_pg_text_array(client.redirect_uris),
                       to_pg_text_array(client.scopes), to_pg_text_array(client.grant_types),
                       auth_method(client), client.jwks, client.jwks_uri,
-                      client.token_endpoint_auth_signing_alg);
+                      client.token_endpoint_auth_signing_alg, client.dpop_bound_access_tokens);
       t.exec_prepared("set_client_oidc", client.client_id, client.id_token_signed_response_alg,
                       to_pg_text_array(client.post_logout_redirect_uris), ttl_text(client),
                       client.require_pushed_authorization_requests);

@@ -15,7 +15,7 @@ namespace {
 const char* const kCodeColumns =
     "code_digest, client_id, redirect_uri, subject::text, scopes, code_challenge, nonce, "
     "auth_time, issued_at, expires_at, used_at, coalesce(resource, '') AS resource, "
-    "coalesce(sid, '') AS sid";
+    "coalesce(sid, '') AS sid, coalesce(dpop_jkt, '') AS dpop_jkt";
 
 AuthorizationCode code_from(const pqxx::row& r) {
   AuthorizationCode c;
@@ -32,6 +32,7 @@ AuthorizationCode code_from(const pqxx::row& r) {
   if (!r[10].is_null()) c.used_at = r[10].as<int64_t>();
   c.resource = r["resource"].as<std::string>();  // sql/0005
   c.sid = r["sid"].as<std::string>();            // sql/0012
+  c.dpop_jkt = r["dpop_jkt"].as<std::string>();  // sql/0015
   return c;
 }
 
@@ -44,9 +45,9 @@ std::vector<Statement> PostgresCodes::statements() {
   return {
       {"save_code",
        "INSERT INTO authorization_codes (code_digest, client_id, redirect_uri, subject, scopes, "
-       "code_challenge, nonce, auth_time, issued_at, expires_at, resource, sid) "
+       "code_challenge, nonce, auth_time, issued_at, expires_at, resource, sid, dpop_jkt) "
        "VALUES ($1, $2, $3, $4::uuid, $5::text[], $6, $7, $8, $9, $10, NULLIF($11, ''), "
-       "NULLIF($12, ''))"},
+       "NULLIF($12, ''), NULLIF($13, ''))"},
       {"find_code", "SELECT " + cols + " FROM authorization_codes WHERE code_digest = $1"},
       // Single use: only one transaction can flip used_at from NULL (the row lock makes a
       // concurrent redeemer wait, then re-check the condition and find it false).
@@ -85,7 +86,7 @@ PostgresCodes::StoreResult<Ok> PostgresCodes::save_code(const AuthorizationCode&
     }
     t.exec_prepared("save_code", code.code_digest, code.client_id, code.redirect_uri, code.subject,
                     to_pg_text_array(code.scopes), code.code_challenge, code.nonce, code.auth_time,
-                    code.issued_at, code.expires_at, code.resource, code.sid);
+                    code.issued_at, code.expires_at, code.resource, code.sid, code.dpop_jkt);
     t.commit();
     return true;
   });

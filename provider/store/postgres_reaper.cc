@@ -18,6 +18,9 @@ std::vector<Statement> PostgresReaper::statements() {
       {"reap_assertion_jtis",
        "DELETE FROM client_assertion_jtis WHERE (client_id, jti) IN (SELECT client_id, jti "
        "FROM client_assertion_jtis WHERE expires_at < $1 LIMIT $2)"},
+      {"reap_dpop_jtis",
+       "DELETE FROM dpop_proof_jtis WHERE (jkt, jti) IN (SELECT jkt, jti FROM dpop_proof_jtis "
+       "WHERE expires_at < $1 LIMIT $2)"},
       {"reap_revoked_tokens",
        "DELETE FROM revoked_tokens WHERE jti IN (SELECT jti FROM revoked_tokens WHERE "
        "expires_at < $1 LIMIT $2)"},
@@ -32,6 +35,7 @@ PostgresReaper::StoreResult<ReapCounts> PostgresReaper::reap_expired(int64_t now
     n.sessions = t.exec_prepared("reap_sessions", now, batch).affected_rows();
     n.pushed_requests = t.exec_prepared("reap_pushed_requests", now, batch).affected_rows();
     n.assertion_jtis = t.exec_prepared("reap_assertion_jtis", now, batch).affected_rows();
+    n.dpop_jtis = t.exec_prepared("reap_dpop_jtis", now, batch).affected_rows();
     n.revoked_tokens = t.exec_prepared("reap_revoked_tokens", now, batch).affected_rows();
     t.commit();
     return n;

@@ -18,6 +18,7 @@ struct ReapCounts {
   int64_t sessions = 0;
   int64_t pushed_requests = 0;
   int64_t assertion_jtis = 0;
+  int64_t dpop_jtis = 0;
   int64_t revoked_tokens = 0;
 };
 

@@ -15,12 +15,12 @@
 #include <vector>
 
 #include "store/database.h"
-#include "store/postgres_assertion_jtis.h"
 #include "store/postgres_clients.h"
 #include "store/postgres_codes.h"
 #include "store/postgres_consents.h"
 #include "store/postgres_pushed_requests.h"
 #include "store/postgres_reaper.h"
+#include "store/postgres_replay_caches.h"
 #include "store/postgres_scopes.h"
 #include "store/postgres_sessions.h"
 #include "store/postgres_signing_keys.h"
@@ -43,6 +43,7 @@ class PostgresStore final : private internal::OwnedPool,
                             public PostgresConsents,
                             public PostgresPushedRequests,
                             public PostgresAssertionJtis,
+                            public PostgresDpopJtis,
                             public PostgresSessions,
                             public PostgresSigningKeys,
                             public PostgresReaper {

@@ -416,3 +416,49 @@ test('openid-client PrivateKeyJwt: client credentials; a second client key is re
     return true;
   });
 });
+
+test('oauth4webapi DPoP: a bound token (after Signet asks for a nonce), accepted by bank-api with a proof', async () => {
+  const machine = world.addClient({ name: 'DpopMachine', scope: 'read:accounts', grants: ['client_credentials'] });
+  const issuer = new URL(world.issuer);
+  const insecure = { [oauth.allowInsecureRequests]: true };
+  const as = await oauth
+    .discoveryRequest(issuer, { algorithm: 'oauth2', ...insecure })
+    .then((r) => oauth.processDiscoveryResponse(issuer, r));
+  assert.deepEqual(as.dpop_signing_alg_values_supported, ['ES256', 'PS256', 'EdDSA']);
+  const c = { client_id: machine.client_id };
+  const auth = oauth.ClientSecretBasic(machine.client_secret);
+  const dpop = oauth.DPoP(c, await oauth.generateKeyPair('ES256'));
+  const grant = async () =>
+    oauth.processClientCredentialsResponse(
+      as,
+      c,
+      await oauth.clientCredentialsGrantRequest(as, c, auth, new URLSearchParams({ scope: 'read:accounts' }), {
+        DPoP: dpop,
+        ...insecure,
+      }),
+    );
+  let tokens;
+  try {
+    tokens = await grant();
+    assert.fail('Signet asks for a nonce first (SIGNET_DPOP_NONCES defaults to true)');
+  } catch (e) {
+    assert.ok(oauth.isDPoPNonceError(e), `not a nonce error: ${e.message}`);
+    tokens = await grant(); // the handle kept the DPoP-Nonce
+  }
+  assert.equal(tokens.token_type.toLowerCase(), 'dpop');
+  const claims = jose.decodeJwt(tokens.access_token);
+  assert.ok(claims.cnf?.jkt, 'cnf.jkt');
+
+  const accounts = await oauth.protectedResourceRequest(
+    tokens.access_token,
+    'GET',
+    new URL(`${world.bankApi}/accounts`),
+    new Headers(),
+    null,
+    { DPoP: dpop, ...insecure },
+  );
+  assert.equal(accounts.status, 200, await accounts.clone().text());
+  // The same token as a bearer token is refused.
+  const bearer = await fetch(`${world.bankApi}/accounts`, { headers: { authorization: `Bearer ${tokens.access_token}` } });
+  assert.equal(bearer.status, 401);
+});

@@ -38,9 +38,9 @@ TEST(PreparedStatements, EveryArtifactContributesItsStatements) {
   for (const auto& part :
        {PostgresClients::statements(), PostgresUsers::statements(), PostgresScopes::statements(),
         PostgresCodes::statements(), PostgresPushedRequests::statements(),
-        PostgresAssertionJtis::statements(), PostgresConsents::statements(),
-        PostgresSessions::statements(), PostgresSigningKeys::statements(),
-        PostgresReaper::statements()}) {
+        PostgresAssertionJtis::statements(), PostgresDpopJtis::statements(),
+        PostgresConsents::statements(), PostgresSessions::statements(),
+        PostgresSigningKeys::statements(), PostgresReaper::statements()}) {
     ASSERT_FALSE(part.empty());
     for (const Statement& s : part) EXPECT_EQ(names.count(s.name), 1u) << s.name;
   }

@@ -45,6 +45,16 @@ int MemoryJwksFetcher::fetches() {
   return fetches_;
 }
 
+StoreResult<bool> MemoryDpopJtis::use_dpop_jti(std::string_view jkt, std::string_view jti,
+                                               int64_t expires_at, int64_t now) {
+  std::lock_guard lock(mu_);
+  auto [it, inserted] = expiry_.try_emplace({std::string(jkt), std::string(jti)}, expires_at);
+  if (inserted) return true;
+  if (it->second > now) return false;
+  it->second = expires_at;
+  return true;
+}
+
 StoreResult<bool> MemoryAssertionJtis::use_assertion_jti(std::string_view client_id,
                                                          std::string_view jti, int64_t expires_at,
                                                          int64_t now) {

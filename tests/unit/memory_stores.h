@@ -18,6 +18,7 @@
 #include "protocol/stores.h"
 #include "protocol/throttle.h"
 #include "protocol/token/client_authentication.h"
+#include "protocol/token/dpop_proof.h"
 
 namespace signet::protocol::testing {
 
@@ -78,15 +79,27 @@ class MemoryJwksFetcher final : public JwksFetcher {
   int fetches_ = 0;
 };
 
+class MemoryDpopJtis final : public DpopReplayStore {
+ public:
+  StoreResult<bool> use_dpop_jti(std::string_view jkt, std::string_view jti, int64_t expires_at,
+                                 int64_t now) override;
+
+ private:
+  std::mutex mu_;
+  std::map<std::pair<std::string, std::string>, int64_t> expiry_;
+};
+
 // Client authentication wired as app/serve.cc wires it (secrets, and
 // private_key_jwt assertions for `issuer`), with the jtis and the documents
-// behind jwks_uris in memory.
+// behind jwks_uris in memory; and DPoP proofs for `issuer`'s endpoints, without
+// nonces.
 struct TestClientAuthentication {
   TestClientAuthentication(ClientStore& clients, const Clock& clock,
-                           std::string issuer = "https://signet.example")
+                           const std::string& issuer = "https://signet.example")
       : keys(fetcher, clock),
-        verifier({std::move(issuer)}, keys, jtis, clock),
-        authenticator(clients, verifier) {}
+        verifier({issuer}, keys, jtis, clock),
+        authenticator(clients, verifier),
+        dpop({issuer}, dpop_jtis, clock) {}
   TestClientAuthentication(const TestClientAuthentication&) = delete;
   TestClientAuthentication& operator=(const TestClientAuthentication&) = delete;
 
@@ -95,6 +108,8 @@ struct TestClientAuthentication {
   MemoryAssertionJtis jtis;
   ClientAssertionVerifier verifier;
   ClientAuthenticator authenticator;
+  MemoryDpopJtis dpop_jtis;
+  DpopProofs dpop;
 };
 
 class MemoryCodeStore final : public AuthorizationCodeStore {

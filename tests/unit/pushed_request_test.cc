@@ -62,7 +62,7 @@ class PushedRequestTest : public ::testing::Test {
   AuthorizeContext context_{clients_, pushed_, clock_};
   ClientRateLimit rate_{0, 0, micros_};  // off
   TestClientAuthentication auth_{clients_, clock_};
-  PushedAuthorizationEndpoint endpoint_{auth_.authenticator, context_, 90, rate_};
+  PushedAuthorizationEndpoint endpoint_{auth_.authenticator, auth_.dpop, context_, 90, rate_};
 };
 
 void expect_refused_without_redirect(const Result<AuthorizeRequest, AuthorizeFailure>& r,
@@ -89,7 +89,7 @@ TEST_F(PushedRequestTest, PushAnswersAnUnguessableUrnAndItsLifetime) {
 TEST_F(PushedRequestTest, LifetimeIsKeptBetween30And599Seconds) {
   for (auto [asked, kept] :
        {std::pair<int64_t, int64_t>{1, 30}, {600, 599}, {3600, 599}, {120, 120}}) {
-    PushedAuthorizationEndpoint endpoint(auth_.authenticator, context_, asked, rate_);
+    PushedAuthorizationEndpoint endpoint(auth_.authenticator, auth_.dpop, context_, asked, rate_);
     Params body = authorize_query();
     body.erase("client_id");
     auto r = endpoint.handle({body, "Basic " + base64_encode("finance-app:finance-secret")});
@@ -255,7 +255,7 @@ TEST_F(PushedRequestTest, AnInvalidRequestIsRefusedAtThePushNotStored) {
 
 TEST_F(PushedRequestTest, AClientOverItsRateIsSlowedDown) {
   ClientRateLimit one{1, 1, micros_};  // the fixed clock never refills: one request
-  PushedAuthorizationEndpoint endpoint(auth_.authenticator, context_, 90, one);
+  PushedAuthorizationEndpoint endpoint(auth_.authenticator, auth_.dpop, context_, 90, one);
   Params body = authorize_query();
   body.erase("client_id");
   const std::string basic = "Basic " + base64_encode("finance-app:finance-secret");

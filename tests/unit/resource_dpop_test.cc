@@ -9,9 +9,9 @@
 #include <vector>
 
 #include "jose/dpop.h"
+#include "jose/dpop_nonce.h"
 #include "jose/jws.h"
 #include "jose/key.h"
-#include "resource/dpop_nonce.h"
 #include "resource/dpop_replay_cache.h"
 #include "resource/resource_server.h"
 
@@ -19,6 +19,7 @@ namespace signet::resource {
 namespace {
 
 using jose::Alg;
+using jose::DpopNonces;
 using jose::PrivateKey;
 using nlohmann::json;
 

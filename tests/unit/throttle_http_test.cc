@@ -146,7 +146,7 @@ class ThrottlingHttpTest : public ::testing::Test {
   MemoryPushedRequestStore pushed_;
   const AuthorizeContext authorize_{clients_, pushed_, clock_};
   TestClientAuthentication auth_{clients_, clock_};
-  PushedAuthorizationEndpoint par_{auth_.authenticator, authorize_, 60, rate_};
+  PushedAuthorizationEndpoint par_{auth_.authenticator, auth_.dpop, authorize_, 60, rate_};
   std::unique_ptr<WiredTokenEndpoint> endpoint_;
   std::unique_ptr<Services> services_;
   RecordingAudit audit_;

@@ -656,7 +656,7 @@ class TokenDispatchTest : public ::testing::Test {
 };
 
 TEST_F(TokenDispatchTest, TheRequestGoesToTheHandlerOfItsGrantWithTheAuthenticatedClient) {
-  TokenEndpoint endpoint(auth_.authenticator, {other_, grant_});
+  TokenEndpoint endpoint(auth_.authenticator, auth_.dpop, {other_, grant_});
   auto r = endpoint.handle(reporting());
   ASSERT_TRUE(r.ok()) << r.error().detail;
   EXPECT_EQ(r->access_token, "from-urn:example:grant");
@@ -666,7 +666,7 @@ TEST_F(TokenDispatchTest, TheRequestGoesToTheHandlerOfItsGrantWithTheAuthenticat
 }
 
 TEST_F(TokenDispatchTest, AGrantWithoutAHandlerIsUnsupported) {
-  TokenEndpoint endpoint(auth_.authenticator, {grant_});
+  TokenEndpoint endpoint(auth_.authenticator, auth_.dpop, {grant_});
   auto r = endpoint.handle(reporting("urn:example:unknown"));
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.error().code, "unsupported_grant_type");
@@ -691,7 +691,7 @@ TEST_F(TokenDispatchTest, WithoutRefreshTokensTheRefreshGrantIsUnsupported) {
 }
 
 TEST_F(TokenDispatchTest, AnUnsupportedGrantIsRefusedBeforeTheClientIsAuthenticated) {
-  TokenEndpoint endpoint(auth_.authenticator, {grant_});
+  TokenEndpoint endpoint(auth_.authenticator, auth_.dpop, {grant_});
   // Neither a wrong secret nor a client store outage is looked at.
   auto wrong = endpoint.handle(request("password", "reporting", "wrong"));
   ASSERT_FALSE(wrong.ok());
@@ -708,7 +708,7 @@ TEST_F(TokenDispatchTest, AnUnsupportedGrantIsRefusedBeforeTheClientIsAuthentica
 }
 
 TEST_F(TokenDispatchTest, AClientThatFailsAuthenticationNeverReachesTheGrant) {
-  TokenEndpoint endpoint(auth_.authenticator, {grant_});
+  TokenEndpoint endpoint(auth_.authenticator, auth_.dpop, {grant_});
   auto r = endpoint.handle(request(kGrant, "reporting", "wrong"));
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.error().code, "invalid_client");
@@ -717,7 +717,7 @@ TEST_F(TokenDispatchTest, AClientThatFailsAuthenticationNeverReachesTheGrant) {
 }
 
 TEST_F(TokenDispatchTest, AGrantTheClientMayNotUseIsUnauthorizedClientBeforeTheHandlerRuns) {
-  TokenEndpoint endpoint(auth_.authenticator, {grant_});
+  TokenEndpoint endpoint(auth_.authenticator, auth_.dpop, {grant_});
   auto r = endpoint.handle(request(kGrant, "finance-app", "finance-secret"));
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.error().code, "unauthorized_client");
@@ -727,7 +727,7 @@ TEST_F(TokenDispatchTest, AGrantTheClientMayNotUseIsUnauthorizedClientBeforeTheH
 
 TEST_F(TokenDispatchTest, TheRateLimitIsCheckedBeforeTheHandlerRuns) {
   ClientRateLimit limit(1, 1, micros_);  // the stopped clock never refills: one request
-  TokenEndpoint endpoint(auth_.authenticator, {grant_}, limit);
+  TokenEndpoint endpoint(auth_.authenticator, auth_.dpop, {grant_}, limit);
   ASSERT_TRUE(endpoint.handle(reporting()).ok());
   auto over = endpoint.handle(reporting());
   ASSERT_FALSE(over.ok());
@@ -739,7 +739,7 @@ TEST_F(TokenDispatchTest, TheRateLimitIsCheckedBeforeTheHandlerRuns) {
 TEST_F(TokenDispatchTest, ARateLimitedClientIsRefusedBeforeTheGrantCheck) {
   // The order of the checks: a client over its rate learns nothing about its grants.
   ClientRateLimit limit(1, 1, micros_);
-  TokenEndpoint endpoint(auth_.authenticator, {grant_}, limit);
+  TokenEndpoint endpoint(auth_.authenticator, auth_.dpop, {grant_}, limit);
   auto first = endpoint.handle(request(kGrant, "finance-app", "finance-secret"));
   ASSERT_FALSE(first.ok());
   EXPECT_EQ(first.error().code, "unauthorized_client");
@@ -750,7 +750,7 @@ TEST_F(TokenDispatchTest, ARateLimitedClientIsRefusedBeforeTheGrantCheck) {
 
 TEST_F(TokenDispatchTest, AHandlerThatMustWaitGivesItsRequestBackToTheBucket) {
   ClientRateLimit limit(1, 1, micros_);
-  TokenEndpoint endpoint(auth_.authenticator, {grant_}, limit);
+  TokenEndpoint endpoint(auth_.authenticator, auth_.dpop, {grant_}, limit);
   grant_.would_block = true;
   for (int i = 0; i < 3; ++i) {
     auto r = endpoint.handle(reporting());

@@ -72,9 +72,9 @@ class WiredTokenEndpoint {
       grants.push_back(*refresh_);
     }
     if (wiring.rate_limit) {
-      return TokenEndpoint(auth_.authenticator, std::move(grants), *wiring.rate_limit);
+      return TokenEndpoint(auth_.authenticator, auth_.dpop, std::move(grants), *wiring.rate_limit);
     }
-    return TokenEndpoint(auth_.authenticator, std::move(grants));
+    return TokenEndpoint(auth_.authenticator, auth_.dpop, std::move(grants));
   }
 
   TestClientAuthentication auth_;

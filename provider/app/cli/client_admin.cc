@@ -113,6 +113,7 @@ nlohmann::json client_json(const protocol::Client& c) {
   j["id_token_signed_response_alg"] = c.id_token_signed_response_alg;
   j["post_logout_redirect_uris"] = c.post_logout_redirect_uris;
   j["require_pushed_authorization_requests"] = c.require_pushed_authorization_requests;
+  j["dpop_bound_access_tokens"] = c.dpop_bound_access_tokens;
   return j;
 }
 
@@ -305,14 +306,15 @@ std::string check_client_metadata(const std::string& json_text) {
                                                "require_pushed_authorization_requests",
                                                "jwks",
                                                "jwks_uri",
-                                               "token_endpoint_auth_signing_alg"};
+                                               "token_endpoint_auth_signing_alg",
+                                               "dpop_bound_access_tokens"};
   for (const auto& [key, value] : j.items()) {
     if (!kKnown.count(key)) {
       return "unknown field \"" + key +
              "\" (supported: client_name, redirect_uris, grant_types, response_types, scope, "
              "token_endpoint_auth_method, access_token_ttl, post_logout_redirect_uris, "
              "id_token_signed_response_alg, require_pushed_authorization_requests, jwks, "
-             "jwks_uri, token_endpoint_auth_signing_alg)";
+             "jwks_uri, token_endpoint_auth_signing_alg, dpop_bound_access_tokens)";
     }
   }
   auto string_array = [&](const char* key) -> std::string {
@@ -387,9 +389,10 @@ std::string check_client_metadata(const std::string& json_text) {
       return "\"access_token_ttl\" must be an integer from 1 to 86400 (seconds)";
     }
   }
-  if (j.contains("require_pushed_authorization_requests") &&
-      !j["require_pushed_authorization_requests"].is_boolean()) {
-    return "\"require_pushed_authorization_requests\" must be true or false";
+  for (const char* flag : {"require_pushed_authorization_requests", "dpop_bound_access_tokens"}) {
+    if (j.contains(flag) && !j[flag].is_boolean()) {
+      return std::string("\"") + flag + "\" must be true or false";
+    }
   }
   if (j.contains("id_token_signed_response_alg")) {
     const auto& a = j["id_token_signed_response_alg"];
@@ -445,6 +448,7 @@ int cmd_client_add_metadata(const std::string& db_url, const std::vector<std::st
   if (j.contains("jwks")) c.jwks = j["jwks"].dump();
   c.jwks_uri = j.value("jwks_uri", std::string());
   c.token_endpoint_auth_signing_alg = j.value("token_endpoint_auth_signing_alg", std::string());
+  c.dpop_bound_access_tokens = j.value("dpop_bound_access_tokens", false);
   if (std::string why = check_client_rules(c); !why.empty()) {
     return error(err, kUsage, "invalid client metadata in " + *path + ": " + why);
   }

@@ -9,9 +9,12 @@
 
 namespace signet::protocol {
 
-Result<IssuedAccessToken, OAuthError> issue_access_token(
-    const jose::KeyRing& keys, const TokenSettings& settings, const std::string& subject,
-    const std::string& client_id, const std::vector<std::string>& scopes, int64_t now) {
+Result<IssuedAccessToken, OAuthError> issue_access_token(const jose::KeyRing& keys,
+                                                         const TokenSettings& settings,
+                                                         const std::string& subject,
+                                                         const std::string& client_id,
+                                                         const std::vector<std::string>& scopes,
+                                                         int64_t now, const std::string& dpop_jkt) {
   const jose::PrivateKey* key = keys.active();
   if (!settings.signing_alg.empty()) {
     auto alg = jose::alg_from_name(settings.signing_alg);
@@ -25,12 +28,16 @@ Result<IssuedAccessToken, OAuthError> issue_access_token(
 
   // RFC 9068 §2.1: typ "at+jwt" keeps an access token from passing as an ID token.
   const nlohmann::json header = {{"typ", "at+jwt"}};
-  const nlohmann::json claims = {
+  nlohmann::json claims = {
       {"iss", settings.issuer},      {"sub", subject},
       {"aud", settings.audience},    {"client_id", client_id},
       {"scope", join_scope(scopes)}, {"iat", now},
       {"exp", issued.expires_at},    {"jti", issued.jti},
   };
+  if (!dpop_jkt.empty()) {
+    claims["cnf"] = {{"jkt", dpop_jkt}};
+    issued.dpop_bound = true;
+  }
   issued.token = jose::sign_compact(*key, header, claims);
   return issued;
 }
@@ -47,7 +54,7 @@ Result<std::vector<std::string>, OAuthError> AccessTokenIssuer::default_scopes(
 
 Result<IssuedAccessToken, OAuthError> AccessTokenIssuer::issue(
     const Client& client, const std::string& audience, const std::string& subject,
-    const std::vector<std::string>& scopes, int64_t now) const {
+    const std::vector<std::string>& scopes, int64_t now, const std::string& dpop_jkt) const {
   TokenSettings s = settings_;
   s.audience = audience;
   if (client.access_token_ttl && *client.access_token_ttl > 0) {
@@ -55,7 +62,7 @@ Result<IssuedAccessToken, OAuthError> AccessTokenIssuer::issue(
   }
   // The ring is held for the whole signature, whatever replaces it meanwhile.
   const std::shared_ptr<const jose::KeyRing> ring = keys_.current();
-  return issue_access_token(*ring, s, subject, client.client_id, scopes, now);
+  return issue_access_token(*ring, s, subject, client.client_id, scopes, now, dpop_jkt);
 }
 
 }  // namespace signet::protocol

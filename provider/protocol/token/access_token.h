@@ -28,12 +28,15 @@ struct IssuedAccessToken {
   std::string token;
   std::string jti;
   int64_t expires_at = 0;
+  bool dpop_bound = false;  // carries cnf.jkt: token_type "DPoP" (RFC 9449 §5)
 };
 
-// Signs an RFC 9068 access token (typ at+jwt) with the ring's active key.
+// Signs an RFC 9068 access token (typ at+jwt) with the ring's active key. A
+// non-empty `dpop_jkt` binds it to that key: claim cnf.jkt (RFC 9449 §6.1).
 Result<IssuedAccessToken, OAuthError> issue_access_token(
     const jose::KeyRing& keys, const TokenSettings& settings, const std::string& subject,
-    const std::string& client_id, const std::vector<std::string>& scopes, int64_t now);
+    const std::string& client_id, const std::vector<std::string>& scopes, int64_t now,
+    const std::string& dpop_jkt = {});
 
 class AccessTokenIssuer {
  public:
@@ -57,11 +60,11 @@ class AccessTokenIssuer {
       const std::string& resource, const std::vector<std::string>& client_scopes) const;
 
   // Signs a token of `client` for `subject` and `audience`, with the client's
-  // own lifetime when it has one.
+  // own lifetime when it has one, bound to `dpop_jkt` when it is not empty.
   Result<IssuedAccessToken, OAuthError> issue(const Client& client, const std::string& audience,
                                               const std::string& subject,
-                                              const std::vector<std::string>& scopes,
-                                              int64_t now) const;
+                                              const std::vector<std::string>& scopes, int64_t now,
+                                              const std::string& dpop_jkt = {}) const;
 
   const TokenSettings& settings() const { return settings_; }
   const jose::KeyRingHolder& keys() const { return keys_; }

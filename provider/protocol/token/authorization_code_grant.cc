@@ -89,6 +89,13 @@ Result<TokenResponse, OAuthError> AuthorizationCodeGrant::handle(const Client& c
   if (!verify_pkce_s256(*verifier, row.code_challenge)) {
     return fail(OAuthError::invalid_grant(kBadCode, "PKCE verifier does not match"));
   }
+  // RFC 9449 §10: a code bound to a key (dpop_jkt, or a proof at /par) is
+  // redeemed only with a proof by that key.
+  if (!row.dpop_jkt.empty() && row.dpop_jkt != request.dpop_jkt) {
+    return fail(OAuthError::invalid_grant(kBadCode, request.dpop_jkt.empty()
+                                                        ? "code bound to a DPoP key, no proof"
+                                                        : "code bound to another DPoP key"));
+  }
 
   // RFC 8707: the resource named at /authorize (carried with the code); one named
   // here must be the same.
@@ -115,7 +122,8 @@ Result<TokenResponse, OAuthError> AuthorizationCodeGrant::handle(const Client& c
     user = std::move(**found_user);
   }
 
-  auto issued = access_tokens_.issue(client, *audience, row.subject, row.scopes, now);
+  auto issued =
+      access_tokens_.issue(client, *audience, row.subject, row.scopes, now, request.dpop_jkt);
   if (!issued) return fail(std::move(issued.error()));
 
   // The refresh-token family is stored before the code is redeemed, so that a
@@ -156,6 +164,7 @@ Result<TokenResponse, OAuthError> AuthorizationCodeGrant::handle(const Client& c
     response.id_token = std::move(*id_token);
   }
   response.access_token = std::move(issued->token);
+  response.token_type = issued->dpop_bound ? "DPoP" : "Bearer";
   response.expires_in = issued->expires_at - now;
   response.scope = join_scope(row.scopes);
   response.refresh_token = std::move(refresh_token);

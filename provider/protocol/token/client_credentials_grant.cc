@@ -46,11 +46,13 @@ Result<TokenResponse, OAuthError> ClientCredentialsGrant::handle(const Client& c
 
   const int64_t now = clock_.now();
   // RFC 6749 §4.4: the client acts on its own behalf, so it is the subject.
-  auto issued = access_tokens_.issue(client, *audience, client.client_id, scopes, now);
+  auto issued =
+      access_tokens_.issue(client, *audience, client.client_id, scopes, now, request.dpop_jkt);
   if (!issued) return fail(std::move(issued.error()));
 
   TokenResponse response;
   response.access_token = std::move(issued->token);
+  response.token_type = issued->dpop_bound ? "DPoP" : "Bearer";  // RFC 9449 §5
   response.expires_in = issued->expires_at - now;
   response.scope = join_scope(scopes);
   response.client_id = client.client_id;

@@ -124,7 +124,8 @@ Result<TokenResponse, OAuthError> RefreshTokenGrant::handle(const Client& client
         // own lifetime, like the one the code gave.
         auto audience = access_tokens_.audience_for(r.resource, scopes);
         if (!audience) return fail(std::move(audience.error()));
-        auto token = access_tokens_.issue(client, *audience, r.subject, scopes, now);
+        auto token =
+            access_tokens_.issue(client, *audience, r.subject, scopes, now, request.dpop_jkt);
         if (!token) return fail(std::move(token.error()));
         issued = std::move(*token);
         new_token = random_token(32);
@@ -165,6 +166,7 @@ Result<TokenResponse, OAuthError> RefreshTokenGrant::handle(const Client& client
 
   TokenResponse response;
   response.access_token = std::move(issued->token);
+  response.token_type = issued->dpop_bound ? "DPoP" : "Bearer";  // RFC 9449 §5
   response.expires_in = issued->expires_at - now;
   response.scope = join_scope(scopes);
   response.refresh_token = std::move(new_token);

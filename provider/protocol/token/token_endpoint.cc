@@ -1,6 +1,7 @@
 // The token endpoint's checks before any grant runs, in their order.
 #include "protocol/token/token_endpoint.h"
 
+#include <optional>
 #include <string>
 #include <utility>
 
@@ -41,7 +42,23 @@ Result<TokenResponse, OAuthError> TokenEndpoint::handle(const TokenRequest& requ
         "client " + client->client_id + " may not use the " + *grant_type + " grant"));
   }
 
-  auto result = grant->handle(*client, request);
+  // RFC 9449 §5: a proof binds what is issued now to its key; a client
+  // registered for DPoP-bound tokens gets no other kind (§5.2).
+  auto jkt = dpop_.verify(request.dpop, "/token");
+  if (!jkt) {
+    if (rate_limit_ && jkt.error().is_would_block()) rate_limit_->refund(client->client_id);
+    return fail(std::move(jkt.error()));
+  }
+  if (!*jkt && client->dpop_bound_access_tokens) {
+    return fail(OAuthError::invalid_dpop_proof("client " + client->client_id +
+                                               " requires DPoP-bound tokens; no proof"));
+  }
+  std::optional<TokenRequest> bound;
+  if (*jkt) {
+    bound.emplace(request);
+    bound->dpop_jkt = std::move(**jkt);
+  }
+  auto result = grant->handle(*client, bound ? *bound : request);
   // Retried on a worker (common/blocking.h): that attempt is the one that counts.
   if (rate_limit_ && !result && result.error().is_would_block()) {
     rate_limit_->refund(client->client_id);

@@ -13,6 +13,7 @@
 #include "protocol/stores.h"
 #include "protocol/throttle.h"
 #include "protocol/token/client_authentication.h"
+#include "protocol/token/dpop_proof.h"
 #include "protocol/token/grant_handler.h"
 #include "protocol/token/token_request.h"
 #include "protocol/token/token_response.h"
@@ -25,19 +26,26 @@ class TokenEndpoint {
 
   // `grants` are the grant types this server supports, one handler each; any
   // other grant_type is unsupported_grant_type.
-  TokenEndpoint(const ClientAuthenticator& clients, Grants grants)
-      : clients_(clients), grants_(std::move(grants)) {}
+  // `dpop` checks the DPoP proof a request carries (RFC 9449 §5): the tokens
+  // then issued are bound to its key.
+  TokenEndpoint(const ClientAuthenticator& clients, DpopProofs& dpop, Grants grants)
+      : clients_(clients), dpop_(dpop), grants_(std::move(grants)) {}
   // With the per-client request rate (protocol/throttle.h), checked once the
   // client is authenticated: over it, slow_down (429).
-  TokenEndpoint(const ClientAuthenticator& clients, Grants grants, ClientRateLimit& rate_limit)
-      : clients_(clients), grants_(std::move(grants)), rate_limit_(&rate_limit) {}
+  TokenEndpoint(const ClientAuthenticator& clients, DpopProofs& dpop, Grants grants,
+                ClientRateLimit& rate_limit)
+      : clients_(clients), dpop_(dpop), grants_(std::move(grants)), rate_limit_(&rate_limit) {}
 
   Result<TokenResponse, OAuthError> handle(const TokenRequest& request);
+  // The DPoP nonce to send with an answer to a request that carried a proof
+  // (RFC 9449 §8.2), "" when nonces are off.
+  std::string dpop_nonce() const { return dpop_.current_nonce(); }
 
  private:
   GrantHandler* find(std::string_view grant_type) const;
 
   const ClientAuthenticator& clients_;
+  DpopProofs& dpop_;
   Grants grants_;
   ClientRateLimit* rate_limit_ = nullptr;  // null: no per-client rate
 };

@@ -1,11 +1,11 @@
-#include "resource/dpop_nonce.h"
+#include "jose/dpop_nonce.h"
 
 #include <stdexcept>
 
 #include "common/base64url.h"
 #include "common/crypto.h"
 
-namespace signet::resource {
+namespace signet::jose {
 
 DpopNonces::DpopNonces(std::string secret, int64_t window_seconds)
     : secret_(std::move(secret)), window_seconds_(window_seconds) {
@@ -34,4 +34,4 @@ bool DpopNonces::accepts(std::string_view nonce, int64_t now) const {
   return current || previous;
 }
 
-}  // namespace signet::resource
+}  // namespace signet::jose

@@ -2,14 +2,15 @@
 // of a time window is HMAC-SHA256(secret, window number), so every replica holding
 // the secret issues and accepts the same values, and nobody without it can
 // predict one. A nonce is accepted in its window and the next, so a client that
-// got one just before a window ends has a full window to use it.
+// got one just before a window ends has a full window to use it. Shared by
+// Signet's token endpoint and the resource library.
 #pragma once
 
 #include <cstdint>
 #include <string>
 #include <string_view>
 
-namespace signet::resource {
+namespace signet::jose {
 
 class DpopNonces {
  public:
@@ -27,4 +28,4 @@ class DpopNonces {
   int64_t window_seconds_;
 };
 
-}  // namespace signet::resource
+}  // namespace signet::jose
