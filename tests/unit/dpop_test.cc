@@ -12,6 +12,7 @@
 #include "jose/dpop.h"
 #include "jose/htu.h"
 #include "jose/key.h"
+#include "jose_test_keys.h"
 
 namespace signet::jose {
 namespace {
@@ -22,23 +23,7 @@ constexpr int64_t kNow = 1'800'000'000;
 constexpr char kUrl[] = "https://as.example/token";
 constexpr char kToken[] = "eyJhbGciOiJFUzI1NiJ9.access.token";
 
-const PrivateKey& key_of(Alg alg) {
-  static const PrivateKey es = PrivateKey::generate(Alg::ES256).value();
-  static const PrivateKey rs = PrivateKey::generate(Alg::RS256).value();
-  static const PrivateKey ps = PrivateKey::generate(Alg::PS256).value();
-  static const PrivateKey ed = PrivateKey::generate(Alg::EdDSA).value();
-  switch (alg) {
-    case Alg::ES256:
-      return es;
-    case Alg::RS256:
-      return rs;
-    case Alg::PS256:
-      return ps;
-    case Alg::EdDSA:
-      return ed;
-  }
-  return es;
-}
+using testing::key_of;
 const PrivateKey& es() { return key_of(Alg::ES256); }
 
 DpopCheck check() {

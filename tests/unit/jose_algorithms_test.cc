@@ -13,29 +13,14 @@
 #include "common/base64url.h"
 #include "jose/jws.h"
 #include "jose/key.h"
+#include "jose_test_keys.h"
 
 namespace signet::jose {
 namespace {
 
 using nlohmann::json;
 
-const PrivateKey& key_of(Alg alg) {
-  static const PrivateKey es = PrivateKey::generate(Alg::ES256).value();
-  static const PrivateKey rs = PrivateKey::generate(Alg::RS256).value();
-  static const PrivateKey ps = PrivateKey::generate(Alg::PS256).value();
-  static const PrivateKey ed = PrivateKey::generate(Alg::EdDSA).value();
-  switch (alg) {
-    case Alg::ES256:
-      return es;
-    case Alg::RS256:
-      return rs;
-    case Alg::PS256:
-      return ps;
-    case Alg::EdDSA:
-      return ed;
-  }
-  return es;
-}
+using testing::key_of;
 
 std::string b64(const json& j) { return base64url_encode(j.dump()); }
 
