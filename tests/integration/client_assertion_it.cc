@@ -12,13 +12,6 @@
 namespace signet::it {
 namespace {
 
-// A second signet for one test, forgotten by the World's log dump when the test
-// ends (the World keeps every process it started, for the logs of a failure).
-struct Replica {
-  Server s;
-  ~Replica() { std::erase(World::get().processes, s.process.get()); }
-};
-
 const std::string kAssertionType = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
 const std::string kRedirect = "https://partner.example.com/callback";
 
@@ -111,8 +104,8 @@ TEST_F(ClientAssertionTest, AnAssertionBuysATokenOnceAndOnlyOnce) {
 TEST_F(ClientAssertionTest, AReplayAtAnotherReplicaIsRefused) {
   Client c = register_client(key_, kid_);
   std::string error;
-  Replica replica{w().start_signet({{"SIGNET_ISSUER", w().signet.base_url}}, &error)};
-  const Server& second = replica.s;
+  Server second = w().start_signet({{"SIGNET_ISSUER", w().signet.base_url}}, &error);
+  Forget forget{second};
   ASSERT_TRUE(error.empty()) << error;
   const std::string a = assertion(key_, kid_, claims(c));
   EXPECT_EQ(client_credentials(a).status, 200);
@@ -281,9 +274,9 @@ TEST_F(ClientAssertionTest, AJwksUriOnALocalAddressIsRefusedUnlessAllowed) {
   EXPECT_EQ(refused.status, 401) << refused.body;
   // Control: a replica allowed to reach private addresses (a development set-up).
   std::string error;
-  Replica replica{w().start_signet(
-      {{"SIGNET_ISSUER", w().signet.base_url}, {"SIGNET_ALLOW_PRIVATE_JWKS_URI", "true"}}, &error)};
-  const Server& dev = replica.s;
+  Server dev = w().start_signet(
+      {{"SIGNET_ISSUER", w().signet.base_url}, {"SIGNET_ALLOW_PRIVATE_JWKS_URI", "true"}}, &error);
+  Forget forget{dev};
   ASSERT_TRUE(error.empty()) << error;
   HttpResponse ok = client_credentials(assertion(key_, kid_, claims(c)), dev.base_url);
   EXPECT_EQ(ok.status, 200) << ok.body;

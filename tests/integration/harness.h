@@ -352,6 +352,13 @@ class World {
   int counter_ = 0;
 };
 
+// Forgets a test's extra server in the World's log list when the test ends (the
+// World keeps every process it started, for the logs of a failure).
+struct Forget {
+  Server& s;
+  ~Forget() { std::erase(World::get().processes, s.process.get()); }
+};
+
 // Test base: fails every test with the set-up error, prints new server log lines
 // when a test fails.
 class IntegrationTest : public ::testing::Test {

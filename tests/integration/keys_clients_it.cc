@@ -13,12 +13,6 @@ namespace {
 
 const std::string kRedirect = "https://finance.example.com/callback";
 
-// Forgets a test's extra server in the World's log list when the test ends.
-struct Forget {
-  Server& s;
-  ~Forget() { std::erase(World::get().processes, s.process.get()); }
-};
-
 class KeysClientsTest : public IntegrationTest {
  protected:
   // A machine client (client_credentials) for `scope`.
