@@ -67,6 +67,23 @@ async function verifyAccessToken(token) {
   });
 }
 
+// Sends the browser to /authorize with client_id and a pushed request_uri, signs
+// in and consents, and redeems the code with oauth4webapi: the tokens.
+async function redeemPushedRequest(as, c, auth, requestUri, state, verifier) {
+  const u = new URL(as.authorization_endpoint);
+  u.searchParams.set('client_id', c.client_id);
+  u.searchParams.set('request_uri', requestUri);
+  const cb = await signInAndConsent(world, u.href, world.user);
+  const tokens = await oauth.processAuthorizationCodeResponse(
+    as,
+    c,
+    await oauth.authorizationCodeGrantRequest(as, c, auth, oauth.validateAuthResponse(as, c, cb, state), REDIRECT, verifier, {
+      [oauth.allowInsecureRequests]: true,
+    }),
+  );
+  return { tokens, url: u.href };
+}
+
 test('openid-client discovers Signet from RFC 8414 metadata', async () => {
   const config = await discover(confidential);
   const md = config.serverMetadata();
@@ -283,26 +300,10 @@ test('oauth4webapi pushedAuthorizationRequest: a request_uri that works once, fo
   assert.match(pushed.request_uri, /^urn:ietf:params:oauth:request_uri:/);
   assert.ok(pushed.expires_in >= 30 && pushed.expires_in < 600, `expires_in ${pushed.expires_in}`);
 
-  const u = new URL(as.authorization_endpoint);
-  u.searchParams.set('client_id', c.client_id);
-  u.searchParams.set('request_uri', pushed.request_uri);
-  const cb = await signInAndConsent(world, u.href, world.user);
-  const tokens = await oauth.processAuthorizationCodeResponse(
-    as,
-    c,
-    await oauth.authorizationCodeGrantRequest(
-      as,
-      c,
-      auth,
-      oauth.validateAuthResponse(as, c, cb, state),
-      REDIRECT,
-      verifier,
-      insecure,
-    ),
-  );
+  const { tokens, url } = await redeemPushedRequest(as, c, auth, pushed.request_uri, state, verifier);
   await verifyAccessToken(tokens.access_token);
   // Spent: the same reference is refused with a page, not sent to the client.
-  await assert.rejects(signInAndConsent(world, u.href, world.user), /unexpected page 400/);
+  await assert.rejects(signInAndConsent(world, url, world.user), /unexpected page 400/);
 });
 
 // A client registered with its public key (private_key_jwt, RFC 7523): the
@@ -369,23 +370,7 @@ test('oauth4webapi PrivateKeyJwt: client credentials and a pushed request with a
       insecure,
     ),
   );
-  const u = new URL(as.authorization_endpoint);
-  u.searchParams.set('client_id', c.client_id);
-  u.searchParams.set('request_uri', pushed.request_uri);
-  const cb = await signInAndConsent(world, u.href, world.user);
-  const codeTokens = await oauth.processAuthorizationCodeResponse(
-    as,
-    c,
-    await oauth.authorizationCodeGrantRequest(
-      as,
-      c,
-      auth,
-      oauth.validateAuthResponse(as, c, cb, state),
-      REDIRECT,
-      verifier,
-      insecure,
-    ),
-  );
+  const { tokens: codeTokens } = await redeemPushedRequest(as, c, auth, pushed.request_uri, state, verifier);
   await verifyAccessToken(codeTokens.access_token);
 });
 
