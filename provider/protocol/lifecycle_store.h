@@ -29,6 +29,9 @@ struct RefreshTokenRecord {
   int64_t family_expires_at = 0;  // absolute
   std::optional<int64_t> used_at;
   std::optional<int64_t> family_revoked_at;
+  // RFC 9449 §5: a public client's family is bound to the DPoP key of the code
+  // redemption (its RFC 7638 thumbprint); "" = not bound.
+  std::string dpop_jkt;
 };
 
 struct NewRefreshFamily {
@@ -40,6 +43,7 @@ struct NewRefreshFamily {
   std::string resource;     // RFC 8707 resource the grant's tokens are for
   int64_t created_at = 0;
   int64_t expires_at = 0;
+  std::string dpop_jkt = {};  // the key a public client's refresh must prove (RFC 9449 §5)
 };
 
 struct NewRefreshToken {
@@ -60,9 +64,14 @@ struct IssuedTokenRecord {
 };
 
 // What a rotation writes: the successor and the access token issued with it.
+// With `rotate` false (a FAPI 2.0 client, whose refresh token is bound to its
+// client authentication: FAPI 2.0 Security Profile §5.3.2.1 item 9) the
+// presented token stays valid and unused, and only takes the successor's
+// expires_at (the sliding expiry); `successor.token_digest` is then unused.
 struct RotationPlan {
   NewRefreshToken successor;
   IssuedTokenRecord access_token;
+  bool rotate = true;
 };
 
 // Called inside the rotation transaction with the locked, live, unused token:
@@ -71,7 +80,8 @@ struct RotationPlan {
 using RotationDecision = std::function<Result<RotationPlan, OAuthError>(const RefreshTokenRecord&)>;
 
 enum class RotationOutcome {
-  kRotated,  // marked used; the successor and its access token are stored
+  kRotated,  // marked used; the successor and its access token are stored (or, without
+             // rotation, the token's expiry extended and its access token stored)
   kUnknown,  // no such token
   kRevoked,  // its family was revoked earlier (or has expired)
   kReused,   // already used: the family and its access tokens are now revoked

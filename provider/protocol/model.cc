@@ -40,6 +40,11 @@ bool split_loopback(std::string_view uri, std::string_view& origin, std::string_
 
 }  // namespace
 
+bool is_loopback_ip_uri(std::string_view uri) {
+  std::string_view origin, rest;
+  return split_loopback(uri, origin, rest);
+}
+
 bool Client::has_redirect_uri(std::string_view uri) const {
   if (std::find(redirect_uris.begin(), redirect_uris.end(), uri) != redirect_uris.end()) {
     return true;

@@ -40,6 +40,13 @@ struct Client {
   bool dpop_bound_access_tokens = false;
 
   bool uses_private_key_jwt() const { return token_endpoint_auth_method == "private_key_jwt"; }
+  // The FAPI 2.0 Security Profile's client (§5.3.2): sender-constrained at the
+  // token endpoint (private_key_jwt), pushed requests only, DPoP-bound tokens.
+  // Its refresh tokens are not rotated (§5.3.2.1 item 9).
+  bool follows_fapi2() const {
+    return uses_private_key_jwt() && require_pushed_authorization_requests &&
+           dpop_bound_access_tokens;
+  }
 
   bool allows_grant(std::string_view g) const {
     return std::find(grant_types.begin(), grant_types.end(), g) != grant_types.end();
@@ -51,6 +58,10 @@ struct Client {
   // exception is the port of a registered loopback IP literal (model.cc).
   bool has_redirect_uri(std::string_view uri) const;
 };
+
+// An http URI on a loopback IP literal (RFC 8252 §7.3: http://127.0.0.1 or
+// http://[::1], any port).
+bool is_loopback_ip_uri(std::string_view uri);
 
 struct User {
   std::string subject;  // stable, opaque id (uuid); the `sub` claim

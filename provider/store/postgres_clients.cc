@@ -54,7 +54,7 @@ std::string auth_method(const Client& client) {
 void set_auth(pqxx::work& t, const Client& client) {
   t.exec_prepared("set_client_auth", client.client_id, auth_method(client), client.jwks,
                   client.jwks_uri, client.token_endpoint_auth_signing_alg,
-                  client.dpop_bound_access_tokens);
+                  client.dpop_bound_access_tokens, client.secret_digest);
 }
 
 // NULL (the server's default) travels as "".
@@ -80,11 +80,16 @@ std::vector<Statement> PostgresClients::statements() {
        "$3::text[], access_token_ttl = NULLIF($4, '')::integer, "
        "require_pushed_authorization_requests = $5 WHERE client_id = $1"},
       // How the client authenticates (sql/0014); the CHECK keeps the method, the
-      // secret and the keys consistent.
+      // secret and the keys consistent. The secret is written only when the
+      // client moves between a secret method and another: an update racing
+      // `rotate-secret` never brings the old secret back.
       {"set_client_auth",
        "UPDATE clients SET token_endpoint_auth_method = $2, jwks = NULLIF($3, '')::jsonb, "
        "jwks_uri = NULLIF($4, ''), token_endpoint_auth_signing_alg = NULLIF($5, ''), "
-       "dpop_bound_access_tokens = $6 WHERE client_id = $1"},
+       "dpop_bound_access_tokens = $6, secret_digest = CASE WHEN "
+       "(token_endpoint_auth_method IN ('client_secret_basic', 'client_secret_post')) = "
+       "($2 IN ('client_secret_basic', 'client_secret_post')) THEN secret_digest "
+       "ELSE NULLIF($7, '') END WHERE client_id = $1"},
       {"update_client",
        "UPDATE clients SET client_name = $2, redirect_uris = $3::text[], scopes = $4::text[], "
        "grant_types = $5::text[], access_token_ttl = NULLIF($6, '')::integer, "
@@ -155,7 +160,12 @@ PostgresClients::StoreResult<bool> PostgresClients::update_client(const Client& 
                         to_pg_text_array(client.redirect_uris), to_pg_text_array(client.scopes),
                         to_pg_text_array(client.grant_types), ttl_text(client),
                         client.require_pushed_authorization_requests);
-    if (!r.empty()) set_auth(t, client);
+    if (!r.empty()) {
+      set_auth(t, client);
+      t.exec_prepared("set_client_oidc", client.client_id, client.id_token_signed_response_alg,
+                      to_pg_text_array(client.post_logout_redirect_uris), ttl_text(client),
+                      client.require_pushed_authorization_requests);
+    }
     t.commit();
     return !r.empty();
   });

@@ -29,7 +29,9 @@ class PostgresClients : public protocol::ClientStore {
   // Every client, oldest first.
   StoreResult<std::vector<protocol::Client>> list_clients();
   // Replaces the editable metadata of an existing client (name, redirect URIs,
-  // scopes, grants, access token lifetime). False when there is no such client.
+  // scopes, grants, lifetimes, OpenID Connect and authentication fields; its
+  // secret only when it moves to or from a secret method). False when there is
+  // no such client.
   StoreResult<bool> update_client(const protocol::Client& client);
   // A confidential client's new secret digest. False when there is no such
   // confidential client.

@@ -17,7 +17,7 @@ namespace {
 
 const char* const kRefreshColumns =
     "t.token_digest, t.family_id, f.client_id, f.subject::text, t.scopes, f.scopes, t.issued_at, "
-    "t.expires_at, f.expires_at, t.used_at, f.revoked_at, f.resource "
+    "t.expires_at, f.expires_at, t.used_at, f.revoked_at, f.resource, f.dpop_jkt "
     "FROM refresh_tokens t JOIN refresh_token_families f ON f.family_id = t.family_id "
     "WHERE t.token_digest = $1";
 
@@ -30,8 +30,9 @@ std::vector<Statement> PostgresLifecycleStore::statements() {
       // statement, so one round trip and atomic without BEGIN/COMMIT.
       {"lc_create_family",
        "WITH f AS (INSERT INTO refresh_token_families (family_id, client_id, subject, scopes, "
-       "code_digest, created_at, expires_at, resource) "
-       "VALUES ($1, $2, $3::uuid, $4::text[], NULLIF($5, ''), $6, $7, $8) RETURNING family_id), "
+       "code_digest, created_at, expires_at, resource, dpop_jkt) "
+       "VALUES ($1, $2, $3::uuid, $4::text[], NULLIF($5, ''), $6, $7, $8, NULLIF($17, '')) "
+       "RETURNING family_id), "
        "t AS (INSERT INTO refresh_tokens (token_digest, family_id, scopes, issued_at, expires_at) "
        "SELECT $9, family_id, $10::text[], $11, $12 FROM f), "
        "a AS (INSERT INTO issued_access_tokens (jti, subject, client_id, family_id, expires_at) "
@@ -61,6 +62,21 @@ std::vector<Statement> PostgresLifecycleStore::statements() {
        "a AS (INSERT INTO issued_access_tokens (jti, subject, client_id, family_id, expires_at) "
        "SELECT $8, $9::uuid, $10, family_id, $11 FROM u ON CONFLICT (jti) DO NOTHING) "
        "SELECT family_id FROM u"},
+      // Without rotation (RotationPlan::rotate false): the token stays unused and
+      // takes the later expiry; the family is share-locked, so a revocation waits
+      // for this and then lists the access token stored here.
+      {"lc_extend_if_unused",
+       "WITH f AS (SELECT family_id FROM refresh_token_families "
+       "WHERE family_id = $2 AND revoked_at IS NULL AND expires_at > $3 FOR SHARE), "
+       "u AS (UPDATE refresh_tokens SET expires_at = greatest(expires_at, $4) "
+       "WHERE token_digest = $1 AND used_at IS NULL AND family_id IN (SELECT family_id FROM f) "
+       "RETURNING family_id), "
+       "a AS (INSERT INTO issued_access_tokens (jti, subject, client_id, family_id, expires_at) "
+       "SELECT $5, $6::uuid, $7, family_id, $8 FROM u ON CONFLICT (jti) DO NOTHING) "
+       "SELECT family_id FROM u"},
+      {"lc_extend",
+       "UPDATE refresh_tokens SET expires_at = greatest(expires_at, $2) "
+       "WHERE token_digest = $1"},
       {"lc_mark_used", "UPDATE refresh_tokens SET used_at = $2 WHERE token_digest = $1"},
       {"lc_revoke_family",
        "UPDATE refresh_token_families SET revoked_at = $2, revoked_reason = $3 "
@@ -122,6 +138,7 @@ RefreshTokenRecord refresh_from(const pqxx::row& r) {
   if (!r[9].is_null()) t.used_at = r[9].as<int64_t>();
   if (!r[10].is_null()) t.family_revoked_at = r[10].as<int64_t>();
   t.resource = r[11].as<std::string>();
+  if (!r[12].is_null()) t.dpop_jkt = r[12].as<std::string>();
   return t;
 }
 
@@ -141,7 +158,7 @@ PostgresLifecycleStore::StoreResult<Ok> PostgresLifecycleStore::create_family(
     t.exec_prepared("lc_create_family", f.family_id, f.client_id, f.subject,
                     to_pg_text_array(f.scopes), f.code_digest, f.created_at, f.expires_at,
                     f.resource, first.token_digest, to_pg_text_array(first.scopes), first.issued_at,
-                    first.expires_at, a.jti, a.subject, a.client_id, a.expires_at);
+                    first.expires_at, a.jti, a.subject, a.client_id, a.expires_at, f.dpop_jkt);
     return Ok{};
   });
 }
@@ -162,6 +179,11 @@ Result<Rotation, OAuthError> PostgresLifecycleStore::rotate(
       pqxx::nontransaction t(c);  // one statement: its own transaction
       const auto& s = plan->successor;
       const auto& a = plan->access_token;
+      if (!plan->rotate) {
+        return !t.exec_prepared("lc_extend_if_unused", p.token_digest, p.family_id, now,
+                                s.expires_at, a.jti, a.subject, a.client_id, a.expires_at)
+                    .empty();
+      }
       return !t.exec_prepared("lc_rotate_if_unused", p.token_digest, p.family_id, now,
                               s.token_digest, to_pg_text_array(s.scopes), s.issued_at, s.expires_at,
                               a.jti, a.subject, a.client_id, a.expires_at)
@@ -200,10 +222,14 @@ Result<Rotation, OAuthError> PostgresLifecycleStore::rotate_locked(
       refused = std::move(plan.error());
       return out;  // rolled back: nothing changed
     }
-    t.exec_prepared("lc_mark_used", p.token_digest, now);
     const auto& s = plan->successor;
-    t.exec_prepared("lc_insert_refresh", s.token_digest, s.family_id, to_pg_text_array(s.scopes),
-                    s.issued_at, s.expires_at);
+    if (plan->rotate) {
+      t.exec_prepared("lc_mark_used", p.token_digest, now);
+      t.exec_prepared("lc_insert_refresh", s.token_digest, s.family_id, to_pg_text_array(s.scopes),
+                      s.issued_at, s.expires_at);
+    } else {
+      t.exec_prepared("lc_extend", p.token_digest, s.expires_at);
+    }
     const auto& a = plan->access_token;
     t.exec_prepared("lc_record_access", a.jti, a.subject, a.client_id, a.family_id, a.expires_at);
     t.commit();

@@ -524,6 +524,24 @@ std::string make_jws(const nlohmann::json& header, const nlohmann::json& claims,
   return input + "." + b64url(sign(input));
 }
 
+std::string dpop_proof(const EcKey& key, const std::string& method, const std::string& url,
+                       const std::string& nonce, const std::string& access_token) {
+  nlohmann::json jwk = key.public_jwk("k");
+  for (const char* member : {"kid", "alg", "use"}) jwk.erase(member);
+  nlohmann::json claims = {
+      {"jti", random_hex(16)}, {"htm", method}, {"htu", url}, {"iat", now_seconds()}};
+  if (!nonce.empty()) claims["nonce"] = nonce;
+  if (!access_token.empty()) claims["ath"] = b64url(sha256(access_token));
+  return make_jws({{"typ", "dpop+jwt"}, {"alg", "ES256"}, {"jwk", jwk}}, claims,
+                  [&key](std::string_view input) { return key.sign_es256(input); });
+}
+
+std::string ec_thumbprint(const nlohmann::json& jwk) {
+  const nlohmann::json canonical = {
+      {"crv", jwk["crv"]}, {"kty", jwk["kty"]}, {"x", jwk["x"]}, {"y", jwk["y"]}};
+  return b64url(sha256(canonical.dump()));
+}
+
 // ---------------------------------------------------------------------------
 // HTTP
 

@@ -263,3 +263,105 @@ TEST_F(RefreshTokenCacheTest, RevocationRacingRotationLeavesNoLiveAccessToken) {
 
 }  // namespace
 }  // namespace signet::store
+
+namespace signet::store {
+namespace {
+
+// Without rotation (a FAPI 2.0 client): the same token serves every refresh,
+// concurrent refreshes all succeed, its expiry slides, and revoking the family
+// still lists every access token those refreshes issued, racing or not.
+TEST_F(RefreshTokenCacheTest, ATokenKeptWithoutRotationSlidesAndEndsWithItsFamily) {
+  auto [family, digest] = make_family();
+  constexpr int kThreads = 4;
+  std::vector<protocol::RotationOutcome> outcomes(kThreads, protocol::RotationOutcome::kUnknown);
+  std::vector<std::thread> threads;
+  for (int i = 0; i < kThreads; ++i) {
+    threads.emplace_back([&, i] {
+      auto r = db_.rotate(digest, clock_.t + 100, [&](const protocol::RefreshTokenRecord& p) {
+        auto plan = plan_for(p, clock_.t + 100);
+        plan.rotate = false;
+        return Result<protocol::RotationPlan, protocol::OAuthError>(plan);
+      });
+      if (r.ok()) outcomes[i] = r->outcome;
+    });
+  }
+  for (auto& t : threads) t.join();
+  for (auto o : outcomes) EXPECT_EQ(o, protocol::RotationOutcome::kRotated);
+  auto kept = db_.find_refresh_token(digest);
+  ASSERT_TRUE(kept.ok() && kept->has_value());
+  EXPECT_FALSE((*kept)->used_at) << "kept, not used";
+  EXPECT_EQ((*kept)->expires_at, clock_.t + 100 + 3600) << "the expiry slid";
+  pqxx::connection c(test_conninfo());
+  {
+    pqxx::nontransaction t(c);
+    EXPECT_EQ(
+        t.exec_params("SELECT count(*) FROM refresh_tokens WHERE family_id = $1", family)[0][0]
+            .as<int>(),
+        1)
+        << "no successor";
+    EXPECT_EQ(t.exec_params("SELECT count(*) FROM issued_access_tokens WHERE family_id = $1",
+                            family)[0][0]
+                  .as<int>(),
+              1 + kThreads);
+  }
+  // Revocation racing kept-token refreshes: no access token is left off the list.
+  std::thread refresher([&, digest = digest] {
+    for (int i = 0; i < 20; ++i) {
+      auto r = db_.rotate(digest, clock_.t, [&](const protocol::RefreshTokenRecord& p) {
+        auto plan = plan_for(p, clock_.t);
+        plan.rotate = false;
+        return Result<protocol::RotationPlan, protocol::OAuthError>(plan);
+      });
+      if (!r.ok() || r->outcome != protocol::RotationOutcome::kRotated) return;
+    }
+  });
+  ASSERT_TRUE(db_.revoke_family(family, clock_.t, "test").ok());
+  refresher.join();
+  pqxx::nontransaction t(c);
+  EXPECT_EQ(t.exec_params("SELECT count(*) FROM issued_access_tokens a LEFT JOIN revoked_tokens r "
+                          "ON r.jti = a.jti WHERE a.family_id = $1 AND r.jti IS NULL",
+                          family)[0][0]
+                .as<int>(),
+            0);
+  auto after = db_.rotate(digest, clock_.t, [&](const protocol::RefreshTokenRecord& p) {
+    auto plan = plan_for(p, clock_.t);
+    plan.rotate = false;
+    return Result<protocol::RotationPlan, protocol::OAuthError>(plan);
+  });
+  ASSERT_TRUE(after.ok());
+  EXPECT_EQ(after->outcome, protocol::RotationOutcome::kRevoked);
+}
+
+// RFC 9449 §5: the key a public client's family is bound to is stored with it.
+TEST_F(RefreshTokenCacheTest, AFamilysDpopKeyIsKept) {
+  auto u = store_.create_user("user-" + random_token(6), "$argon2id$fake", "Test", "t@x.test");
+  ASSERT_TRUE(u.ok());
+  Client c;
+  c.client_id = random_token(16);
+  c.client_name = "Public app";
+  c.is_public = true;
+  c.token_endpoint_auth_method = "none";
+  c.redirect_uris = {"https://app.test/cb"};
+  c.scopes = {"read:accounts"};
+  c.grant_types = {"authorization_code", "refresh_token"};
+  ASSERT_TRUE(store_.create_client(c).ok());
+  protocol::NewRefreshFamily f{
+      random_token(16), c.client_id,     u->subject, {"read:accounts"}, "", "",
+      clock_.t,         clock_.t + 86400};
+  f.dpop_jkt = "thumbprint-of-the-key";
+  protocol::NewRefreshToken first{
+      sha256_b64url(random_token()), f.family_id, {"read:accounts"}, clock_.t, clock_.t + 3600};
+  protocol::IssuedTokenRecord a{random_token(16), u->subject, c.client_id, f.family_id,
+                                clock_.t + 600};
+  ASSERT_TRUE(db_.create_family(f, first, a).ok());
+  auto r = db_.find_refresh_token(first.token_digest);
+  ASSERT_TRUE(r.ok() && r->has_value());
+  EXPECT_EQ((*r)->dpop_jkt, "thumbprint-of-the-key");
+  auto [other_family, other_digest] = make_family();
+  auto unbound = db_.find_refresh_token(other_digest);
+  ASSERT_TRUE(unbound.ok() && unbound->has_value());
+  EXPECT_EQ((*unbound)->dpop_jkt, "") << "control: a family made without a key";
+}
+
+}  // namespace
+}  // namespace signet::store

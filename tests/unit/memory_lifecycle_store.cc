@@ -1,5 +1,7 @@
 #include "memory_lifecycle_store.h"
 
+#include <algorithm>
+
 namespace signet::protocol::testing {
 namespace {
 
@@ -33,6 +35,7 @@ RefreshTokenRecord MemoryLifecycleStore::record_locked(const std::string& digest
   r.issued_at = t.token.issued_at;
   r.expires_at = t.token.expires_at;
   r.family_expires_at = f.expires_at;
+  r.dpop_jkt = f.dpop_jkt;
   r.resource = f.resource;
   r.used_at = t.used_at;
   r.family_revoked_at = family_revoked_[f.family_id];
@@ -66,8 +69,12 @@ Result<Rotation, OAuthError> MemoryLifecycleStore::rotate(std::string_view token
   }
   auto plan = decide(out.presented);
   if (!plan) return fail(std::move(plan.error()));
-  it->second.used_at = now;
-  tokens_[plan->successor.token_digest] = Token{plan->successor, std::nullopt};
+  if (plan->rotate) {
+    it->second.used_at = now;
+    tokens_[plan->successor.token_digest] = Token{plan->successor, std::nullopt};
+  } else {
+    it->second.token.expires_at = std::max(it->second.token.expires_at, plan->successor.expires_at);
+  }
   issued_[plan->access_token.jti] = plan->access_token;
   out.outcome = RotationOutcome::kRotated;
   return out;

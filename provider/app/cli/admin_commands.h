@@ -35,7 +35,8 @@ int cmd_client_rotate_secret(const std::string& db_url, const std::vector<std::s
 int cmd_client_add_metadata(const std::string& db_url, const std::vector<std::string>& args,
                             std::ostream& out, std::ostream& err);
 // Checks client metadata; returns "" when valid, else the reason (names the field).
-std::string check_client_metadata(const std::string& json_text);
+// `partial`: for `client update --metadata`, where every field is optional.
+std::string check_client_metadata(const std::string& json_text, bool partial = false);
 
 // signet resource add --audience URI --name NAME --scope "a b" [--client CLIENT_ID]...
 // signet resource update AUDIENCE [--name N] [--scope "a b"] [--client CLIENT_ID]...

@@ -12,6 +12,7 @@
 #include "app/cli/cli_util.h"
 #include "app/cli/client_cli.h"
 #include "common/crypto.h"
+#include "protocol/client_profile.h"
 #include "protocol/token/client_assertion.h"
 #include "store/postgres_store.h"
 
@@ -65,7 +66,92 @@ std::string check_client_rules(const protocol::Client& c) {
   if (c.access_token_ttl && (*c.access_token_ttl < 1 || *c.access_token_ttl > 86400)) {
     return "invalid access token lifetime: use 1 to 86400 seconds";
   }
+  // RFC 7523 §2.2 with the keys of RFC 7591 §2: exactly one place for them.
+  if (c.uses_private_key_jwt() && c.jwks.empty() == c.jwks_uri.empty()) {
+    return "a private_key_jwt client needs one of jwks or jwks_uri";
+  }
+  if (!c.uses_private_key_jwt() &&
+      (!c.jwks.empty() || !c.jwks_uri.empty() || !c.token_endpoint_auth_signing_alg.empty())) {
+    return "jwks, jwks_uri and token_endpoint_auth_signing_alg are used only with private_key_jwt";
+  }
+  // A client that follows the FAPI 2.0 profile keeps all of its rules.
+  if (c.follows_fapi2()) return protocol::fapi2_violation(c);
   return {};
+}
+
+// --profile NAME: only "fapi2" exists.
+std::string check_profile(const std::string& name) {
+  if (name != protocol::kFapi2Profile)
+    return "invalid --profile " + name + ": the one profile is fapi2";
+  return {};
+}
+
+// The RFC 7591 fields present in `j` (checked by check_client_metadata) replace
+// the client's.
+void apply_client_metadata(const nlohmann::json& j, protocol::Client& c) {
+  if (j.contains("client_name")) c.client_name = j["client_name"].get<std::string>();
+  if (j.contains("redirect_uris")) c.redirect_uris = j["redirect_uris"];
+  if (j.contains("scope")) c.scopes = split_spaces(j["scope"].get<std::string>());
+  if (j.contains("grant_types")) c.grant_types = j["grant_types"];
+  if (j.contains("access_token_ttl")) c.access_token_ttl = j["access_token_ttl"].get<int64_t>();
+  if (j.contains("post_logout_redirect_uris")) {
+    c.post_logout_redirect_uris = j["post_logout_redirect_uris"];
+  }
+  if (j.contains("id_token_signed_response_alg")) {
+    c.id_token_signed_response_alg = j["id_token_signed_response_alg"].get<std::string>();
+  }
+  if (j.contains("require_pushed_authorization_requests")) {
+    c.require_pushed_authorization_requests = j["require_pushed_authorization_requests"];
+  }
+  if (j.contains("dpop_bound_access_tokens")) {
+    c.dpop_bound_access_tokens = j["dpop_bound_access_tokens"];
+  }
+  if (j.contains("token_endpoint_auth_method")) {
+    c.token_endpoint_auth_method = j["token_endpoint_auth_method"].get<std::string>();
+    c.is_public = c.token_endpoint_auth_method == "none";
+  }
+  if (j.contains("jwks")) {
+    c.jwks = j["jwks"].dump();
+    c.jwks_uri.clear();
+  }
+  if (j.contains("jwks_uri")) {
+    c.jwks_uri = j["jwks_uri"].get<std::string>();
+    c.jwks.clear();
+  }
+  if (j.contains("token_endpoint_auth_signing_alg")) {
+    c.token_endpoint_auth_signing_alg = j["token_endpoint_auth_signing_alg"].get<std::string>();
+  }
+  if (!c.uses_private_key_jwt()) {  // keys belong to private_key_jwt only
+    c.jwks.clear();
+    c.jwks_uri.clear();
+    c.token_endpoint_auth_signing_alg.clear();
+  }
+}
+
+// The fields the fapi2 profile sets may not say otherwise in the file.
+std::string check_metadata_for_fapi2(const nlohmann::json& j) {
+  if (j.contains("token_endpoint_auth_method") &&
+      j["token_endpoint_auth_method"] != "private_key_jwt") {
+    return "the fapi2 profile authenticates clients with private_key_jwt only (no client secret, "
+           "no public client), not " +
+           j["token_endpoint_auth_method"].dump();
+  }
+  for (const char* flag : {"require_pushed_authorization_requests", "dpop_bound_access_tokens"}) {
+    if (j.contains(flag) && j[flag] == false) {
+      return std::string("the fapi2 profile sets \"") + flag + "\" to true";
+    }
+  }
+  return {};
+}
+
+// A --metadata file's text; "" with `problem` set when unreadable.
+std::string read_metadata_file(const std::string& path, std::string& problem) {
+  std::ifstream in(path);
+  if (!in) {
+    problem = "cannot read --metadata file " + path;
+    return {};
+  }
+  return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
 }
 
 // Every scope must be in the registry.
@@ -189,7 +275,7 @@ int cmd_client_update(const std::string& db_url, const std::vector<std::string>&
   const char* usage =
       " (usage: signet client update CLIENT_ID [--name NAME] [--add-redirect-uri URI]... "
       "[--remove-redirect-uri URI]... [--scope \"a b\"] [--grant TYPE]... "
-      "[--access-token-ttl SECONDS|default])";
+      "[--access-token-ttl SECONDS|default] [--metadata FILE.json] [--profile fapi2])";
   // The first word is the id, whatever it looks like: a client id is base64url
   // and may begin with "-" (one in 64 does).
   if (argv.empty() || argv[0].empty()) {
@@ -199,6 +285,8 @@ int cmd_client_update(const std::string& db_url, const std::vector<std::string>&
   const std::vector<std::string> rest(argv.begin() + 1, argv.end());
   ClientFlags flags;
   std::vector<std::string> add_uris, remove_uris;
+  std::optional<nlohmann::json> metadata;  // RFC 7591 fields to replace
+  bool fapi2 = false;
   Args args(rest);
   while (!args.done()) {
     std::string value;
@@ -215,6 +303,19 @@ int cmd_client_update(const std::string& db_url, const std::vector<std::string>&
     } else if (args.option("--remove-redirect-uri", value, problem)) {
       if (!problem.empty()) return error(err, kUsage, problem + usage);
       remove_uris.push_back(value);
+    } else if (args.option("--metadata", value, problem)) {
+      if (problem.empty() && metadata) problem = "--metadata given twice";
+      if (!problem.empty()) return error(err, kUsage, problem + usage);
+      const std::string text = read_metadata_file(value, problem);
+      if (!problem.empty()) return error(err, kUsage, problem);
+      if (std::string why = check_client_metadata(text, true); !why.empty()) {
+        return error(err, kUsage, "invalid client metadata in " + value + ": " + why);
+      }
+      metadata = nlohmann::json::parse(text);
+    } else if (args.option("--profile", value, problem)) {
+      if (problem.empty()) problem = check_profile(value);
+      if (!problem.empty()) return error(err, kUsage, problem + usage);
+      fapi2 = true;
     } else {
       return error(err, kUsage, "unknown argument: " + word + usage);
     }
@@ -223,7 +324,36 @@ int cmd_client_update(const std::string& db_url, const std::vector<std::string>&
   store::PostgresStore store(db_url, 1);
   protocol::Client c;
   if (int rc = load_client(store, id, c, err)) return rc;
+  const protocol::Client before = c;
+  if (metadata) {
+    if (fapi2) {
+      if (std::string why = check_metadata_for_fapi2(*metadata); !why.empty()) {
+        return error(err, kUsage, why);
+      }
+    }
+    apply_client_metadata(*metadata, c);
+  }
+  if (fapi2) protocol::apply_fapi2_profile(c);
   apply_client_flags(flags, c);
+  // Public or confidential is what a client is: another kind is a new registration.
+  if (c.is_public != before.is_public) {
+    return error(err, kUsage,
+                 std::string("client ") + id + " is " +
+                     (before.is_public ? "public" : "confidential") +
+                     ": token_endpoint_auth_method cannot make it " +
+                     (c.is_public ? "public" : "confidential") + " (register a new client)");
+  }
+  // Moving between a secret and keys: a secret method gets a new secret (shown
+  // once below), private_key_jwt keeps none.
+  std::string new_secret;
+  if (!c.is_public && c.uses_private_key_jwt() != before.uses_private_key_jwt()) {
+    if (c.uses_private_key_jwt()) {
+      c.secret_digest.clear();
+    } else {
+      new_secret = random_token(32);
+      c.secret_digest = sha256_b64url(new_secret);
+    }
+  }
   for (const auto& u : remove_uris) {
     auto it = std::find(c.redirect_uris.begin(), c.redirect_uris.end(), u);
     if (it == c.redirect_uris.end()) {
@@ -241,7 +371,9 @@ int cmd_client_update(const std::string& db_url, const std::vector<std::string>&
   if (!*updated) return error(err, kFailure, "no such client: " + id);
   audit_change(store, err, "client.changed", c.client_id,
                {{"action", "update"}, {"client", client_json(c)}});
-  out << client_json(c).dump(2) << '\n';
+  nlohmann::json result = client_json(c);
+  if (!new_secret.empty()) result["client_secret"] = new_secret;  // shown once
+  out << result.dump(2) << '\n';
   return 0;
 }
 
@@ -286,7 +418,7 @@ int cmd_client_rotate_secret(const std::string& db_url, const std::vector<std::s
 
 // --- client add --metadata ---------------------------------------------------------------
 
-std::string check_client_metadata(const std::string& json_text) {
+std::string check_client_metadata(const std::string& json_text, bool partial) {
   nlohmann::json j;
   try {
     j = nlohmann::json::parse(json_text);
@@ -326,7 +458,7 @@ std::string check_client_metadata(const std::string& json_text) {
     }
     return {};
   };
-  if (!j.contains("client_name") || !j["client_name"].is_string()) {
+  if (j.contains("client_name") ? !j["client_name"].is_string() : !partial) {
     return "\"client_name\" is required and must be a string";
   }
   for (const char* key :
@@ -345,7 +477,7 @@ std::string check_client_metadata(const std::string& json_text) {
       if (r != "code") return "\"response_types\": only \"code\" is supported";
     }
   }
-  if (!j.contains("scope") || !j["scope"].is_string()) {
+  if (j.contains("scope") ? !j["scope"].is_string() : !partial) {
     return "\"scope\" is required and must be a space-separated string";
   }
   if (j.contains("token_endpoint_auth_method")) {
@@ -357,9 +489,14 @@ std::string check_client_metadata(const std::string& json_text) {
     }
   }
   // RFC 7523 §2.2 with inline keys (RFC 7591 §2 jwks).
-  const bool key_jwt = j.value("token_endpoint_auth_method", "") == "private_key_jwt";
+  // An update may give keys to a client that already is private_key_jwt: the
+  // rule is then checked on the updated client (check_client_rules).
+  const bool key_jwt = j.value("token_endpoint_auth_method", "") == "private_key_jwt" ||
+                       (partial && !j.contains("token_endpoint_auth_method"));
   const int key_fields = int{j.contains("jwks")} + int{j.contains("jwks_uri")};
-  if (key_jwt ? key_fields != 1 : key_fields != 0) {
+  const bool keys_fit =
+      partial ? key_fields <= 1 && (key_jwt || key_fields == 0) : key_fields == (key_jwt ? 1 : 0);
+  if (!keys_fit) {
     return "one of \"jwks\" or \"jwks_uri\" is required with private_key_jwt, and used only "
            "with it";
   }
@@ -405,8 +542,9 @@ std::string check_client_metadata(const std::string& json_text) {
 
 int cmd_client_add_metadata(const std::string& db_url, const std::vector<std::string>& argv,
                             std::ostream& out, std::ostream& err) {
-  const char* usage = " (usage: signet client add --metadata FILE.json)";
+  const char* usage = " (usage: signet client add --metadata FILE.json [--profile fapi2])";
   std::optional<std::string> path;
+  std::optional<std::string> profile;
   Args args(argv);
   while (!args.done()) {
     std::string value;
@@ -415,6 +553,10 @@ int cmd_client_add_metadata(const std::string& db_url, const std::vector<std::st
     if (args.option("--metadata", value, problem)) {
       if (!problem.empty()) return error(err, kUsage, problem + usage);
       path = value;
+    } else if (args.option("--profile", value, problem)) {
+      if (problem.empty()) problem = check_profile(value);
+      if (!problem.empty()) return error(err, kUsage, problem + usage);
+      profile = value;
     } else {
       return error(
           err, kUsage,
@@ -422,33 +564,26 @@ int cmd_client_add_metadata(const std::string& db_url, const std::vector<std::st
     }
   }
   if (!path) return error(err, kUsage, std::string("missing --metadata") + usage);
-  std::ifstream in(*path);
-  if (!in) return error(err, kUsage, "cannot read --metadata file " + *path);
-  const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  if (std::string why = check_client_metadata(text); !why.empty()) {
+  std::string problem;
+  const std::string text = read_metadata_file(*path, problem);
+  if (!problem.empty()) return error(err, kUsage, problem);
+  auto j = nlohmann::json::parse(text, nullptr, false);
+  // The profile fills in what it implies, so that the file needs only the keys.
+  if (profile && j.is_object()) {
+    if (std::string why = check_metadata_for_fapi2(j); !why.empty()) {
+      return error(err, kUsage, "invalid client metadata in " + *path + ": " + why);
+    }
+    j["token_endpoint_auth_method"] = "private_key_jwt";
+  }
+  if (std::string why = check_client_metadata(j.is_discarded() ? text : j.dump(), false);
+      !why.empty()) {
     return error(err, kUsage, "invalid client metadata in " + *path + ": " + why);
   }
-  const auto j = nlohmann::json::parse(text);
   protocol::Client c;
   c.client_id = random_token(16);
-  c.client_name = j["client_name"].get<std::string>();
-  c.is_public = j.value("token_endpoint_auth_method", "client_secret_basic") == "none";
-  c.redirect_uris = j.value("redirect_uris", std::vector<std::string>{});
-  c.scopes = split_spaces(j["scope"].get<std::string>());
-  c.grant_types = j.value("grant_types", std::vector<std::string>{"authorization_code"});
-  if (j.contains("access_token_ttl")) c.access_token_ttl = j["access_token_ttl"].get<int64_t>();
-  c.post_logout_redirect_uris = j.value("post_logout_redirect_uris", std::vector<std::string>{});
-  if (j.contains("id_token_signed_response_alg")) {
-    c.id_token_signed_response_alg = j["id_token_signed_response_alg"].get<std::string>();
-  }
-  c.require_pushed_authorization_requests = j.value("require_pushed_authorization_requests", false);
-  c.token_endpoint_auth_method =
-      c.is_public ? "none"
-                  : j.value("token_endpoint_auth_method", std::string("client_secret_basic"));
-  if (j.contains("jwks")) c.jwks = j["jwks"].dump();
-  c.jwks_uri = j.value("jwks_uri", std::string());
-  c.token_endpoint_auth_signing_alg = j.value("token_endpoint_auth_signing_alg", std::string());
-  c.dpop_bound_access_tokens = j.value("dpop_bound_access_tokens", false);
+  c.grant_types = {"authorization_code"};
+  apply_client_metadata(j, c);
+  if (profile) protocol::apply_fapi2_profile(c);
   if (std::string why = check_client_rules(c); !why.empty()) {
     return error(err, kUsage, "invalid client metadata in " + *path + ": " + why);
   }

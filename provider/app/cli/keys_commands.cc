@@ -404,7 +404,8 @@ int dispatch_admin_command(const std::vector<std::string>& words, const std::str
     if (sub == "rotate-secret") return cmd_client_rotate_secret(db_url, rest, out, err);
     if (sub == "add") {
       for (const auto& w : rest) {
-        if (w == "--metadata" || w.rfind("--metadata=", 0) == 0) {
+        if (w == "--metadata" || w.rfind("--metadata=", 0) == 0 || w == "--profile" ||
+            w.rfind("--profile=", 0) == 0) {
           return cmd_client_add_metadata(db_url, rest, out, err);
         }
       }

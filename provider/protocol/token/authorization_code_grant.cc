@@ -131,8 +131,8 @@ Result<TokenResponse, OAuthError> AuthorizationCodeGrant::handle(const Client& c
   std::string refresh_token;
   std::string family_id;
   if (extras_.refresh_tokens && should_issue_refresh_token(client, row)) {
-    auto started =
-        extras_.refresh_tokens->start_family(granted_resource, client, row, *issued, now);
+    auto started = extras_.refresh_tokens->start_family(granted_resource, client, row, *issued, now,
+                                                        request.dpop_jkt);
     if (!started) return fail(std::move(started.error()));
     refresh_token = std::move(started->token);
     family_id = std::move(started->family_id);

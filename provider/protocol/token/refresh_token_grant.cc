@@ -35,7 +35,7 @@ bool should_issue_refresh_token(const Client& client, const AuthorizationCode& c
 
 Result<RefreshTokens::Started, OAuthError> RefreshTokens::start_family(
     const std::string& resource, const Client& client, const AuthorizationCode& code,
-    const IssuedAccessToken& access_token, int64_t now) {
+    const IssuedAccessToken& access_token, int64_t now, const std::string& dpop_jkt) {
   const std::string token = random_token(32);
   NewRefreshFamily family;
   family.family_id = random_token(16);
@@ -44,6 +44,10 @@ Result<RefreshTokens::Started, OAuthError> RefreshTokens::start_family(
   family.scopes = code.scopes;
   family.code_digest = code.code_digest;
   family.resource = resource;
+  // RFC 9449 §5: a public client has no credential of its own, so its refresh
+  // token is bound to the DPoP key; a confidential client's is bound to its
+  // authentication and may move to a new key.
+  if (client.is_public) family.dpop_jkt = dpop_jkt;
   family.created_at = now;
   family.expires_at = now + settings_.max_age;
   NewRefreshToken first{sha256_b64url(token), family.family_id, code.scopes, now,
@@ -91,6 +95,12 @@ Result<TokenResponse, OAuthError> RefreshTokenGrant::handle(const Client& client
         if (now >= r.expires_at || now >= r.family_expires_at) {
           return fail(OAuthError::invalid_grant(kBadRefresh, "refresh token expired"));
         }
+        if (!r.dpop_jkt.empty() && r.dpop_jkt != request.dpop_jkt) {
+          return fail(OAuthError::invalid_grant(
+              "The refresh token is bound to a DPoP key; send a proof made with that key.",
+              request.dpop_jkt.empty() ? "DPoP-bound refresh token without a proof"
+                                       : "DPoP-bound refresh token with another key's proof"));
+        }
         // The grant as the client's registration allows it now (RFC 6819
         // §5.2.3): a scope taken from the client (`signet client update
         // --scope`) leaves the access token and the successor at once. When
@@ -128,11 +138,14 @@ Result<TokenResponse, OAuthError> RefreshTokenGrant::handle(const Client& client
             access_tokens_.issue(client, *audience, r.subject, scopes, now, request.dpop_jkt);
         if (!token) return fail(std::move(token.error()));
         issued = std::move(*token);
-        new_token = random_token(32);
         RotationPlan plan;
+        plan.rotate = !client.follows_fapi2();
+        // Without rotation the client keeps its token (sent back to it, RFC 6749 §5.1).
+        new_token = plan.rotate ? random_token(32) : *presented;
         // §6: the new refresh token keeps the scope of the one it replaces,
         // less what the client may no longer have.
-        plan.successor = {sha256_b64url(new_token), r.family_id, granted, now,
+        plan.successor = {plan.rotate ? sha256_b64url(new_token) : std::string(), r.family_id,
+                          granted, now,
                           std::min(now + families_.settings().lifetime, r.family_expires_at)};
         plan.access_token = {issued->jti, r.subject, client.client_id, r.family_id,
                              issued->expires_at};

@@ -54,9 +54,12 @@ class RefreshTokens {
     std::string family_id;
   };
   // Stores a new family for `code`, with `access_token` as its first access token.
+  // `dpop_jkt`: the key of the redemption's DPoP proof ("" = none); a public
+  // client's family is bound to it (RFC 9449 §5).
   Result<Started, OAuthError> start_family(const std::string& resource, const Client& client,
                                            const AuthorizationCode& code,
-                                           const IssuedAccessToken& access_token, int64_t now);
+                                           const IssuedAccessToken& access_token, int64_t now,
+                                           const std::string& dpop_jkt = {});
 
   TokenLifecycleStore& store() const { return store_; }
   const RefreshSettings& settings() const { return settings_; }
@@ -66,7 +69,9 @@ class RefreshTokens {
   RefreshSettings settings_;
 };
 
-// The refresh_token grant (RFC 6749 §6).
+// The refresh_token grant (RFC 6749 §6). A FAPI 2.0 client's token is not
+// rotated (Client::follows_fapi2); a public client's DPoP-bound family needs a
+// proof by the same key (RFC 9449 §5).
 class RefreshTokenGrant final : public GrantHandler {
  public:
   // `events` hears every reuse, besides the request's own sink.
