@@ -12,6 +12,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
+import * as jose from 'jose';
 import { chromium } from 'playwright-core';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -198,6 +199,35 @@ export class World {
     if (isPublic) args.push('--public');
     for (const g of grants) args.push('--grant', g);
     return JSON.parse(this.cli(args));
+  }
+
+  // A client registered with its public key (private_key_jwt, RFC 7523) through
+  // `signet client add --metadata`; `metadata` adds fields (e.g.
+  // dpop_bound_access_tokens). Returns its client_id and the private key with its
+  // kid, as openid-client's and oauth4webapi's PrivateKeyJwt take it.
+  async addKeyClient({ grants, redirectUris = [], scope = 'read:accounts', metadata = {} }) {
+    const { privateKey, publicKey } = await jose.generateKeyPair('ES256', { extractable: true });
+    const kid = `k-${randomBytes(6).toString('hex')}`;
+    const jwk = { ...(await jose.exportJWK(publicKey)), kid, alg: 'ES256', use: 'sig' };
+    const file = path.join(this.logDir, `client-${kid}.json`);
+    fs.writeFileSync(
+      file,
+      JSON.stringify({
+        client_name: `KeyApp ${kid}`,
+        scope,
+        grant_types: grants,
+        redirect_uris: redirectUris,
+        token_endpoint_auth_method: 'private_key_jwt',
+        jwks: { keys: [jwk] },
+        ...metadata,
+      }),
+    );
+    try {
+      const registered = JSON.parse(this.cli(['client', 'add', '--metadata', file]));
+      return { client_id: registered.client_id, key: { key: privateKey, kid }, registered };
+    } finally {
+      fs.rmSync(file, { force: true });
+    }
   }
 
   async #start(financeApp) {

@@ -4,9 +4,6 @@
 // client authentication (RFC 7523); `jose` verifies the access token as a
 // resource server would.
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { after, before, test } from 'node:test';
 
 import * as jose from 'jose';
@@ -306,34 +303,8 @@ test('oauth4webapi pushedAuthorizationRequest: a request_uri that works once, fo
   await assert.rejects(signInAndConsent(world, url, world.user), /unexpected page 400/);
 });
 
-// A client registered with its public key (private_key_jwt, RFC 7523): the
-// libraries sign the assertions themselves.
-async function keyClient(grants, redirectUris = []) {
-  const { privateKey, publicKey } = await jose.generateKeyPair('ES256', { extractable: true });
-  const kid = `k-${Math.random().toString(36).slice(2)}`;
-  const jwk = { ...(await jose.exportJWK(publicKey)), kid, alg: 'ES256', use: 'sig' };
-  const file = path.join(os.tmpdir(), `signet-client-${kid}.json`);
-  fs.writeFileSync(
-    file,
-    JSON.stringify({
-      client_name: `KeyApp ${kid}`,
-      scope: 'read:accounts',
-      grant_types: grants,
-      redirect_uris: redirectUris,
-      token_endpoint_auth_method: 'private_key_jwt',
-      jwks: { keys: [jwk] },
-    }),
-  );
-  try {
-    const registered = JSON.parse(world.cli(['client', 'add', '--metadata', file]));
-    return { client_id: registered.client_id, key: { key: privateKey, kid } };
-  } finally {
-    fs.rmSync(file, { force: true });
-  }
-}
-
 test('oauth4webapi PrivateKeyJwt: client credentials and a pushed request with assertions', async () => {
-  const kc = await keyClient(['authorization_code', 'client_credentials'], [REDIRECT]);
+  const kc = await world.addKeyClient({ grants: ['authorization_code', 'client_credentials'], redirectUris: [REDIRECT] });
   const issuer = new URL(world.issuer);
   const insecure = { [oauth.allowInsecureRequests]: true };
   const as = await oauth
@@ -375,7 +346,7 @@ test('oauth4webapi PrivateKeyJwt: client credentials and a pushed request with a
 });
 
 test('openid-client PrivateKeyJwt: client credentials; a second client key is refused', async () => {
-  const kc = await keyClient(['client_credentials']);
+  const kc = await world.addKeyClient({ grants: ['client_credentials'] });
   const config = await client.discovery(
     new URL(world.issuer),
     kc.client_id,

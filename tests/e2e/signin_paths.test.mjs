@@ -10,6 +10,9 @@ import http from 'node:http';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 
+import * as jose from 'jose';
+import * as client from 'openid-client';
+
 import { World, artifactDir, bankAudience, launchChromium } from './harness.mjs';
 
 let world;
@@ -337,6 +340,95 @@ test('logout: the confirmation form ends the session and reaches the post-logout
     await page.goto(rpStart());
     await page.getByLabel('Password').waitFor();
   });
+});
+
+// openid-client as a FAPI-style client: private_key_jwt, a DPoP key (getDPoPHandle)
+// for the pushed request (RFC 9449 §10.1 binds the code to it) and the code
+// redemption, nonces on (SIGNET_DPOP_NONCES's default; the library retries once
+// on use_dpop_nonce), and the bound token at bank-api only with proofs.
+test('openid-client with DPoP: pushed request, Chromium sign-in and consent, a bound token at bank-api', async () => {
+  const redirect = 'http://localhost:9/openid-client/callback'; // answered by page.route below
+  const kc = await world.addKeyClient({
+    grants: ['authorization_code'],
+    redirectUris: [redirect],
+    metadata: { dpop_bound_access_tokens: true },
+  });
+  assert.equal(kc.registered.dpop_bound_access_tokens, true);
+  const config = await client.discovery(new URL(world.issuer), kc.client_id, undefined, client.PrivateKeyJwt(kc.key), {
+    algorithm: 'oauth2',
+    execute: [client.allowInsecureRequests],
+  });
+  const exchanges = []; // what the library sent and got, to see the nonce round trip
+  config[client.customFetch] = async (url, options) => {
+    const r = await fetch(url, options);
+    exchanges.push({ path: new URL(url).pathname, status: r.status, nonce: r.headers.has('dpop-nonce') });
+    return r;
+  };
+  const keyPair = await client.randomDPoPKeyPair('ES256');
+  const DPoP = client.getDPoPHandle(config, keyPair);
+
+  const verifier = client.randomPKCECodeVerifier();
+  const state = client.randomState();
+  const url = await client.buildAuthorizationUrlWithPAR(
+    config,
+    {
+      redirect_uri: redirect,
+      scope: 'read:accounts',
+      state,
+      code_challenge: await client.calculatePKCECodeChallenge(verifier),
+      code_challenge_method: 'S256',
+    },
+    { DPoP },
+  );
+  assert.deepEqual([...url.searchParams.keys()].sort(), ['client_id', 'request_uri']);
+  assert.deepEqual(
+    exchanges.filter((e) => e.path === '/par').map((e) => [e.status, e.nonce]),
+    [[400, true], [201, true]],
+    'Signet asked for a nonce (use_dpop_nonce) and the library retried with it',
+  );
+
+  let callback;
+  await inFreshBrowser('openid-client-dpop', async (page) => {
+    await page.route('http://localhost:9/**', (route) =>
+      new URL(route.request().url()).pathname === '/openid-client/callback'
+        ? route.fulfill({ contentType: 'text/html', body: '<!doctype html><title>DPoP app</title><h1>Back at the DPoP app</h1>' })
+        : route.fulfill({ status: 204 }),
+    );
+    await page.goto(url.href);
+    await signInHere(page);
+    await page.getByRole('button', { name: 'Allow' }).click();
+    await page.getByRole('heading', { name: 'Back at the DPoP app' }).waitFor();
+    callback = new URL(page.url());
+  });
+  assert.equal(callback.searchParams.get('iss'), world.issuer);
+
+  const tokens = await client.authorizationCodeGrant(
+    config,
+    callback,
+    { pkceCodeVerifier: verifier, expectedState: state },
+    undefined,
+    { DPoP },
+  );
+  assert.equal(tokens.token_type.toLowerCase(), 'dpop');
+  const jkt = await jose.calculateJwkThumbprint(await jose.exportJWK(keyPair.publicKey));
+  assert.equal(jose.decodeJwt(tokens.access_token).cnf?.jkt, jkt, 'bound to the handle\'s key');
+  assert.equal(exchanges.filter((e) => e.path === '/token').at(-1).status, 200);
+
+  const accounts = await client.fetchProtectedResource(
+    config,
+    tokens.access_token,
+    new URL(`${world.bankApi}/accounts`),
+    'GET',
+    null,
+    new Headers(),
+    { DPoP },
+  );
+  assert.equal(accounts.status, 200, await accounts.clone().text());
+  const body = await accounts.json();
+  assert.ok(body.accounts.length > 0 && body.accounts.every((a) => a.iban), JSON.stringify(body));
+  // The same token as a bearer token is refused.
+  const bearer = await fetch(`${world.bankApi}/accounts`, { headers: { authorization: `Bearer ${tokens.access_token}` } });
+  assert.equal(bearer.status, 401);
 });
 
 // The audience of bank-api's registration, as `signet resource list` shows it.

@@ -11,6 +11,7 @@
 
 #include "common/base64url.h"
 #include "common/crypto.h"
+#include "common/form.h"
 #include "fuzz_fixture.h"
 #include "jose/dpop.h"
 #include "jose/jws.h"
@@ -90,6 +91,80 @@ void write_dpop_seeds() {
   write("dpop_fuzz", "url", "https://Issuer.Example:443/a%2fb/%7e?x#y");
 }
 
+// Client assertions (client_authentication_fuzz, RFC 7523 §2.2) of the client
+// "partner": accepted ones for each of its keys, one for each refusal, and the
+// harness's "<header JSON>\n<claims JSON>" form that it signs itself.
+void write_client_assertion_seeds() {
+  const std::string type = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
+  const std::string body =
+      "\ngrant_type=client_credentials&scope=read&client_assertion_type=" + url_encode(type) +
+      "&client_assertion=";
+  const json claims = {{"iss", "partner"},  {"sub", "partner"},       {"aud", fuzz::kIssuer},
+                       {"iat", fuzz::kNow}, {"exp", fuzz::kNow + 60}, {"jti", "assertion-1"}};
+  auto with = [&](const char* name, const json& value) {
+    json c = claims;
+    if (value.is_null()) {
+      c.erase(name);
+    } else {
+      c[name] = value;
+    }
+    return c;
+  };
+  const json typ = {{"typ", "JWT"}};
+  auto signed_by = [&](const jose::PrivateKey& key, const json& c) {
+    return jose::sign_compact(key, typ, c);
+  };
+  write("client_authentication_fuzz", "assertion-ps256",
+        body + signed_by(fuzz::ps256_key(), claims));
+  write("client_authentication_fuzz", "assertion-eddsa",
+        body + signed_by(fuzz::eddsa_key(), with("jti", "assertion-2")));
+  write("client_authentication_fuzz", "assertion-client-id",
+        body + signed_by(fuzz::eddsa_key(), with("jti", "assertion-3")) + "&client_id=partner");
+  write("client_authentication_fuzz", "assertion-client-id-other",
+        body + signed_by(fuzz::eddsa_key(), claims) + "&client_id=app");
+  write("client_authentication_fuzz", "assertion-and-basic",
+        "Basic YXBwOmFwcC1zZWNyZXQ=" + body + signed_by(fuzz::eddsa_key(), claims));
+  write("client_authentication_fuzz", "assertion-wrong-type",
+        "\ngrant_type=client_credentials&client_assertion_type=" +
+            url_encode("urn:ietf:params:oauth:client-assertion-type:saml2-bearer") +
+            "&client_assertion=" + signed_by(fuzz::eddsa_key(), claims));
+  write("client_authentication_fuzz", "assertion-no-type",
+        "\ngrant_type=client_credentials&client_assertion=" + signed_by(fuzz::eddsa_key(), claims));
+  write("client_authentication_fuzz", "assertion-aud-array",
+        body + signed_by(fuzz::eddsa_key(), with("aud", json::array({fuzz::kIssuer}))));
+  write("client_authentication_fuzz", "assertion-aud-token-endpoint",
+        body + signed_by(fuzz::eddsa_key(), with("aud", fuzz::kTokenUrl)));
+  write("client_authentication_fuzz", "assertion-expired",
+        body + signed_by(fuzz::eddsa_key(), with("exp", fuzz::kNow - 5)));
+  write("client_authentication_fuzz", "assertion-no-exp",
+        body + signed_by(fuzz::eddsa_key(), with("exp", nullptr)));
+  write("client_authentication_fuzz", "assertion-no-jti",
+        body + signed_by(fuzz::eddsa_key(), with("jti", nullptr)));
+  write("client_authentication_fuzz", "assertion-iss-not-sub",
+        body + signed_by(fuzz::eddsa_key(), with("sub", "app")));
+  write("client_authentication_fuzz", "assertion-unregistered-key",
+        body + signed_by(fuzz::es256_key(), claims));
+  write("client_authentication_fuzz", "assertion-alg-none",
+        body + unsigned_token({{"alg", "none"}, {"typ", "JWT"}}, claims, ""));
+  {
+    // Algorithm confusion: HMAC keyed with the client's public key.
+    const json h = {{"alg", "HS256"}, {"typ", "JWT"}};
+    const std::string input = base64url_encode(h.dump()) + "." + base64url_encode(claims.dump());
+    write("client_authentication_fuzz", "assertion-hs256",
+          body + input + "." +
+              base64url_encode(hmac_sha256(fuzz::ps256_key().public_jwk().dump(), input)));
+  }
+  write("client_authentication_fuzz", "assertion-json-eddsa",
+        body + url_encode(json{{"alg", "EdDSA"}, {"kid", fuzz::eddsa_key().kid()}}.dump() + "\n" +
+                          with("jti", "assertion-4").dump()));
+  write("client_authentication_fuzz", "assertion-json-ps256",
+        body + url_encode(json{{"alg", "PS256"}, {"kid", fuzz::ps256_key().kid()}}.dump() + "\n" +
+                          with("jti", "assertion-5").dump()));
+  write("client_authentication_fuzz", "assertion-json-aud-array",
+        body + url_encode(json{{"alg", "EdDSA"}}.dump() + "\n" +
+                          with("aud", json::array({fuzz::kIssuer})).dump()));
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -164,6 +239,7 @@ int main(int argc, char** argv) {
             "&post_logout_redirect_uri=https%3A%2F%2Fapp.example%2F HTTP/1.1\r\n"
             "Host: issuer.example\r\nCookie: signet_session=s3ss10n\r\n\r\n");
   write_dpop_seeds();
+  write_client_assertion_seeds();
   std::cout << "seeds written under " << root << "\n";
   return 0;
 }

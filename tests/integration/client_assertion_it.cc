@@ -159,6 +159,12 @@ TEST_F(ClientAssertionTest, RefusedAssertionsEachBesideAPassingControl) {
          x["sub"] = "someone";
          return assertion(key_, kid_, x);
        }},
+      {"iss an unknown client, sub this one",
+       [&] {
+         auto x = claims(c);
+         x["iss"] = "someone";
+         return assertion(key_, kid_, x);
+       }},
       {"signed by another key", [&] { return assertion(stranger, kid_, claims(c)); }},
       {"alg none",
        [&] {

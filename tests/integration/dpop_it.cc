@@ -2,8 +2,16 @@
 // OpenSSL code, Signet's nonces (use_dpop_nonce), access tokens bound to the key
 // (cnf.jkt, token_type DPoP) and accepted by bank-api only with a proof by that
 // key, codes bound with dpop_jkt, and clients registered for DPoP-bound tokens.
+#include <openssl/core_names.h>
+#include <openssl/evp.h>
+#include <openssl/rsa.h>
+
 #include <cstdio>
 #include <fstream>
+#include <memory>
+#include <stdexcept>
+
+#include <unistd.h>
 
 #include "harness.h"
 
@@ -20,22 +28,76 @@ std::string thumbprint(const nlohmann::json& jwk) {
   return b64url(sha256(canonical.dump()));
 }
 
+// An RSA key for RS256 proofs, an algorithm Signet's DPoP metadata leaves out.
+class RsaKey {
+ public:
+  RsaKey() : pkey_(EVP_RSA_gen(2048), EVP_PKEY_free) {
+    if (!pkey_) throw std::runtime_error("RSA keygen failed");
+  }
+  nlohmann::json public_jwk() const {
+    return {{"kty", "RSA"},
+            {"n", b64url(param(OSSL_PKEY_PARAM_RSA_N))},
+            {"e", b64url(param(OSSL_PKEY_PARAM_RSA_E))}};
+  }
+  std::string sign_rs256(std::string_view input) const {
+    std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> ctx(EVP_MD_CTX_new(), EVP_MD_CTX_free);
+    std::size_t len = 0;
+    const auto* in = reinterpret_cast<const unsigned char*>(input.data());
+    if (EVP_DigestSignInit(ctx.get(), nullptr, EVP_sha256(), nullptr, pkey_.get()) != 1 ||
+        EVP_DigestSign(ctx.get(), nullptr, &len, in, input.size()) != 1) {
+      throw std::runtime_error("RS256 sign failed");
+    }
+    std::string sig(len, '\0');
+    if (EVP_DigestSign(ctx.get(), reinterpret_cast<unsigned char*>(sig.data()), &len, in,
+                       input.size()) != 1) {
+      throw std::runtime_error("RS256 sign failed");
+    }
+    sig.resize(len);
+    return sig;
+  }
+
+ private:
+  std::string param(const char* name) const {
+    BIGNUM* bn = nullptr;
+    if (EVP_PKEY_get_bn_param(pkey_.get(), name, &bn) != 1) throw std::runtime_error(name);
+    std::string out(static_cast<std::size_t>(BN_num_bytes(bn)), '\0');
+    BN_bn2bin(bn, reinterpret_cast<unsigned char*>(out.data()));
+    BN_free(bn);
+    return out;
+  }
+  std::unique_ptr<EVP_PKEY, decltype(&EVP_PKEY_free)> pkey_;
+};
+
 class DpopTest : public IntegrationTest {
  protected:
-  // A proof for `method` `url` by `key` (RFC 9449 §4.2), with the server's nonce
-  // and the token's hash when given.
-  std::string proof(const EcKey& key, const std::string& method, const std::string& url,
-                    const std::string& nonce = {}, const std::string& access_token = {}) {
+  // The header and claims of a proof for `method` `url` by `key` (RFC 9449 §4.2),
+  // with the server's nonce and the token's hash when given: the cases below
+  // spoil one part of them.
+  static nlohmann::json proof_header(const EcKey& key) {
     nlohmann::json jwk = key.public_jwk("k");
     jwk.erase("kid");
     jwk.erase("alg");
     jwk.erase("use");
+    return {{"typ", "dpop+jwt"}, {"alg", "ES256"}, {"jwk", jwk}};
+  }
+  static nlohmann::json proof_claims(const std::string& method, const std::string& url,
+                                     const std::string& nonce = {},
+                                     const std::string& access_token = {}) {
     nlohmann::json claims = {
         {"jti", random_hex(16)}, {"htm", method}, {"htu", url}, {"iat", now_seconds()}};
     if (!nonce.empty()) claims["nonce"] = nonce;
     if (!access_token.empty()) claims["ath"] = b64url(sha256(access_token));
-    return make_jws({{"typ", "dpop+jwt"}, {"alg", "ES256"}, {"jwk", jwk}}, claims,
+    return claims;
+  }
+  static std::string signed_by(const EcKey& key, const nlohmann::json& header,
+                               const nlohmann::json& claims) {
+    return make_jws(header, claims,
                     [&key](std::string_view input) { return key.sign_es256(input); });
+  }
+
+  std::string proof(const EcKey& key, const std::string& method, const std::string& url,
+                    const std::string& nonce = {}, const std::string& access_token = {}) {
+    return signed_by(key, proof_header(key), proof_claims(method, url, nonce, access_token));
   }
 
   HttpResponse token(const Client& c, const std::vector<std::pair<std::string, std::string>>& form,
@@ -54,6 +116,17 @@ class DpopTest : public IntegrationTest {
     EXPECT_EQ(r.json().value("error", ""), "use_dpop_nonce") << r.body;
     EXPECT_FALSE(r.header("dpop-nonce").empty());
     return r.header("dpop-nonce");
+  }
+
+  // Signet's log from `mark` once it holds `needle` (polled: the log is written
+  // after the answer); "" when it does not within a second.
+  std::string log_line_since(std::size_t mark, const std::string& needle) {
+    for (int i = 0; i < 20; ++i) {
+      std::string log = w().signet.process->log_since(mark);
+      if (log.find(needle) != std::string::npos) return log;
+      usleep(50000);
+    }
+    return {};
   }
 
   Client machine() {
@@ -113,6 +186,184 @@ TEST_F(DpopTest, ProofsAreCheckedAndUsedOnce) {
   HttpResponse wrong_method = token(c, {{"grant_type", "client_credentials"}},
                                     proof(key_, "GET", w().signet.base_url + "/token", nonce));
   EXPECT_EQ(wrong_method.json().value("error", ""), "invalid_dpop_proof") << wrong_method.body;
+}
+
+// A proof made by hand with one fault (RFC 9449 §4.3), each with a current nonce
+// so that only the fault can be the reason; the control is the same proof unspoilt.
+struct SpoiltProof {
+  const char* what;
+  std::function<std::string()> make;
+  const char* fault;  // the check that refuses it, as Signet logs and bank-api names it; "": any
+};
+
+TEST_F(DpopTest, HandMadeProofsWithOneFaultAreRefusedAtTheTokenEndpoint) {
+  Client c = machine();
+  const std::string url = w().signet.base_url + "/token";
+  const std::string nonce = nonce_for(c, key_);
+  EcKey stranger = EcKey::generate();
+  RsaKey rsa;
+  auto with_header = [&](const char* name, const nlohmann::json& value) {
+    nlohmann::json h = proof_header(key_);
+    if (value.is_null())
+      h.erase(name);
+    else
+      h[name] = value;
+    return signed_by(key_, h, proof_claims("POST", url, nonce));
+  };
+  auto with_claim = [&](const char* name, const nlohmann::json& value) {
+    nlohmann::json x = proof_claims("POST", url, nonce);
+    if (value.is_null())
+      x.erase(name);
+    else
+      x[name] = value;
+    return signed_by(key_, proof_header(key_), x);
+  };
+  auto unsigned_part = [&](const nlohmann::json& h) {
+    return b64url(h.dump()) + "." + b64url(proof_claims("POST", url, nonce).dump());
+  };
+  const std::vector<SpoiltProof> cases = {
+      {"no typ", [&] { return with_header("typ", nullptr); }, "wrong_type"},
+      {"typ JWT", [&] { return with_header("typ", "JWT"); }, "wrong_type"},
+      {"no jwk", [&] { return with_header("jwk", nullptr); }, "missing_jwk"},
+      {"the private key in jwk", [&] { return with_header("jwk", key_.private_jwk("k")); },
+       "private_jwk"},
+      {"signed by another key than jwk",
+       [&] { return signed_by(stranger, proof_header(key_), proof_claims("POST", url, nonce)); },
+       "bad_signature"},
+      {"alg none",
+       [&] {
+         nlohmann::json h = proof_header(key_);
+         h["alg"] = "none";
+         return unsigned_part(h) + ".";
+       },
+       ""},
+      {"HS256 keyed with the public jwk",
+       [&] {
+         nlohmann::json h = proof_header(key_);
+         h["alg"] = "HS256";
+         const std::string in = unsigned_part(h);
+         return in + "." + b64url(hmac_sha256(h["jwk"].dump(), in));
+       },
+       "unsupported_alg"},
+      {"RS256, not among the allowed algorithms",
+       [&] {
+         const nlohmann::json h = {
+             {"typ", "dpop+jwt"}, {"alg", "RS256"}, {"jwk", rsa.public_jwk()}};
+         const std::string in = unsigned_part(h);
+         return in + "." + b64url(rsa.sign_rs256(in));
+       },
+       "alg_not_allowed"},
+      {"no htm", [&] { return with_claim("htm", nullptr); }, "wrong_method"},
+      {"no htu", [&] { return with_claim("htu", nullptr); }, "wrong_url"},
+      {"no iat", [&] { return with_claim("iat", nullptr); }, "bad_iat"},
+      {"no jti", [&] { return with_claim("jti", nullptr); }, "bad_jti"},
+      {"iat an hour ago", [&] { return with_claim("iat", now_seconds() - 3600); }, "iat_too_old"},
+      {"iat an hour ahead", [&] { return with_claim("iat", now_seconds() + 3600); },
+       "iat_in_future"},
+  };
+  for (const auto& k : cases) {
+    const std::size_t mark = w().signet.process->log_size();
+    HttpResponse r = token(c, {{"grant_type", "client_credentials"}}, k.make());
+    EXPECT_EQ(r.status, 400) << k.what << ": " << r.body;
+    EXPECT_EQ(r.json().value("error", ""), "invalid_dpop_proof") << k.what << ": " << r.body;
+    // The client is told only that the proof is invalid; the log names the check.
+    const std::string logged = log_line_since(mark, std::string("proof refused: ") + k.fault);
+    EXPECT_FALSE(logged.empty()) << k.what << ": no \"proof refused: " << k.fault
+                                 << "\" in the log:\n"
+                                 << w().signet.process->log_since(mark);
+  }
+  HttpResponse control =
+      token(c, {{"grant_type", "client_credentials"}},
+            signed_by(key_, proof_header(key_), proof_claims("POST", url, nonce)));
+  EXPECT_EQ(control.status, 200) << "control: " << control.body;
+}
+
+// RFC 9449 §4.3 step 1: not more than one DPoP header field. Two lines folded
+// into one by a proxy (RFC 9110 §5.3) are refused, even of two good proofs. Two
+// separate lines reach Signet and bank-api as the first one only: Pistache keeps
+// one value per header name (see http/incoming.cc), so they cannot be told apart.
+TEST_F(DpopTest, TwoProofsInOneDpopHeaderAreRefused) {
+  Client c = machine();
+  const std::string url = w().signet.base_url + "/token";
+  const std::string nonce = nonce_for(c, key_);
+  HttpResponse two =
+      token(c, {{"grant_type", "client_credentials"}},
+            proof(key_, "POST", url, nonce) + ", " + proof(key_, "POST", url, nonce));
+  EXPECT_EQ(two.status, 400) << two.body;
+  EXPECT_EQ(two.json().value("error", ""), "invalid_dpop_proof") << two.body;
+  HttpResponse one =
+      token(c, {{"grant_type", "client_credentials"}}, proof(key_, "POST", url, nonce));
+  ASSERT_EQ(one.status, 200) << "control: " << one.body;
+
+  const std::string at = one.json().value("access_token", "");
+  const std::string api_url = w().bank.base_url + "/accounts";
+  HttpClient api;
+  HttpResponse two_at_api = api.get(api_url, {{"Authorization", "DPoP " + at},
+                                              {"DPoP", proof(key_, "GET", api_url, "", at) + ", " +
+                                                           proof(key_, "GET", api_url, "", at)}});
+  EXPECT_EQ(two_at_api.status, 401) << two_at_api.body;
+  EXPECT_NE(two_at_api.header("www-authenticate").find("invalid_dpop_proof"), std::string::npos)
+      << two_at_api.header("www-authenticate");
+  HttpResponse one_at_api = api.get(
+      api_url, {{"Authorization", "DPoP " + at}, {"DPoP", proof(key_, "GET", api_url, "", at)}});
+  EXPECT_EQ(one_at_api.status, 200) << "control: " << one_at_api.body;
+}
+
+// At the resource server the proof also carries the token's hash (§4.3 step 12).
+TEST_F(DpopTest, HandMadeProofsWithOneFaultAreRefusedAtBankApi) {
+  Client c = machine();
+  HttpResponse t = token(c, {{"grant_type", "client_credentials"}, {"scope", "read:accounts"}},
+                         proof(key_, "POST", w().signet.base_url + "/token", nonce_for(c, key_)));
+  ASSERT_EQ(t.status, 200) << t.body;
+  const std::string at = t.json().value("access_token", "");
+  const std::string url = w().bank.base_url + "/accounts";
+  EcKey stranger = EcKey::generate();
+  auto with_claim = [&](const char* name, const nlohmann::json& value) {
+    nlohmann::json x = proof_claims("GET", url, "", at);
+    if (value.is_null())
+      x.erase(name);
+    else
+      x[name] = value;
+    return signed_by(key_, proof_header(key_), x);
+  };
+  const std::vector<SpoiltProof> cases = {
+      {"ath of another token", [&] { return with_claim("ath", b64url(sha256(at + "x"))); },
+       "wrong_ath"},
+      {"no ath", [&] { return with_claim("ath", nullptr); }, "missing_ath"},
+      {"htm POST", [&] { return with_claim("htm", "POST"); }, "wrong_method"},
+      {"htu of another endpoint",
+       [&] { return with_claim("htu", w().bank.base_url + "/transactions"); }, "wrong_url"},
+      {"iat an hour ago", [&] { return with_claim("iat", now_seconds() - 3600); }, "iat_too_old"},
+      {"iat an hour ahead", [&] { return with_claim("iat", now_seconds() + 3600); },
+       "iat_in_future"},
+      {"signed by another key than jwk",
+       [&] { return signed_by(stranger, proof_header(key_), proof_claims("GET", url, "", at)); },
+       "bad_signature"},
+      {"alg none",
+       [&] {
+         nlohmann::json h = proof_header(key_);
+         h["alg"] = "none";
+         return b64url(h.dump()) + "." + b64url(proof_claims("GET", url, "", at).dump()) + ".";
+       },
+       ""},
+  };
+  HttpClient api;
+  for (const auto& k : cases) {
+    HttpResponse r = api.get(url, {{"Authorization", "DPoP " + at}, {"DPoP", k.make()}});
+    EXPECT_EQ(r.status, 401) << k.what << ": " << r.body;
+    const std::string challenge = r.header("www-authenticate");
+    EXPECT_NE(challenge.find("error=\"invalid_dpop_proof\""), std::string::npos)
+        << k.what << ": " << challenge;
+    EXPECT_NE(challenge.find(k.fault), std::string::npos) << k.what << ": " << challenge;
+  }
+  // A replayed proof: the first use passes (the control), the second is refused.
+  const std::string good = proof(key_, "GET", url, "", at);
+  HttpResponse first = api.get(url, {{"Authorization", "DPoP " + at}, {"DPoP", good}});
+  EXPECT_EQ(first.status, 200) << "control: " << first.body;
+  HttpResponse replay = api.get(url, {{"Authorization", "DPoP " + at}, {"DPoP", good}});
+  EXPECT_EQ(replay.status, 401) << replay.body;
+  EXPECT_NE(replay.header("www-authenticate").find("replayed"), std::string::npos)
+      << replay.header("www-authenticate");
 }
 
 TEST_F(DpopTest, IntrospectionReturnsTheConfirmation) {

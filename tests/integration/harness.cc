@@ -464,6 +464,12 @@ nlohmann::json EcKey::public_jwk(const std::string& kid) const {
           {"use", "sig"}};
 }
 
+nlohmann::json EcKey::private_jwk(const std::string& kid) const {
+  nlohmann::json jwk = public_jwk(kid);
+  jwk["d"] = b64url(bn_param(pk(pkey_), OSSL_PKEY_PARAM_PRIV_KEY));
+  return jwk;
+}
+
 std::string EcKey::public_pem() const {
   BIO* bio = BIO_new(BIO_s_mem());
   PEM_write_bio_PUBKEY(bio, pk(pkey_));

@@ -71,10 +71,11 @@ class EcKey {
   EcKey& operator=(EcKey&&) noexcept;
   ~EcKey();
 
-  nlohmann::json public_jwk(const std::string& kid) const;  // kty, crv, x, y, kid, alg, use
-  std::string public_pem() const;                           // SubjectPublicKeyInfo PEM
-  std::string public_point() const;                         // 0x04 || x || y
-  std::string sign_es256(std::string_view input) const;     // raw r || s (64 bytes)
+  nlohmann::json public_jwk(const std::string& kid) const;   // kty, crv, x, y, kid, alg, use
+  nlohmann::json private_jwk(const std::string& kid) const;  // public_jwk and d
+  std::string public_pem() const;                            // SubjectPublicKeyInfo PEM
+  std::string public_point() const;                          // 0x04 || x || y
+  std::string sign_es256(std::string_view input) const;      // raw r || s (64 bytes)
   bool verify_es256(std::string_view input, std::string_view raw_sig) const;
 
  private:
