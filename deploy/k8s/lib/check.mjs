@@ -3,11 +3,12 @@
 // policy of policy.mjs. With --self-test it then breaks the built objects one way at a time
 // and expects each break to be refused, so the check itself is shown able to fail.
 import { spawnSync } from "node:child_process";
-import { existsSync, readdirSync } from "node:fs";
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join, dirname, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseAllDocuments } from "yaml";
-import { build, id, podSpec, readYaml } from "./kustomize.mjs";
+import { build, id, podSpec } from "./kustomize.mjs";
 import { validateObject } from "./schema.mjs";
 import { checkPolicy, readSettings } from "./policy.mjs";
 import { validateCrd } from "./crd.mjs";
@@ -36,6 +37,7 @@ function crossCheck(dir, objects) {
   const which = spawnSync("kubectl", ["version", "--client"], { encoding: "utf8" });
   if (which.status !== 0) return "skipped (no kubectl here)";
   const r = spawnSync("kubectl", ["kustomize", dir], { encoding: "utf8", timeout: 60000 });
+  if (r.error?.code === "ETIMEDOUT") return "not compared (kubectl kustomize took over 60 s)";
   if (r.status !== 0) return `FAILED: kubectl kustomize: ${r.stderr.trim()}`;
   const theirs = parseAllDocuments(r.stdout).map((d) => d.toJS()).filter(Boolean);
   const key = (o) => `${o.apiVersion} ${o.kind} ${o.metadata.namespace ?? ""}/${o.metadata.name}`;
@@ -99,6 +101,18 @@ if (process.argv.includes("--self-test")) {
     "too few connections": (l) => { find(l, "Cluster").spec.postgresql.parameters.max_connections = "100"; },
     "shutdown longer than the grace period": (l) => { podSpec(find(l, "Deployment")).terminationGracePeriodSeconds = 10; },
   };
+  // The builder refuses what it does not implement instead of building something else.
+  const scratch = mkdtempSync(join(tmpdir(), "signet-k8s-"));
+  writeFileSync(join(scratch, "kustomization.yaml"), "resources: []\ncommonLabels: {a: b}\n");
+  try {
+    build(scratch);
+    console.log("  FAIL self-test unsupported kustomization field: built anyway");
+    failed++;
+  } catch (e) {
+    console.log(`  ok   self-test unsupported kustomization field: refused (${e.message.split(": ").pop()})`);
+  } finally {
+    rmSync(scratch, { recursive: true });
+  }
   if (!base) {
     console.log("  FAIL self-test: the cloudnative-pg overlay did not build");
     failed++;
