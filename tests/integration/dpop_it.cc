@@ -21,13 +21,6 @@ namespace {
 const std::string kRedirect = "https://finance.example.com/callback";
 const std::string kPassword = "correct horse battery staple";
 
-// RFC 7638 §3: SHA-256 of the required members in lexicographic order.
-std::string thumbprint(const nlohmann::json& jwk) {
-  const nlohmann::json canonical = {
-      {"crv", jwk["crv"]}, {"kty", jwk["kty"]}, {"x", jwk["x"]}, {"y", jwk["y"]}};
-  return b64url(sha256(canonical.dump()));
-}
-
 // An RSA key for RS256 proofs, an algorithm Signet's DPoP metadata leaves out.
 class RsaKey {
  public:
@@ -155,7 +148,7 @@ TEST_F(DpopTest, ABoundTokenWorksAtBankApiOnlyWithItsKey) {
   EXPECT_EQ(t.json().value("token_type", ""), "DPoP");
   EXPECT_FALSE(t.header("dpop-nonce").empty()) << "a fresh nonce with the answer (§8.2)";
   const std::string at = t.json().value("access_token", "");
-  EXPECT_EQ(jwt_claims(at)["cnf"].value("jkt", ""), thumbprint(key_.public_jwk("k")));
+  EXPECT_EQ(jwt_claims(at)["cnf"].value("jkt", ""), ec_thumbprint(key_.public_jwk("k")));
 
   const std::string url = w().bank.base_url + "/accounts";
   HttpClient api;
@@ -378,7 +371,7 @@ TEST_F(DpopTest, IntrospectionReturnsTheConfirmation) {
                                   {{"Authorization", basic_auth(rs.client_id, rs.client_secret)}});
   ASSERT_EQ(i.status, 200) << i.body;
   EXPECT_EQ(i.json().value("active", false), true) << i.body;
-  EXPECT_EQ(i.json()["cnf"].value("jkt", ""), thumbprint(key_.public_jwk("k"))) << i.body;
+  EXPECT_EQ(i.json()["cnf"].value("jkt", ""), ec_thumbprint(key_.public_jwk("k"))) << i.body;
   EXPECT_EQ(i.json().value("token_type", ""), "DPoP");
 }
 
@@ -387,7 +380,7 @@ TEST_F(DpopTest, ACodeBoundWithDpopJktIsRedeemedOnlyWithThatKey) {
   Client c = w().add_client(w().unique("FinanceApp"), {kRedirect}, "read:accounts");
   AuthorizeRequest req{c.client_id,     kRedirect,
                        "read:accounts", random_hex(8),
-                       random_hex(32),  {{"dpop_jkt", thumbprint(key_.public_jwk("k"))}}};
+                       random_hex(32),  {{"dpop_jkt", ec_thumbprint(key_.public_jwk("k"))}}};
   HttpClient browser;
   AuthorizationResult a = w().authorize(browser, req, user);
   ASSERT_FALSE(a.code().empty()) << a.last.body.substr(0, 300);
