@@ -31,6 +31,12 @@ struct Incoming {
   static Incoming from(const Pistache::Http::Request& request);
   const std::string* cookie(const std::string& name) const;
   bool is_form() const { return content_type == "application/x-www-form-urlencoded"; }
+  // A DPoP proof or a client assertion (RFC 7523) ends at its jti store, a write
+  // that waits: such a request is not worth a first try on the I/O thread, which
+  // would verify its signature and then start again on a worker.
+  bool waits_to_authenticate() const {
+    return dpop || body.find("client_assertion=") != std::string::npos;
+  }
 };
 
 // The request id for a request's X-Request-Id header (absent, or not plain).

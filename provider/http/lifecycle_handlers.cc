@@ -84,6 +84,7 @@ Answer handle_introspect(Services& s, const Incoming& in) {
 }
 
 std::optional<Answer> try_introspect_without_waiting(Services& s, const Incoming& in) {
+  if (in.waits_to_authenticate()) return std::nullopt;  // verified once, on a worker
   NonBlockingScope no_waiting;
   return answer_introspect(s, in);
 }

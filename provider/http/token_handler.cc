@@ -70,6 +70,7 @@ Answer handle_token(Services& s, const Incoming& in) {
 }
 
 std::optional<Answer> try_token_without_waiting(Services& s, const Incoming& in) {
+  if (in.waits_to_authenticate()) return std::nullopt;  // verified once, on a worker
   NonBlockingScope no_waiting;
   return answer_token(s, in);
 }

@@ -18,6 +18,7 @@ using namespace signet;
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::string text(reinterpret_cast<const char*>(data), size);
   (void)cli::check_redirect_uri(text);
+  (void)cli::check_client_metadata(text, true);  // client update --metadata
   if (!cli::check_client_metadata(text).empty()) return 0;
   try {
     const auto j = nlohmann::json::parse(text);
