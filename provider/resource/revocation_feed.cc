@@ -1,6 +1,8 @@
 #include "resource/revocation_feed.h"
 
+#include <algorithm>
 #include <chrono>
+#include <limits>
 #include <utility>
 
 #include <nlohmann/json.hpp>
@@ -111,8 +113,7 @@ bool RevocationFeed::poll_once() {
   const int64_t now = clock_->now();
   const int64_t horizon = now - options_.expiry_leeway_seconds;  // exp at or below: gone
   auto current = snapshot_.load();
-  bool expired = false;
-  for (const auto& [jti, exp] : *current) expired = expired || exp <= horizon;
+  const bool expired = earliest_exp_ <= horizon;  // no scan of the snapshot per poll
   size_t added = 0;
   for (const auto& [jti, exp] : fresh) added += exp > horizon && !current->contains(jti) ? 1 : 0;
   if (added == 0 && !expired) {
@@ -120,21 +121,32 @@ bool RevocationFeed::poll_once() {
   } else {
     auto next = std::make_shared<Snapshot>();
     next->reserve(current->size() + added);
+    int64_t earliest = std::numeric_limits<int64_t>::max();
     for (const auto& [jti, exp] : *current) {
-      if (exp > horizon) next->emplace(jti, exp);
+      if (exp > horizon) {
+        next->emplace(jti, exp);
+        earliest = std::min(earliest, exp);
+      }
     }
     const size_t kept = next->size();
     if (kept + added > options_.max_entries) {
       // Not taken in, and the cursor stays: the same entries come again at the
       // next poll, by when some may have expired.
       over_capacity_.store(true);
-      if (expired) snapshot_.store(std::shared_ptr<const Snapshot>(std::move(next)));
+      if (expired) {
+        snapshot_.store(std::shared_ptr<const Snapshot>(std::move(next)));
+        earliest_exp_ = earliest;
+      }
       return false;
     }
     for (auto& [jti, exp] : fresh) {
-      if (exp > horizon) next->emplace(std::move(jti), exp);
+      if (exp > horizon) {
+        earliest = std::min(earliest, exp);
+        next->emplace(std::move(jti), exp);
+      }
     }
     snapshot_.store(std::shared_ptr<const Snapshot>(std::move(next)));
+    earliest_exp_ = earliest;
     cursor_ = std::move(cursor);
   }
   over_capacity_.store(false);

@@ -9,6 +9,7 @@
 #include <condition_variable>
 #include <cstdint>
 #include <functional>
+#include <limits>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -95,7 +96,9 @@ class RevocationFeed {
   std::atomic<std::shared_ptr<const Snapshot>> snapshot_;
   std::atomic<int64_t> last_success_{-1};
   std::atomic<bool> over_capacity_{false};
-  std::string cursor_;  // only the polling thread touches it
+  // Only under poll_mu_: where the next read starts, and the earliest exp held.
+  std::string cursor_;
+  int64_t earliest_exp_ = std::numeric_limits<int64_t>::max();
   std::mutex poll_mu_;  // one poll at a time (tests may call poll_once too)
 
   std::mutex stop_mu_;
