@@ -34,6 +34,7 @@
 #include "store/postgres_login_failures.h"
 #include "store/postgres_refresh_tokens.h"
 #include "store/postgres_resources.h"
+#include "store/postgres_revocation_feed.h"
 #include "store/postgres_store.h"
 #include "store/refresh_token_cache.h"
 #include "store/resource_cache.h"
@@ -173,6 +174,9 @@ int serve() {
   const protocol::ClientAuthenticator client_auth(clients, client_assertions);
   protocol::Introspection introspection(token_settings, client_auth, lifecycle, key_ring, clock);
   introspection.enable_resource_servers(resources);  // RFC 7662 §4: who may see a token
+  // POST /revocations: resource servers follow the revoked tokens (sql/0016).
+  store::PostgresRevocationFeed revocation_list(store.pool());
+  protocol::RevocationFeedEndpoint revocation_feed(client_auth, resources, revocation_list, clock);
   // Throttling (protocol/throttle.h): account lockout shared through PostgreSQL,
   // address limits in memory, the per-client token bucket on the I/O threads.
   store::PostgresLoginFailures login_failures(store);
@@ -212,6 +216,7 @@ int serve() {
                           key_ring, clock,   workers, token_endpoint, authorize, par_endpoint};
   services.lifecycle = &lifecycle;
   services.introspection = &introspection;
+  services.revocation_feed = &revocation_feed;
   services.resources = &resources;
   services.throttles = {&login_throttle, &client_auth_failures};
   // The audit trail: a JSON line per event at once, rows in audit_events in

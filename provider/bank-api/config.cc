@@ -181,6 +181,40 @@ Result<Config> load_config(const EnvLookup& lookup) {
       return fail("BANK_API_JWKS_REFRESH_SECONDS", "must be an integer from 1 to 3600 (seconds)");
     }
   }
+  auto id = get("BANK_API_CLIENT_ID");
+  auto secret = get("BANK_API_CLIENT_SECRET");
+  if (id) c.client_id = *id;
+  if (secret) c.client_secret = *secret;
+  if (c.client_id.empty() != c.client_secret.empty()) {
+    return fail(c.client_id.empty() ? "BANK_API_CLIENT_ID" : "BANK_API_CLIENT_SECRET",
+                "is required with " + std::string(c.client_id.empty() ? "BANK_API_CLIENT_SECRET"
+                                                                      : "BANK_API_CLIENT_ID"));
+  }
+  c.revocation_feed = !c.client_id.empty();
+  if (auto f = get("BANK_API_REVOCATION_FEED"); f && !f->empty()) {
+    if (*f != "on" && *f != "off") return fail("BANK_API_REVOCATION_FEED", "must be on or off");
+    c.revocation_feed = *f == "on";
+    if (c.revocation_feed && c.client_id.empty()) {
+      return fail("BANK_API_REVOCATION_FEED",
+                  "is on but BANK_API_CLIENT_ID and BANK_API_CLIENT_SECRET are not set");
+    }
+  }
+  c.revocation_feed_url = c.issuer + "/revocations";
+  if (auto u = get("BANK_API_REVOCATION_FEED_URL"); u && !u->empty()) {
+    if (!is_acceptable_url(*u, &why)) return fail("BANK_API_REVOCATION_FEED_URL", why);
+    c.revocation_feed_url = *u;
+  }
+  if (auto p = get("BANK_API_REVOCATION_POLL_MS"); p && !p->empty()) {
+    if (!parse_int(*p, 100, 60000, &c.revocation_poll_ms)) {
+      return fail("BANK_API_REVOCATION_POLL_MS", "must be an integer from 100 to 60000 (ms)");
+    }
+  }
+  if (auto s = get("BANK_API_FAIL_CLOSED_AFTER_SECONDS"); s && !s->empty()) {
+    if (!parse_int(*s, 1, 3600, &c.fail_closed_after_seconds)) {
+      return fail("BANK_API_FAIL_CLOSED_AFTER_SECONDS",
+                  "must be an integer from 1 to 3600 (seconds)");
+    }
+  }
   if (auto t = get("BANK_API_THREADS"); t && !t->empty()) {
     if (!parse_int(*t, 0, 64, &c.threads)) {
       return fail("BANK_API_THREADS", "must be an integer from 0 (one per CPU) to 64");

@@ -25,6 +25,18 @@ struct Config {
   // BANK_API_JWKS_REFRESH_SECONDS: the JWKS is refetched at least this often, so a
   // withdrawn signing key stops being accepted within it.
   int jwks_refresh_seconds = 60;
+  // The revocation feed (README "Revocation feed"): bank-api authenticates as a
+  // confidential client acting for its audience (signet resource update
+  // AUDIENCE --add-client ID). BANK_API_CLIENT_ID / BANK_API_CLIENT_SECRET, both
+  // or neither; BANK_API_REVOCATION_FEED on|off, default on with credentials.
+  std::string client_id;
+  std::string client_secret;
+  bool revocation_feed = false;
+  std::string revocation_feed_url;  // BANK_API_REVOCATION_FEED_URL; default {issuer}/revocations
+  int revocation_poll_ms = 1000;    // BANK_API_REVOCATION_POLL_MS
+  // BANK_API_FAIL_CLOSED_AFTER_SECONDS: payments (write:payments) are refused
+  // with 503 once the feed has not synced for this long; reads keep working.
+  int fail_closed_after_seconds = 30;
   int threads = 0;  // BANK_API_THREADS: Pistache I/O threads; 0: one per usable CPU
   int workers = 4;  // BANK_API_WORKERS: database workers = pool size
 

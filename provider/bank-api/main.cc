@@ -4,6 +4,7 @@
 #include <chrono>
 #include <cstdio>
 #include <exception>
+#include <memory>
 #include <string>
 #include <thread>
 
@@ -14,6 +15,7 @@
 #include "common/stop_signals.h"
 #include "common/worker_pool.h"
 #include "resource/resource_server.h"
+#include "resource/revocation_feed.h"
 
 namespace {
 
@@ -67,12 +69,35 @@ int main() {
     signet::bank::log_line(
         "bank-api: warning: the issuer's keys could not be loaded yet; retrying on demand");
   }
+  // Revoked tokens are refused within a poll interval; payments fail closed
+  // while the feed cannot be read (README "Revocation feed").
+  std::shared_ptr<signet::resource::RevocationFeed> revocations;
+  if (cfg.revocation_feed) {
+    signet::resource::RevocationFeedOptions fopts;
+    fopts.url = cfg.revocation_feed_url;
+    fopts.resource = cfg.audience;
+    fopts.client_id = cfg.client_id;
+    fopts.client_secret = cfg.client_secret;
+    fopts.poll_interval_ms = cfg.revocation_poll_ms;
+    fopts.fail_closed_after_seconds = cfg.fail_closed_after_seconds;
+    fopts.critical_scopes = {"write:payments"};
+    fopts.expiry_leeway_seconds = vopts.leeway_seconds;
+    revocations = std::make_shared<signet::resource::RevocationFeed>(fopts);
+    if (!revocations->poll_once()) {
+      signet::bank::log_line(
+          "bank-api: warning: the revocation feed could not be read yet; payments are refused "
+          "until it is");
+    }
+    verifier.follow_revocations(revocations);
+    revocations->start();
+  }
 
   signet::WorkerPool workers(static_cast<size_t>(cfg.workers),
                              static_cast<size_t>(cfg.workers) * 64);
   signet::bank::ConnectionPool pool(cfg.database_url, static_cast<size_t>(cfg.workers),
                                     signet::bank::statements(), signet::bank::pool_options());
   signet::bank::Server server(cfg, verifier, pool, workers);
+  server.report_revocations(revocations);
   try {
     server.start();
   } catch (const std::exception& e) {
@@ -90,5 +115,6 @@ int main() {
   // endpoint), then stop the listener and the I/O threads.
   workers.shutdown();
   server.shutdown();
+  if (revocations) revocations->stop();
   return 0;
 }

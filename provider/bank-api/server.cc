@@ -149,8 +149,16 @@ void Server::routes() {
       {"/payments", Method::Post,
        [this](const Request& q, ResponseWriter& r) { post_payments(q, r); }},
       {"/healthz", Method::Get,
-       [](const Request&, ResponseWriter& r) {
-         send_json(r, Code::Ok, {{"status", "ok"}});
+       [this](const Request&, ResponseWriter& r) {
+         nlohmann::json body = {{"status", "ok"}};
+         if (revocations_) {
+           auto age = revocations_->last_sync_age();
+           body["revocation_feed"] = {{"last_sync_age", age ? nlohmann::json(*age) : nullptr},
+                                      {"fresh", revocations_->is_fresh()},
+                                      {"entries", revocations_->size()},
+                                      {"over_capacity", revocations_->over_capacity()}};
+         }
+         send_json(r, Code::Ok, body);
        }},
   };
 

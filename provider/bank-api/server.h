@@ -16,6 +16,7 @@
 #include "bank-api/db.h"
 #include "common/worker_pool.h"
 #include "resource/resource_server.h"
+#include "resource/revocation_feed.h"
 
 namespace signet::bank {
 
@@ -31,6 +32,11 @@ class Server {
   ~Server();
   Server(const Server&) = delete;
   Server& operator=(const Server&) = delete;
+
+  // /healthz reports the revocation feed's state (last_sync_age, entries).
+  void report_revocations(std::shared_ptr<const resource::RevocationFeed> feed) {
+    revocations_ = std::move(feed);
+  }
 
   // Binds and starts the I/O threads; throws when the address cannot be bound.
   void start();
@@ -61,6 +67,7 @@ class Server {
   WorkerPool& workers_;
   std::shared_ptr<Pistache::Rest::Router> router_;
   std::unique_ptr<Pistache::Http::Endpoint> endpoint_;
+  std::shared_ptr<const resource::RevocationFeed> revocations_;
 };
 
 // Writes `body` as JSON with Cache-Control: no-store (and Retry-After on 503).

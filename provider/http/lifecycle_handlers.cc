@@ -12,6 +12,7 @@
 #include "interaction/pages.h"
 #include "interaction/sign_in.h"
 #include "protocol/introspection.h"
+#include "protocol/revocation_feed.h"
 
 namespace signet::http {
 namespace {
@@ -61,6 +62,15 @@ Answer handle_revoke(Services& s, const Incoming& in) {
   auto r = s.introspection->revoke(*request);
   if (!r) return oauth_error_json(r.error());
   return json_answer(200, nlohmann::json::object());  // RFC 7009 §2.2
+}
+
+Answer handle_revocation_feed(Services& s, const Incoming& in) {
+  if (!s.revocation_feed) return unavailable();
+  auto request = client_request(in);
+  if (!request) return oauth_error_json(request.error());
+  auto r = s.revocation_feed->read(*request);
+  if (!r) return oauth_error_json(r.error());
+  return json_answer(200, *r);  // no-store by default
 }
 
 namespace {

@@ -15,6 +15,8 @@ Answer handle_introspect(Services& s, const Incoming& in);
 // Introspection answered on the I/O thread when it needs no database read (a
 // cached client and a cached refresh token); nullopt: hand it to a worker.
 std::optional<Answer> try_introspect_without_waiting(Services& s, const Incoming& in);
+// POST /revocations: the revocation feed (protocol/revocation_feed.h).
+Answer handle_revocation_feed(Services& s, const Incoming& in);
 // GET /account/apps: the signed-in customer's connected apps (login page first).
 Answer handle_connected_apps(Services& s, const Incoming& in);
 // POST /account/apps/revoke: client_id + csrf_token; withdraws that app's access.

@@ -13,6 +13,8 @@ nlohmann::json authorization_server_metadata(const config::Config& c) {
       {"jwks_uri", c.issuer + "/jwks"},
       {"revocation_endpoint", c.issuer + "/revoke"},
       {"introspection_endpoint", c.issuer + "/introspect"},
+      // Signet's revocation feed for resource servers (README "Revocation feed").
+      {"signet_revocation_feed_endpoint", c.issuer + "/revocations"},
       {"revocation_endpoint_auth_methods_supported",
        {"client_secret_basic", "client_secret_post", "private_key_jwt", "none"}},
       {"introspection_endpoint_auth_methods_supported",

@@ -134,6 +134,7 @@ struct Server::Impl {
     Rest::Routes::Post(router, "/revoke", on_worker(handle_revoke, kJson));
     Rest::Routes::Post(router, "/introspect",
                        inline_first(try_introspect_without_waiting, handle_introspect, kJson));
+    Rest::Routes::Post(router, "/revocations", on_worker(handle_revocation_feed, kJson));
     Rest::Routes::Get(router, "/account/apps", on_worker(handle_connected_apps, kPage));
     Rest::Routes::Post(router, "/account/apps/revoke",
                        on_worker(handle_connected_apps_revoke, kPage));
@@ -202,8 +203,9 @@ struct Server::Impl {
       return Rest::Route::Result::Ok;
     });
     auto not_allowed = fixed([] { return json_answer(405, {{"error", "method_not_allowed"}}); });
-    for (const char* path : {"/authorize", "/login", "/consent", "/token", "/par", "/jwks",
-                             "/revoke", "/introspect", "/account/apps", "/account/apps/revoke"}) {
+    for (const char* path :
+         {"/authorize", "/login", "/consent", "/token", "/par", "/jwks", "/revoke", "/introspect",
+          "/revocations", "/account/apps", "/account/apps/revoke"}) {
       Rest::Routes::Put(router, path, not_allowed);
       Rest::Routes::Delete(router, path, not_allowed);
       Rest::Routes::Patch(router, path, not_allowed);
@@ -211,7 +213,7 @@ struct Server::Impl {
       Rest::Routes::Head(router, path, not_allowed);
     }
     for (const char* path : {"/login", "/consent", "/token", "/par", "/revoke", "/introspect",
-                             "/account/apps/revoke"}) {
+                             "/revocations", "/account/apps/revoke"}) {
       Rest::Routes::Get(router, path, not_allowed);
     }
     for (const char* path : {"/jwks", "/account/apps"}) {

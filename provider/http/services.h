@@ -16,6 +16,7 @@
 #include "protocol/introspection.h"
 #include "protocol/lifecycle_store.h"
 #include "protocol/pushed_authorization_endpoint.h"
+#include "protocol/revocation_feed.h"
 #include "protocol/stores.h"
 #include "protocol/throttle.h"
 #include "protocol/token/token_endpoint.h"
@@ -41,6 +42,7 @@ struct Services {
   // Token lifecycle (revocation, introspection, connected apps); set by app/.
   protocol::TokenLifecycleStore* lifecycle = nullptr;
   protocol::Introspection* introspection = nullptr;
+  protocol::RevocationFeedEndpoint* revocation_feed = nullptr;  // POST /revocations
   // RFC 8707 resource registry, checked at /authorize too; set by app/.
   protocol::ResourceStore* resources = nullptr;
   // Security events (login, consent, tokens, reuse, throttling); set by app/.

@@ -1,4 +1,5 @@
-// The default HttpGet (libcurl), internal to signet_resource.
+// The default HttpGet (libcurl), internal to signet_resource; default_http_post is
+// declared with RevocationFeed.
 #pragma once
 
 #include "resource/resource_server.h"

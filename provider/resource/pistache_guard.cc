@@ -40,7 +40,8 @@ Result<AccessToken, AuthError> authorize_request(TokenVerifier& verifier,
 }
 
 void send_auth_error(Http::ResponseWriter& writer, const AuthError& error) {
-  writer.headers().add<WwwAuthenticate>(error.www_authenticate());
+  // A 503 (revocations not followed now) is no challenge to the credentials.
+  if (error.status() != 503) writer.headers().add<WwwAuthenticate>(error.www_authenticate());
   if (!error.dpop_nonce.empty()) writer.headers().add<DpopNonce>(error.dpop_nonce);
   // Error responses about credentials must not be cached by intermediaries.
   writer.headers().add<Http::Header::CacheControl>(Http::CacheDirective::NoStore);

@@ -14,6 +14,7 @@
 #include "resource/dpop_binding.h"
 #include "resource/http_get.h"
 #include "resource/jwks_cache.h"
+#include "resource/revocation_feed.h"
 
 namespace signet::resource {
 
@@ -120,6 +121,8 @@ int AuthError::status() const {
       return 400;
     case AuthErrorKind::kInsufficientScope:
       return 403;
+    case AuthErrorKind::kTemporarilyUnavailable:
+      return 503;
     case AuthErrorKind::kInvalidToken:
     case AuthErrorKind::kInvalidDpopProof:
     case AuthErrorKind::kUseDpopNonce:  // RFC 9449 §9: 401 at a resource
@@ -138,6 +141,8 @@ static const char* error_code(AuthErrorKind kind) {
       return "invalid_dpop_proof";
     case AuthErrorKind::kUseDpopNonce:
       return "use_dpop_nonce";
+    case AuthErrorKind::kTemporarilyUnavailable:
+      return "temporarily_unavailable";
     case AuthErrorKind::kInvalidToken:
       break;
   }
@@ -200,6 +205,7 @@ struct TokenVerifier::Impl {
   std::mutex cache_mu;
   std::unordered_map<std::string, Verified> cache;  // sha256(token) -> verified claims
   DpopBinding dpop;
+  std::shared_ptr<const RevocationFeed> revocations;  // null: not followed
 
   Impl(VerifierOptions o, HttpGet get, std::shared_ptr<const Clock> c)
       : options(std::move(o)),
@@ -264,8 +270,24 @@ struct TokenVerifier::Impl {
 
   Result<AccessToken, AuthError> verify(std::string_view token) {
     auto at = verify_token(token);
+    // After the cache too: a token verified before its revocation is refused now.
+    if (at.ok() && revocations && revocations->is_revoked(at->jti)) {
+      at = fail(invalid_token("token revoked"));
+    }
     if (!at.ok()) at.error().realm = options.realm;
     return at;
+  }
+
+  // While revocations cannot be followed, a critical scope fails closed.
+  std::optional<AuthError> stale_for(std::string_view required_scope) const {
+    if (!revocations || !revocations->is_critical(required_scope) || revocations->is_fresh()) {
+      return std::nullopt;
+    }
+    AuthError e;
+    e.kind = AuthErrorKind::kTemporarilyUnavailable;
+    e.description = "revocations cannot be checked now; retry later";
+    e.realm = options.realm;
+    return e;
   }
 
   Result<AccessToken, AuthError> verify_token(std::string_view token) {
@@ -324,6 +346,7 @@ Result<AccessToken, AuthError> TokenVerifier::authorize(
     e.realm = impl_->options.realm;
     return fail(std::move(e));
   }
+  if (auto stale = impl_->stale_for(required_scope)) return fail(std::move(*stale));
   return at;
 }
 
@@ -359,6 +382,7 @@ Result<AccessToken, AuthError> TokenVerifier::authorize(const ProtectedRequest& 
   if (!required_scope.empty() && !at->has_scope(required_scope)) {
     return refuse(insufficient_scope(required_scope, credentials->scheme));
   }
+  if (auto stale = impl_->stale_for(required_scope)) return fail(std::move(*stale));
   return at;
 }
 
@@ -372,5 +396,9 @@ bool TokenVerifier::accepts_dpop() const { return !impl_->options.public_base_ur
 std::string TokenVerifier::dpop_nonce() const { return impl_->dpop.nonce(); }
 
 bool TokenVerifier::refresh_keys() { return impl_->keys.refresh(); }
+
+void TokenVerifier::follow_revocations(std::shared_ptr<const RevocationFeed> feed) {
+  impl_->revocations = std::move(feed);
+}
 
 }  // namespace signet::resource

@@ -79,6 +79,9 @@ enum class AuthErrorKind {
   kInsufficientScope,
   kInvalidDpopProof,  // invalid_dpop_proof: the proof is missing, repeated or bad
   kUseDpopNonce,      // use_dpop_nonce: retry with the DPoP-Nonce sent along
+  // 503 temporarily_unavailable: a critical scope while revocations cannot be
+  // followed (RevocationFeed). RFC 6750 has no code for it; RFC 6749 §4.1.2.1's.
+  kTemporarilyUnavailable,
 };
 
 // The authentication scheme of a request, and of a challenge.
@@ -98,7 +101,7 @@ struct AuthError {
   bool offer_dpop = false;
   // With kUseDpopNonce: the nonce to send as the DPoP-Nonce header (RFC 9449 §9).
   std::string dpop_nonce;
-  int status() const;  // 400, 401 or 403
+  int status() const;  // 400, 401, 403 or 503
   // The WWW-Authenticate value, e.g.
   // `Bearer realm="bank-api", error="insufficient_scope", scope="write:payments"`,
   // `DPoP realm="bank-api", error="invalid_dpop_proof", algs="ES256 PS256 EdDSA"`,
@@ -128,6 +131,8 @@ struct ProtectedRequest {
 
 // Fetches a URL and returns the body; the default uses libcurl.
 using HttpGet = std::function<Result<std::string>(const std::string& url)>;
+
+class RevocationFeed;
 
 class TokenVerifier {
  public:
@@ -170,6 +175,11 @@ class TokenVerifier {
 
   // Loads the JWKS now (e.g. at start-up); false when it cannot be fetched.
   bool refresh_keys();
+
+  // Refuses the tokens the feed lists as revoked (invalid_token), on every call,
+  // a cached token's too; and, while the feed is stale, the requests needing one
+  // of its critical scopes (503 temporarily_unavailable). Call before serving.
+  void follow_revocations(std::shared_ptr<const RevocationFeed> feed);
 
  private:
   struct Impl;

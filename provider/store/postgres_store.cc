@@ -5,19 +5,21 @@
 #include "store/postgres_login_failures.h"
 #include "store/postgres_refresh_tokens.h"
 #include "store/postgres_resources.h"
+#include "store/postgres_revocation_feed.h"
 #include "store/store_call.h"
 
 namespace signet::store {
 
 std::vector<Statement> PostgresStore::statements() {
   std::vector<Statement> all = {{"ping", "SELECT count(*) FROM schema_migrations"}};
-  for (auto part : {PostgresClients::statements(), PostgresUsers::statements(),
-                    PostgresScopes::statements(), PostgresCodes::statements(),
-                    PostgresPushedRequests::statements(), PostgresAssertionJtis::statements(),
-                    PostgresDpopJtis::statements(), PostgresConsents::statements(),
-                    PostgresSessions::statements(), PostgresSigningKeys::statements(),
-                    PostgresReaper::statements(), PostgresLifecycleStore::statements(),
-                    PostgresLoginFailures::statements(), PostgresResourceStore::statements()}) {
+  for (auto part :
+       {PostgresClients::statements(), PostgresUsers::statements(), PostgresScopes::statements(),
+        PostgresCodes::statements(), PostgresPushedRequests::statements(),
+        PostgresAssertionJtis::statements(), PostgresDpopJtis::statements(),
+        PostgresConsents::statements(), PostgresSessions::statements(),
+        PostgresSigningKeys::statements(), PostgresReaper::statements(),
+        PostgresLifecycleStore::statements(), PostgresLoginFailures::statements(),
+        PostgresResourceStore::statements(), PostgresRevocationFeed::statements()}) {
     for (auto& s : part) all.push_back(std::move(s));
   }
   return all;

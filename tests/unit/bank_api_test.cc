@@ -85,6 +85,60 @@ TEST(BankConfig, JwksRefreshIntervalDefaultsToAMinuteAndIsValidated) {
   }
 }
 
+// The revocation feed: on with credentials (both or neither), off without;
+// each bad setting names itself.
+TEST(BankConfig, RevocationFeedFollowsCredentialsAndIsValidated) {
+  const std::map<std::string, std::string> base = {{"BANK_API_DATABASE_URL", "host=/tmp"},
+                                                   {"BANK_API_ISSUER", "https://bank.example"}};
+  auto off = load(base);
+  ASSERT_TRUE(off.ok());
+  EXPECT_FALSE(off->revocation_feed);
+  auto env = base;
+  env["BANK_API_CLIENT_ID"] = "bank";
+  env["BANK_API_CLIENT_SECRET"] = "s3cret";
+  auto on = load(env);
+  ASSERT_TRUE(on.ok());
+  EXPECT_TRUE(on->revocation_feed);
+  EXPECT_EQ(on->revocation_feed_url, "https://bank.example/revocations");
+  EXPECT_EQ(on->revocation_poll_ms, 1000);
+  EXPECT_EQ(on->fail_closed_after_seconds, 30);
+  env["BANK_API_REVOCATION_FEED"] = "off";
+  EXPECT_FALSE(load(env)->revocation_feed);
+
+  auto expect_bad = [&](std::map<std::string, std::string> e, const char* name) {
+    auto r = load(e);
+    ASSERT_FALSE(r.ok()) << name;
+    EXPECT_EQ(r.error().code, name);
+  };
+  auto only_id = base;
+  only_id["BANK_API_CLIENT_ID"] = "bank";
+  expect_bad(only_id, "BANK_API_CLIENT_SECRET");
+  auto only_secret = base;
+  only_secret["BANK_API_CLIENT_SECRET"] = "s3cret";
+  expect_bad(only_secret, "BANK_API_CLIENT_ID");
+  auto on_without = base;
+  on_without["BANK_API_REVOCATION_FEED"] = "on";
+  expect_bad(on_without, "BANK_API_REVOCATION_FEED");
+  for (const char* bad : {"yes", "1", "ON"}) {
+    auto e = env;
+    e["BANK_API_REVOCATION_FEED"] = bad;
+    expect_bad(e, "BANK_API_REVOCATION_FEED");
+  }
+  for (const char* bad : {"99", "60001", "1s"}) {
+    auto e = env;
+    e["BANK_API_REVOCATION_POLL_MS"] = bad;
+    expect_bad(e, "BANK_API_REVOCATION_POLL_MS");
+  }
+  for (const char* bad : {"0", "3601", "x"}) {
+    auto e = env;
+    e["BANK_API_FAIL_CLOSED_AFTER_SECONDS"] = bad;
+    expect_bad(e, "BANK_API_FAIL_CLOSED_AFTER_SECONDS");
+  }
+  auto url = env;
+  url["BANK_API_REVOCATION_FEED_URL"] = "http://feed.example/revocations";
+  expect_bad(url, "BANK_API_REVOCATION_FEED_URL");
+}
+
 // The URL DPoP proofs must name (RFC 9449 §4.3 htu): by default the listen address.
 TEST(BankConfig, PublicUrlDefaultsToTheListenAddressAndIsValidated) {
   const std::map<std::string, std::string> base = {{"BANK_API_DATABASE_URL", "host=/tmp"},
