@@ -20,6 +20,10 @@
 //   node fapi.mjs assertions KEYS CLIENT_ID AUD N OUT [HTU NONCE]
 //       N lines "assertion", or with HTU "assertion<TAB>proof" (POST HTU, NONCE
 //       when not empty): fresh client assertions (jti unique, exp in 120 s).
+//   node fapi.mjs authorize-path KEYS ISSUER CLIENT_ID REDIRECT_URI SCOPE CHALLENGE
+//       Pushes a code request (PKCE CHALLENGE, private_key_jwt) and prints the
+//       authorization endpoint's path with client_id and the request_uri (for
+//       flow.mjs, FLOW_PUSH, when the client may only use pushed requests).
 //   node fapi.mjs refresh-tokens KEYS ISSUER CLIENT_ID COOKIE REDIRECT_URI SCOPE N OUT
 //       N refresh tokens of the FAPI client, each through PAR (private_key_jwt), the
 //       authorization endpoint with the session COOKIE (consent remembered) and
@@ -88,6 +92,24 @@ async function form(url, body, headers = {}) {
   return { status: res.status, nonce: res.headers.get('dpop-nonce'), json: await res.json().catch(() => ({})) };
 }
 
+// POST to the pushed authorization request endpoint with an assertion: the request_uri.
+async function push(keys, md, issuer, clientId, redirectUri, scope, challenge) {
+  const par = await form(md.pushed_authorization_request_endpoint, {
+    response_type: 'code',
+    client_id: clientId,
+    redirect_uri: redirectUri,
+    scope,
+    state: 'bench',
+    code_challenge: challenge,
+    code_challenge_method: 'S256',
+    client_assertion_type: ASSERTION_TYPE,
+    client_assertion: assertion(keys, clientId, issuer),
+  });
+  if (par.status !== 201 || !par.json.request_uri) die(`PAR: HTTP ${par.status} ${JSON.stringify(par.json)}`);
+  return par.json.request_uri;
+}
+const discover = async (issuer) => (await fetch(`${issuer}/.well-known/openid-configuration`)).json();
+
 // Runs fn `count` times, `width` calls at a time.
 async function inParallel(count, width, fn) {
   let started = 0;
@@ -123,6 +145,8 @@ if (cmd === 'keys') {
       token_endpoint_auth_method: 'private_key_jwt',
       token_endpoint_auth_signing_alg: 'ES256',
       jwks: { keys: [pub] },
+      // The FAPI 2.0 profile (Signet's Client::follows_fapi2): its refresh tokens are not rotated.
+      require_pushed_authorization_requests: true,
       dpop_bound_access_tokens: true,
     }),
   );
@@ -159,10 +183,16 @@ if (cmd === 'keys') {
   await writeLines(out, Number(n), () =>
     htu ? `${assertion(keys, clientId, aud)}\t${proof(keys, 'POST', htu, { nonce })}` : assertion(keys, clientId, aud),
   );
+} else if (cmd === 'authorize-path') {
+  const [keysFile, issuer, clientId, redirectUri, scope, challenge] = args;
+  const md = await discover(issuer);
+  const uri = await push(loadKeys(keysFile), md, issuer, clientId, redirectUri, scope, challenge);
+  const u = new URL(md.authorization_endpoint);
+  process.stdout.write(`${u.pathname}?${new URLSearchParams({ client_id: clientId, request_uri: uri })}`);
 } else if (cmd === 'refresh-tokens') {
   const [keysFile, issuer, clientId, cookie, redirectUri, scope, n, out] = args;
   const keys = loadKeys(keysFile);
-  const md = await (await fetch(`${issuer}/.well-known/openid-configuration`)).json();
+  const md = await discover(issuer);
   const verifier = randomBytes(32).toString('base64url');
   const challenge = createHash('sha256').update(verifier).digest('base64url');
   let nonce;
@@ -185,21 +215,9 @@ if (cmd === 'keys') {
   const tokens = [];
   let tokenType;
   const mint = async () => {
-    const par = await form(md.pushed_authorization_request_endpoint, {
-      response_type: 'code',
-      client_id: clientId,
-      redirect_uri: redirectUri,
-      scope,
-      state: 'bench',
-      code_challenge: challenge,
-      code_challenge_method: 'S256',
-      client_assertion_type: ASSERTION_TYPE,
-      client_assertion: assertion(keys, clientId, issuer),
-    });
-    if (par.status !== 201 || !par.json.request_uri) die(`PAR: HTTP ${par.status} ${JSON.stringify(par.json)}`);
     const u = new URL(md.authorization_endpoint);
     u.searchParams.set('client_id', clientId);
-    u.searchParams.set('request_uri', par.json.request_uri);
+    u.searchParams.set('request_uri', await push(keys, md, issuer, clientId, redirectUri, scope, challenge));
     const a = await fetch(u, { headers: { cookie }, redirect: 'manual' });
     const code = a.headers.get('location') && new URL(a.headers.get('location')).searchParams.get('code');
     if (a.status !== 303 || !code) die(`authorization endpoint: HTTP ${a.status} ${a.headers.get('location') || ''}`);
