@@ -8,6 +8,11 @@
 //           is remembered in the session, so a later GET /auth answers 303 too.
 // Usage: node flow.mjs signet|peer ISSUER CLIENT_ID REDIRECT_URI SCOPE USERNAME PASSWORD
 // Prints JSON: { authorize_path, cookie, code_verifier, first_code, login? }.
+// With FLOW_PUSH (signet; a JSON array: a command and its arguments) each request
+// is pushed first (a client that may only use pushed requests): the command, given
+// the PKCE challenge as its last argument, prints the path to GET (client_id and
+// request_uri); authorize_path is then spent.
+import { execFileSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 
 const [kind, issuer, clientId, redirectUri, scope, username, password] = process.argv.slice(2);
@@ -90,7 +95,10 @@ const authorizeQuery = new URLSearchParams({
 
 let out;
 if (kind === 'signet') {
-  const authorizePath = `/authorize?${authorizeQuery}`;
+  const push = process.env.FLOW_PUSH && JSON.parse(process.env.FLOW_PUSH);
+  const pathToGet = () =>
+    push ? execFileSync(push[0], [...push.slice(1), challenge], { encoding: 'utf8' }) : `/authorize?${authorizeQuery}`;
+  const authorizePath = pathToGet();
   let r = await request('GET', authorizePath);
   if (r.status !== 200 || !r.text.includes('action="/login"')) fail('no login page', r);
   const login = hiddenFields(r.text);
@@ -105,7 +113,7 @@ if (kind === 'signet') {
   if (r.status !== 303 || !codeOf(r.location)) fail('consent did not give a code', r);
   const firstCode = codeOf(r.location);
   // A second GET /authorize must now answer with a code at once.
-  r = await request('GET', authorizePath);
+  r = await request('GET', push ? pathToGet() : authorizePath);
   if (r.status !== 303 || !codeOf(r.location)) fail('remembered consent did not give a code', r);
   out = {
     authorize_path: authorizePath,

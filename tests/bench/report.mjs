@@ -190,6 +190,26 @@ op('transactions', 'bank-api GET /transactions (PostgreSQL read), distinct token
   met: row.ratio == null ? null : row.ratio >= 2,
   detail: `${f1(row.ratio)}×`,
 }));
+op('dpop', 'DPoP-bound protected request: distinct tokens, a fresh proof each (403 scope path: token and proof verified)', 'node:http + jose', (row) => ({
+  target: '≥ 2× node+jose',
+  met: row.ratio == null ? null : row.ratio >= 2,
+  detail: `${f1(row.ratio)}× (two ES256 verifications per request)`,
+}));
+op('par', 'pushed authorization request, private_key_jwt (POST /par)', 'oidc-provider', (row) => ({
+  target: '(no target)',
+  met: null,
+  detail: `${f1(row.ratio)}× peer`,
+}));
+op('code-fapi', 'code exchange of a pushed request, private_key_jwt + DPoP (POST /token)', 'oidc-provider', (row) => ({
+  target: '(no target)',
+  met: null,
+  detail: `${f1(row.ratio)}× peer`,
+}));
+op('refresh-fapi', 'refresh grant of a FAPI client, private_key_jwt + DPoP (POST /token)', 'oidc-provider', (row, s, p) => ({
+  target: '≥ 5× peer',
+  met: row.ratio == null ? null : row.ratio >= 5,
+  detail: `${f1(row.ratio)}× peer (Signet ${s?.rotates ? 'rotates' : 'does not rotate'}, peer ${p?.rotates ? 'rotates' : 'does not rotate'})`,
+}));
 op('login', 'password login (POST /login, Argon2id), Signet on 1 core', '(none: devInteractions has no password check)', (row, s) => ({
   target: '≥ 14 logins/s per core',
   met: s ? s.rps >= 14 : null,
@@ -357,6 +377,25 @@ const usTxt = (x) => (x == null ? '?' : `${Math.round(x)} µs`);
       `${usTxt(peerUs == null ? null : peerUs / 8)} per request, less than one verification. The repeated-token row is ` +
       `what the verified-token cache gives a client that keeps its token.`);
   }
+  const d = rowOf('dpop');
+  if (d?.met === false && d.signet && d.peer_result) {
+    const verifyUs = openssl.verify_per_s ? 1e6 / openssl.verify_per_s : null;
+    const peerUs = perReq(d.peer_result, 'server');
+    whyLines.push(`- **DPoP at the resource server:** every request is two full ES256 verifications on both sides (the ` +
+      `token and the proof, ${usTxt(verifyUs == null ? null : 2 * verifyUs)} by openssl speed) plus a jti recorded; bank-api spends ` +
+      `${usTxt(perReq(d.signet, 'server'))} per request, node ${usTxt(peerUs)}. 2× the peer leaves ` +
+      `${usTxt(peerUs == null ? null : peerUs / 2)} per request.`);
+  }
+  const r3 = rowOf('refresh-fapi');
+  if (r3?.met === false && r3.signet && r3.peer_result) {
+    const peerUs = perReq(r3.peer_result, 'server');
+    const verifyUs = openssl.verify_per_s ? 1e6 / openssl.verify_per_s : null;
+    whyLines.push(`- **FAPI refresh:** 5× the peer leaves ${usTxt(peerUs == null ? null : peerUs / 5)} of the core per refresh; ` +
+      `Signet spends ${usTxt(perReq(r3.signet, 'server'))} and its PostgreSQL ${usTxt(perReq(r3.signet, 'postgresql'))} ` +
+      `(two ES256 verifications, ${usTxt(verifyUs == null ? null : 2 * verifyUs)} by openssl speed, one signature, the assertion's ` +
+      `and the proof's jti each recorded durably, ${r3.signet.rotates ? 'and a durable rotation' : 'no rotation'}); the peer keeps its ` +
+      `jti records and tokens in memory.`);
+  }
 }
 const why = whyLines.length ? `Why the missed targets are missed (this run's figures):\n\n${whyLines.join('\n')}` : '';
 
@@ -456,6 +495,22 @@ ${scalingTable}` : 'Not measured in this run (the full run measures it; `BENCH_N
   both servers verify it and answer 403 \`insufficient_scope\`. The \`/transactions\` row runs bank-api's two
   statements (demo-account check, transaction list) on both sides, node through \`pg\` with a pool of 4 like
   bank-api's 4 workers.
+- **FAPI 2.0 rows** (\`tests/bench/fapi.mjs\` makes the keys and the one-use lines; \`wrk/lines.lua\` sends each
+  line once): a DPoP proof (RFC 9449) and a client assertion (RFC 7523, ES256, \`aud\` = the issuer) are good for one
+  request, so they are signed with node right before each run (unique \`jti\`, \`iat\` now, 2× the expected count).
+  The peer is oidc-provider with \`features.dPoP\` (no nonces), pushed authorization requests and a \`private_key_jwt\`
+  client \`fapi-app\` (\`dpop_bound_access_tokens\`, \`rotateRefreshToken\` false for it); Signet's \`FapiApp\` is
+  registered alike, with DPoP nonces on (the lines carry the current nonce).
+  *DPoP protected request:* ${load('dpop.signet')?.distinct_tokens ?? '?'} distinct DPoP-bound tokens with \`read:accounts\` only,
+  \`GET /transactions\` with \`Authorization: DPoP\` and a fresh proof (\`ath\` of its token): both servers verify the
+  token, the proof (§4.3: typ, alg, signature by its \`jwk\`, htm, htu, iat within 60 s, ath, jti unseen) and \`cnf.jkt\`,
+  then answer 403. *PAR:* \`POST /par\` (oidc-provider \`/request\`) with PKCE and an assertion; its request_uris then
+  give codes through the authorization endpoint with the session cookie (Signet ${load('code-fapi.signet')?.codes_minted ?? '?'}, peer
+  ${load('code-fapi.peer')?.codes_minted ?? '?'}), and *the code exchange* redeems each once with an assertion and a
+  DPoP proof. *FAPI refresh:* ${load('refresh-fapi.signet')?.refresh_tokens ?? '?'} refresh tokens minted through that flow, then
+  \`grant_type=refresh_token\` with an assertion and a proof each; a server that rotates (Signet
+  ${load('refresh-fapi.signet')?.rotates ? 'does' : 'does not'}, the peer ${load('refresh-fapi.peer')?.rotates ? 'does' : 'does not'} here) has each
+  answer's successor used next, else the tokens are used in turn.
 - **Password login:** \`POST /login\` with a valid CSRF pair and the right password, 16 connections (303 =
   success); Signet only, because the peer's development interactions accept any password without hashing.
   Token latency during login saturation: client-credentials requests paced at ~${load('token-idle.signet')?.rps?.toFixed(0) ?? '?'} req/s alone

@@ -5,11 +5,16 @@
 // Refresh tokens (client wallet-app, grant refresh_token): issued with every code
 // exchange of a client allowed the refresh_token grant (Signet's rule; no
 // offline_access scope needed), rotated on every use; introspection enabled.
+// FAPI 2.0 rows: features.dPoP (no nonces) and pushed authorization requests
+// (300 s, like Signet's default); client fapi-app authenticates with
+// private_key_jwt (ES256, its public JWKS read from PEER_FAPI_JWKS), gets
+// DPoP-bound access tokens, and its refresh tokens are not rotated.
 //
 // Env: PEER_ISSUER (http://127.0.0.1:19080), PEER_LISTEN_PORT (19080),
-//      PEER_CLIENTS_FILE: JSON written here with the clients' credentials.
+//      PEER_CLIENTS_FILE: JSON written here with the clients' credentials,
+//      PEER_FAPI_JWKS: the fapi-app client's public JWKS (file; no fapi-app without it).
 import { randomBytes } from 'node:crypto';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import * as jose from 'jose';
 import { createServer } from 'node:http';
 import Provider, { errors } from 'oidc-provider';
@@ -114,6 +119,19 @@ const clients = [
     id_token_signed_response_alg: 'ES256',
   },
 ];
+if (process.env.PEER_FAPI_JWKS) {
+  clients.push({
+    client_id: 'fapi-app',
+    grant_types: ['authorization_code', 'refresh_token'],
+    response_types: ['code'],
+    redirect_uris: [redirectUri],
+    token_endpoint_auth_method: 'private_key_jwt',
+    token_endpoint_auth_signing_alg: 'ES256',
+    jwks: JSON.parse(readFileSync(process.env.PEER_FAPI_JWKS, 'utf8')),
+    dpop_bound_access_tokens: true,
+    id_token_signed_response_alg: 'ES256',
+  });
+}
 
 const provider = new Provider(issuer, {
   adapter: MemoryAdapter,
@@ -129,13 +147,19 @@ const provider = new Provider(issuer, {
     RefreshToken: 1209600,
     Interaction: 3600,
     Session: 28800,
+    PushedAuthorizationRequest: 300,
   },
   issueRefreshToken: async (_ctx, client) => client.grantTypeAllowed('refresh_token'),
-  rotateRefreshToken: true,
+  // FAPI client: no rotation (its refresh tokens are sender-constrained by client
+  // authentication); the others rotate on every use.
+  rotateRefreshToken: (ctx) => ctx.oidc.client.clientId !== 'fapi-app',
+  clientAuthMethods: ['client_secret_basic', 'private_key_jwt'],
   findAccount: async (_ctx, sub) => ({ accountId: sub, claims: async () => ({ sub }) }),
   features: {
     devInteractions: { enabled: true },
     clientCredentials: { enabled: true },
+    dPoP: { enabled: true },
+    pushedAuthorizationRequests: { enabled: true },
     introspection: {
       enabled: true,
       // Like Signet: a client introspects its own refresh tokens only.
