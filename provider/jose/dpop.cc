@@ -9,6 +9,7 @@
 #include "common/crypto.h"
 #include "jose/htu.h"
 #include "jose/jws.h"
+#include "jose/key_import_cache.h"
 
 namespace signet::jose {
 namespace {
@@ -40,7 +41,7 @@ Result<PublicKey, DpopError> proof_key(const json& header, const DpopCheck& chec
   }
   if (jwk_has_private_members(*jwk)) return refuse(DpopFault::kPrivateJwk, "jwk is private");
   if (!jwk_fits_alg(*jwk, *alg)) return refuse(DpopFault::kKeyAlgMismatch, "jwk type != alg");
-  auto key = PublicKey::from_jwk(*jwk, *alg);
+  auto key = proof_key_cache().from_jwk(*jwk, *alg);
   if (!key) return refuse(DpopFault::kBadJwk, "jwk is not a usable public key");
   return std::move(key).value();
 }

@@ -254,7 +254,7 @@ EVP_PKEY* from_params(const char* type, OSSL_PARAM_BLD* bld) {
   // Reject points off the curve and malformed moduli before anything is verified with them.
   std::unique_ptr<EVP_PKEY_CTX, PkeyCtxFree> check(
       EVP_PKEY_CTX_new_from_pkey(nullptr, out, nullptr));
-  if (!check || EVP_PKEY_public_check(check.get()) != 1) {
+  if (!check || EVP_PKEY_public_check_quick(check.get()) != 1) {
     EVP_PKEY_free(out);
     return nullptr;
   }

@@ -13,6 +13,7 @@
 #include "common/base64url.h"
 #include "jose/jws.h"
 #include "jose/key.h"
+#include "jose/key_import_cache.h"
 #include "jose_test_keys.h"
 
 namespace signet::jose {
@@ -360,6 +361,35 @@ TEST(JoseAlgorithms, ConcurrentPs256AndEdDsa) {
   }
   for (auto& t : threads) t.join();
   EXPECT_EQ(failures.load(), 0);
+}
+
+// The import cache gives back the key PublicKey::from_jwk makes, keeps only
+// successes, tells pins apart, and stays within its bound.
+TEST(KeyImportCache, ImportsOnceAndStaysBounded) {
+  KeyImportCache cache(64);
+  const nlohmann::json jwk = testing::key_of(Alg::ES256).public_jwk();
+  auto first = cache.from_jwk(jwk, Alg::ES256);
+  auto again = cache.from_jwk(jwk, Alg::ES256);
+  ASSERT_TRUE(first.ok() && again.ok());
+  EXPECT_EQ(first->thumbprint(), again->thumbprint());
+  EXPECT_EQ(first->thumbprint(), PublicKey::from_jwk(jwk, Alg::ES256)->thumbprint());
+  EXPECT_EQ(cache.size(), 1u);
+
+  EXPECT_FALSE(cache.from_jwk(jwk, Alg::PS256).ok()) << "an EC key is not PS256";
+  nlohmann::json off_curve = jwk;
+  off_curve["y"] = off_curve["x"];
+  EXPECT_FALSE(cache.from_jwk(off_curve, Alg::ES256).ok()) << "a point off the curve";
+  EXPECT_EQ(cache.size(), 1u) << "refusals are not kept";
+
+  const nlohmann::json ed = testing::key_of(Alg::EdDSA).public_jwk();
+  ASSERT_TRUE(cache.from_jwk(ed, Alg::EdDSA).ok());
+  EXPECT_EQ(cache.size(), 2u);
+  for (int i = 0; i < 500; ++i) {
+    nlohmann::json variant = jwk;
+    variant["kid"] = "k" + std::to_string(i);  // another JWK text, the same key
+    ASSERT_TRUE(cache.from_jwk(variant, Alg::ES256).ok());
+  }
+  EXPECT_LE(cache.size(), 64u + 16u) << "bounded";
 }
 
 }  // namespace
