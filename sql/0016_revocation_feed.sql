@@ -1,4 +1,4 @@
--- The revocation feed (GET /revocations): resource servers follow the list of
+-- The revocation feed (POST /revocations): resource servers follow the list of
 -- revoked access tokens so that a revoked token is refused within seconds,
 -- not at its expiry.
 --
