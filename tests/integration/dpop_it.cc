@@ -63,24 +63,12 @@ class RsaKey {
 
 class DpopTest : public IntegrationTest {
  protected:
-  // The header and claims of a proof for `method` `url` by `key` (RFC 9449 §4.2),
-  // with the server's nonce and the token's hash when given: the cases below
-  // spoil one part of them.
-  static nlohmann::json proof_header(const EcKey& key) {
-    nlohmann::json jwk = key.public_jwk("k");
-    jwk.erase("kid");
-    jwk.erase("alg");
-    jwk.erase("use");
-    return {{"typ", "dpop+jwt"}, {"alg", "ES256"}, {"jwk", jwk}};
-  }
+  // The cases below spoil one part of a proof (harness: dpop_proof_header/claims).
+  static nlohmann::json proof_header(const EcKey& key) { return dpop_proof_header(key); }
   static nlohmann::json proof_claims(const std::string& method, const std::string& url,
                                      const std::string& nonce = {},
                                      const std::string& access_token = {}) {
-    nlohmann::json claims = {
-        {"jti", random_hex(16)}, {"htm", method}, {"htu", url}, {"iat", now_seconds()}};
-    if (!nonce.empty()) claims["nonce"] = nonce;
-    if (!access_token.empty()) claims["ath"] = b64url(sha256(access_token));
-    return claims;
+    return dpop_proof_claims(method, url, nonce, access_token);
   }
   static std::string signed_by(const EcKey& key, const nlohmann::json& header,
                                const nlohmann::json& claims) {
@@ -90,7 +78,7 @@ class DpopTest : public IntegrationTest {
 
   std::string proof(const EcKey& key, const std::string& method, const std::string& url,
                     const std::string& nonce = {}, const std::string& access_token = {}) {
-    return signed_by(key, proof_header(key), proof_claims(method, url, nonce, access_token));
+    return dpop_proof(key, method, url, nonce, access_token);
   }
 
   HttpResponse token(const Client& c, const std::vector<std::pair<std::string, std::string>>& form,

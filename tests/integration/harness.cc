@@ -530,15 +530,24 @@ std::string make_jws(const nlohmann::json& header, const nlohmann::json& claims,
   return input + "." + b64url(sign(input));
 }
 
-std::string dpop_proof(const EcKey& key, const std::string& method, const std::string& url,
-                       const std::string& nonce, const std::string& access_token) {
+nlohmann::json dpop_proof_header(const EcKey& key) {
   nlohmann::json jwk = key.public_jwk("k");
   for (const char* member : {"kid", "alg", "use"}) jwk.erase(member);
+  return {{"typ", "dpop+jwt"}, {"alg", "ES256"}, {"jwk", jwk}};
+}
+
+nlohmann::json dpop_proof_claims(const std::string& method, const std::string& url,
+                                 const std::string& nonce, const std::string& access_token) {
   nlohmann::json claims = {
       {"jti", random_hex(16)}, {"htm", method}, {"htu", url}, {"iat", now_seconds()}};
   if (!nonce.empty()) claims["nonce"] = nonce;
   if (!access_token.empty()) claims["ath"] = b64url(sha256(access_token));
-  return make_jws({{"typ", "dpop+jwt"}, {"alg", "ES256"}, {"jwk", jwk}}, claims,
+  return claims;
+}
+
+std::string dpop_proof(const EcKey& key, const std::string& method, const std::string& url,
+                       const std::string& nonce, const std::string& access_token) {
+  return make_jws(dpop_proof_header(key), dpop_proof_claims(method, url, nonce, access_token),
                   [&key](std::string_view input) { return key.sign_es256(input); });
 }
 

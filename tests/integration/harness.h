@@ -87,8 +87,13 @@ class EcKey {
 std::string make_jws(const nlohmann::json& header, const nlohmann::json& claims,
                      const std::function<std::string(std::string_view)>& sign);
 
-// A DPoP proof (RFC 9449 §4.2) by `key` for `method` `url`, with the server's
-// nonce and the access token's hash (ath) when given.
+// The header and claims of a DPoP proof (RFC 9449 §4.2) by `key` for `method`
+// `url`, with the server's nonce and the access token's hash (ath) when given;
+// and the proof itself, signed. Attack tests spoil one part before signing.
+nlohmann::json dpop_proof_header(const EcKey& key);
+nlohmann::json dpop_proof_claims(const std::string& method, const std::string& url,
+                                 const std::string& nonce = {},
+                                 const std::string& access_token = {});
 std::string dpop_proof(const EcKey& key, const std::string& method, const std::string& url,
                        const std::string& nonce = {}, const std::string& access_token = {});
 // RFC 7638 §3 thumbprint of an EC public JWK.
