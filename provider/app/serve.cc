@@ -8,6 +8,7 @@
 #include <iostream>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <thread>
 
 #include <nlohmann/json.hpp>
@@ -21,6 +22,7 @@
 #include "common/stop_signals.h"
 #include "common/worker_pool.h"
 #include "config/config.h"
+#include "fetch/account_directory.h"
 #include "fetch/jwks_fetcher.h"
 #include "http/server.h"
 #include "protocol/token/access_token.h"
@@ -207,8 +209,16 @@ int serve() {
       client_auth, dpop, {code_grant, client_credentials_grant, refresh_token_grant}, client_rate);
   // /authorize, sign-in and consent check requests against the same context;
   // POST /par (RFC 9126) checks them by the same rules before storing them.
-  const protocol::AuthorizeContext authorize{
-      clients, store, clock, &resources, c.audience, c.require_pushed_authorization_requests};
+  // Rich authorization requests (RFC 9396): the typed details of
+  // schemas/authorization-details/, and grants (Grant Management) they go to.
+  const protocol::AuthorizeContext authorize{clients,
+                                             store,
+                                             clock,
+                                             &resources,
+                                             c.audience,
+                                             c.require_pushed_authorization_requests,
+                                             &protocol::AuthorizationDetailsTypes::builtin(),
+                                             &store};
   protocol::PushedAuthorizationEndpoint par_endpoint(client_auth, dpop, authorize,
                                                      c.pushed_request_ttl, client_rate);
   WorkerPool workers(static_cast<size_t>(c.workers), 4096);
@@ -218,6 +228,16 @@ int serve() {
   services.introspection = &introspection;
   services.revocation_feed = &revocation_feed;
   services.resources = &resources;
+  services.grants = &store;
+  // The customer's accounts for the consent page (RFC 9396 §7.1), when configured.
+  std::optional<fetch::HttpAccountDirectory> account_directory;
+  if (!c.account_directory_url.empty()) {
+    account_directory.emplace(
+        c.account_directory_url,
+        c.account_directory_audience.empty() ? c.audience : c.account_directory_audience,
+        access_tokens, clock);
+    services.accounts = &*account_directory;
+  }
   services.throttles = {&login_throttle, &client_auth_failures};
   // The audit trail: a JSON line per event at once, rows in audit_events in
   // batches from its own connection (never a request's wait).

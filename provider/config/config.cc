@@ -156,6 +156,26 @@ const std::vector<Setting>& settings() {
          c.audience = v;
          return Ok{};
        }},
+      {"SIGNET_ACCOUNT_DIRECTORY_URL", "account_directory_url",
+       [](Config& c, const std::string& n, const std::string& v) -> Result<Ok> {
+         // The consent page lists the customer's accounts from here (README
+         // "Rich authorization requests"); https, or http on a loopback address.
+         const bool https = v.rfind("https://", 0) == 0;
+         const bool loopback_http =
+             v.rfind("http://127.", 0) == 0 || v.rfind("http://[::1]", 0) == 0 ||
+             v.rfind("http://localhost:", 0) == 0 || v.rfind("http://localhost/", 0) == 0;
+         if (!https && !loopback_http) {
+           return bad(n, "must be an https URL, or http on a loopback address");
+         }
+         c.account_directory_url = v;
+         return Ok{};
+       }},
+      {"SIGNET_ACCOUNT_DIRECTORY_AUDIENCE", "account_directory_audience",
+       [](Config& c, const std::string& n, const std::string& v) -> Result<Ok> {
+         if (v.empty()) return bad(n, "must not be empty");
+         c.account_directory_audience = v;
+         return Ok{};
+       }},
       {"SIGNET_SIGNING_ALG", "signing_alg",
        [](Config& c, const std::string& n, const std::string& v) -> Result<Ok> {
          if (v != "ES256" && v != "RS256") return bad(n, "must be ES256 or RS256");

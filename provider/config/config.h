@@ -35,6 +35,12 @@ struct Config {
   int64_t refresh_token_ttl = 14 * 86400;          // sliding, renewed at each rotation
   int64_t refresh_token_max_age = 90 * 86400;      // absolute, from the code redemption
   std::string audience = "http://127.0.0.1:8081";  // the demo bank-api's URL (RFC 8707)
+  // Where the consent page finds the customer's accounts to choose from (RFC 9396
+  // §7.1 enrichment); "" = nowhere: account_information with an empty list is
+  // refused. Called with a short-lived token for account_directory_audience
+  // ("" = audience), scope accounts:directory, client_id the issuer.
+  std::string account_directory_url;
+  std::string account_directory_audience;
   std::string signing_alg = "ES256";
   int http_threads = 0;  // 0: one per CPU this process may run on (common/cpus.h)
   int workers = 8;

@@ -42,6 +42,13 @@ std::vector<std::pair<std::string, std::string>> request_fields(const AuthorizeR
   if (!r.nonce.empty()) f.emplace_back("nonce", r.nonce);
   if (!r.resource.empty()) f.emplace_back("resource", r.resource);
   if (!r.dpop_jkt.empty()) f.emplace_back("dpop_jkt", r.dpop_jkt);  // RFC 9449 §10
+  if (!r.authorization_details.empty()) {                           // RFC 9396 §2
+    f.emplace_back("authorization_details", r.authorization_details.dump());
+  }
+  if (const std::string* a = find_param(r.params, "grant_management_action")) {
+    f.emplace_back("grant_management_action", *a);  // Grant Management §4.1
+  }
+  if (!r.grant_id.empty()) f.emplace_back("grant_id", r.grant_id);
   return f;
 }
 
@@ -66,7 +73,14 @@ Answer issue_code_and_redirect(Services& s, const AuthorizeRequest& r, const Ses
   auto code =
       protocol::issue_authorization_code(r, session.subject, session.auth_time, s.codes, s.clock,
                                          s.config.code_ttl, session_sid(s, session.id_digest));
-  if (!code) return error_page(code.error());
+  if (!code) {
+    // A named grant that is not this customer's (Grant Management §4.1): the
+    // client hears it; nothing was saved.
+    if (code.error().code == "invalid_grant_id") {
+      return end_with_error(s, r, code.error().redirect());
+    }
+    return error_page(code.error());
+  }
   return redirect_answer(
       protocol::success_redirect(r.redirect_uri, *code, r.state, s.config.issuer));
 }
@@ -136,7 +150,7 @@ Answer handle_authorize(Services& s, const Incoming& in) {
   }
 
   bool consent_needed = true;
-  if (session) {
+  if (session && !r.needs_consent_page()) {
     auto granted = s.consents.granted_scopes(session->subject, r.client.client_id);
     if (!granted) return error_page(granted.error());
     consent_needed = protocol::consent_required(r.scopes, *granted);
@@ -174,6 +188,27 @@ Answer handle_authorize(Services& s, const Incoming& in) {
   view.scopes = *descriptions;
   view.csrf_token = session->csrf_token;
   view.hidden = request_fields(r);
+  // RFC 9396: each detail in words, and her accounts when she chooses (§7.1).
+  for (const auto& detail : r.authorization_details) {
+    view.details.push_back(s.authorize.detail_types->describe(detail));
+  }
+  if (interaction::offers_account_choice(r, s.authorize.detail_types)) {
+    if (!s.accounts) {
+      return end_with_error(s, r,
+                            OAuthError::invalid_authorization_details(
+                                "Choosing accounts is not available at this server.",
+                                "no account directory (SIGNET_ACCOUNT_DIRECTORY_URL)")
+                                .redirect());
+    }
+    auto accounts = s.accounts->accounts_of(session->subject);
+    if (!accounts) return error_page(accounts.error());
+    view.accounts = std::move(*accounts);
+  }
+  if (r.grant_write == protocol::GrantWrite::kUpdate) {
+    view.grant_change = "This adds to what you allowed this app before.";
+  } else if (r.grant_write == protocol::GrantWrite::kReplace) {
+    view.grant_change = "This replaces what you allowed this app before.";
+  }
   Answer a = page_answer(200, interaction::render_consent(view));
   a.form_action = form_action_source(r.redirect_uri);
   return a;
@@ -250,7 +285,7 @@ Answer handle_consent(Services& s, const Incoming& in) {
   }
   auto form = parse_form(in.body);
   if (!form) return error_page(400, "This request cannot be completed", "The form is malformed.");
-  interaction::Consent consent(s.authorize, s.sessions, s.consents, *s.audit, s.clock);
+  interaction::Consent consent(s.authorize, s.sessions, s.consents, *s.audit, s.clock, s.accounts);
   auto outcome = consent.decide(
       {std::move(*form), copy_of(session_cookie(s, in)), in.client_address, in.request_id});
   using interaction::ConsentResult;
@@ -270,6 +305,12 @@ Answer handle_consent(Services& s, const Incoming& in) {
                             OAuthError::access_denied("The user denied the request.").redirect());
     case ConsentResult::kNoChoice:
       return error_page(400, "This request cannot be completed", "Choose Allow or Deny.");
+    case ConsentResult::kNoAccountChosen:
+      return error_page(400, "Choose an account",
+                        "Go back and tick at least one account to share, or choose Deny.");
+    case ConsentResult::kUnknownAccount:
+      return error_page(400, "This request cannot be completed",
+                        "One of the chosen accounts is not yours.");
     case ConsentResult::kGranted:
       break;
   }

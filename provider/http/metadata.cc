@@ -1,4 +1,5 @@
 #include "http/handlers.h"
+#include "protocol/authorization_details.h"
 
 namespace signet::http {
 
@@ -31,6 +32,13 @@ nlohmann::json authorization_server_metadata(const config::Config& c) {
       {"access_token_signing_alg_values_supported", {c.signing_alg}},
       // RFC 9449 §5.1: DPoP at /token and /par.
       {"dpop_signing_alg_values_supported", {"ES256", "PS256", "EdDSA"}},
+      // RFC 9396 §10: the types of schemas/authorization-details/.
+      {"authorization_details_types_supported",
+       protocol::AuthorizationDetailsTypes::builtin().names()},
+      // FAPI Grant Management §5.1.
+      {"grant_management_endpoint", c.issuer + "/grants"},
+      {"grant_management_actions_supported", {"create", "update", "replace"}},
+      {"grant_management_action_required", false},
   };
 }
 

@@ -11,6 +11,7 @@
 #include "config/config.h"
 #include "jose/key_ring.h"
 #include "jose/key_ring_holder.h"
+#include "protocol/account_directory.h"
 #include "protocol/audit.h"
 #include "protocol/authorize.h"
 #include "protocol/introspection.h"
@@ -45,6 +46,10 @@ struct Services {
   protocol::RevocationFeedEndpoint* revocation_feed = nullptr;  // POST /revocations
   // RFC 8707 resource registry, checked at /authorize too; set by app/.
   protocol::ResourceStore* resources = nullptr;
+  // Grants (Grant Management: /grants, connected apps); set by app/.
+  protocol::GrantStore* grants = nullptr;
+  // The customer's accounts for the consent page (RFC 9396 §7.1); null: none.
+  protocol::AccountDirectory* accounts = nullptr;
   // Security events (login, consent, tokens, reuse, throttling); set by app/.
   protocol::AuditSink* audit = &no_audit;
   // Set on SIGTERM while the requests in flight are answered (Server::drain):

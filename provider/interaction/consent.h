@@ -6,9 +6,12 @@
 
 #include <optional>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include "common/clock.h"
 #include "common/form.h"
+#include "protocol/account_directory.h"
 #include "protocol/audit.h"
 #include "protocol/authorize.h"
 #include "protocol/error.h"
@@ -34,6 +37,8 @@ enum class ConsentResult {
   kCsrfMismatch,      // the form's token is not the session's
   kRefusedRequest,    // the authorization request no longer passes: refusal
   kNoChoice,          // neither Allow nor Deny
+  kNoAccountChosen,   // Allow without ticking an account the request lets her choose
+  kUnknownAccount,    // a ticked account that is not hers (a forged form)
   kStoreUnavailable,  // a store failed: error
 };
 
@@ -47,14 +52,17 @@ struct ConsentOutcome {
 
 class Consent {
  public:
-  // `authorize` checks the request the consent form carries.
+  // `authorize` checks the request the consent form carries; `accounts` (may
+  // be null) lists the customer's accounts she may choose from (RFC 9396 §7.1).
   Consent(const protocol::AuthorizeContext& authorize, protocol::SessionStore& sessions,
-          protocol::ConsentStore& consents, protocol::AuditSink& audit, const Clock& clock)
+          protocol::ConsentStore& consents, protocol::AuditSink& audit, const Clock& clock,
+          protocol::AccountDirectory* accounts = nullptr)
       : authorize_(authorize),
         sessions_(sessions),
         consents_(consents),
         audit_(audit),
-        clock_(clock) {}
+        clock_(clock),
+        accounts_(accounts) {}
 
   ConsentOutcome decide(ConsentAnswer answer);
 
@@ -64,6 +72,21 @@ class Consent {
   protocol::ConsentStore& consents_;
   protocol::AuditSink& audit_;
   const Clock& clock_;
+  protocol::AccountDirectory* accounts_;
+
+  // §7.1: the request's details with the accounts she ticked, checked against
+  // her accounts in the directory and against the schemas again.
+  ConsentResult enrich_with_chosen_accounts(protocol::AuthorizeRequest& request,
+                                            const std::string& subject,
+                                            const std::vector<std::string>& chosen,
+                                            std::optional<protocol::OAuthError>& error);
 };
+
+// The form field of a ticked account: "account." followed by its IBAN.
+inline constexpr std::string_view kAccountFieldPrefix = "account.";
+
+// Whether some detail of `request` lets the customer choose accounts.
+bool offers_account_choice(const protocol::AuthorizeRequest& request,
+                           const protocol::AuthorizationDetailsTypes* types);
 
 }  // namespace signet::interaction

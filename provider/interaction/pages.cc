@@ -24,6 +24,22 @@ std::string render_consent(const ConsentView& view) {
   d.set("username", view.username);
   d.set("csrf_token", view.csrf_token);
   d.set("scopes", scope_items(view.scopes));
+  d.set("has_scopes", !view.scopes.empty());
+  d.set("nothing_asked", view.scopes.empty() && view.details.empty());
+  d.set("details", detail_items(view.details));
+  // §7.1: her accounts to tick, each its own field (account.<IBAN>).
+  mstch::data accounts{mstch::data::type::list};
+  for (const auto& a : view.accounts) {
+    mstch::data item;
+    item.set("field", "account." + a.iban);
+    item.set("name", a.name.empty() ? std::string("Account") : a.name);
+    item.set("iban", a.iban);
+    item.set("currency", a.currency);
+    accounts.push_back(item);
+  }
+  d.set("choose_accounts", !view.accounts.empty());
+  d.set("accounts", accounts);
+  if (!view.grant_change.empty()) d.set("grant_change", view.grant_change);
 
   d.set("hidden", hidden_fields(view.hidden, {"csrf_token", "decision"}));
   return render_page("consent", "Allow access", d);

@@ -7,6 +7,8 @@
 #include <utility>
 #include <vector>
 
+#include "protocol/account_directory.h"
+#include "protocol/authorization_details.h"
 #include "protocol/model.h"
 
 namespace signet::interaction {
@@ -26,6 +28,12 @@ struct ConsentView {
   std::string csrf_token;
   // The authorization request's parameters, carried as hidden fields to /consent.
   std::vector<std::pair<std::string, std::string>> hidden;
+  // RFC 9396: each authorization detail in words, and, when one lets her
+  // choose, her accounts to tick (§7.1).
+  std::vector<protocol::DetailDescription> details;
+  std::vector<protocol::CustomerAccount> accounts;
+  // Grant Management: the request adds to (update) or replaces an earlier grant.
+  std::string grant_change;
 };
 
 struct ErrorView {

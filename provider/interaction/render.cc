@@ -75,4 +75,22 @@ mstch::data scope_items(const std::vector<protocol::ScopeDescription>& scopes) {
   return items;
 }
 
+mstch::data detail_items(const std::vector<protocol::DetailDescription>& details) {
+  mstch::data items{mstch::data::type::list};
+  for (const auto& detail : details) {
+    mstch::data lines{mstch::data::type::list};
+    for (const auto& l : detail.lines) {
+      mstch::data line;
+      line.set("label", l.label);
+      line.set("value", l.value);
+      lines.push_back(line);
+    }
+    mstch::data item;
+    item.set("title", detail.title);
+    item.set("lines", lines);
+    items.push_back(item);
+  }
+  return items;
+}
+
 }  // namespace signet::interaction

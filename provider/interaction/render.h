@@ -10,6 +10,7 @@
 
 #include <kainjow/mustache.hpp>
 
+#include "protocol/authorization_details.h"
 #include "protocol/model.h"
 
 namespace signet::interaction {
@@ -28,5 +29,9 @@ mstch::data hidden_fields(const std::vector<std::pair<std::string, std::string>>
 // The {name, description} items of a list of scopes, as the consent and
 // connected-apps pages show them (a scope without a description shows its name).
 mstch::data scope_items(const std::vector<protocol::ScopeDescription>& scopes);
+
+// Each authorization detail in words (RFC 9396), as the consent and
+// connected-apps pages show them: {title, lines: [{label, value}]} items.
+mstch::data detail_items(const std::vector<protocol::DetailDescription>& details);
 
 }  // namespace signet::interaction

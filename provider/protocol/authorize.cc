@@ -37,6 +37,50 @@ Unexpected<AuthorizeFailure> refuse_without_redirect(OAuthError error) {
   return fail(AuthorizeFailure{std::move(error), {}, {}});
 }
 
+// Grant Management §4.1: grant_management_action create, update or replace;
+// update and replace name a grant_id of this client (whose customer the code's
+// transaction checks, once she is known). Without an action, a request with
+// authorization details makes a new grant and one with scopes only adds to the
+// client's standing grant.
+Status<OAuthError> grant_management_request(const Params& query, AuthorizeRequest& request,
+                                            const AuthorizeContext& context) {
+  const std::string* action = find_param(query, "grant_management_action");
+  const std::string* grant_id = find_param(query, "grant_id");
+  if (!action) {
+    if (grant_id) {
+      return fail(OAuthError::invalid_request(
+          "grant_id needs a grant_management_action of update or replace."));
+    }
+    request.grant_write =
+        request.authorization_details.empty() ? GrantWrite::kStanding : GrantWrite::kCreate;
+    return Ok{};
+  }
+  if (*action == "create") {
+    if (grant_id) {
+      return fail(OAuthError::invalid_request("grant_id cannot be sent with action create."));
+    }
+    request.grant_write = GrantWrite::kCreate;
+    return Ok{};
+  }
+  if (*action != "update" && *action != "replace") {
+    return fail(OAuthError::invalid_request(
+        "grant_management_action must be create, update or replace.", "action " + *action));
+  }
+  if (!grant_id || grant_id->empty()) {
+    return fail(OAuthError::invalid_request("grant_id is required with action " + *action + "."));
+  }
+  if (!context.grants) return fail(OAuthError::invalid_grant_id("grant management not enabled"));
+  auto found = context.grants->find_grant(*grant_id);
+  if (!found) return fail(std::move(found.error()));
+  if (!*found || (*found)->client_id != request.client.client_id) {
+    return fail(OAuthError::invalid_grant_id("grant " + *grant_id + " unknown to client " +
+                                             request.client.client_id));
+  }
+  request.grant_write = *action == "update" ? GrantWrite::kUpdate : GrantWrite::kReplace;
+  request.grant_id = *grant_id;
+  return Ok{};
+}
+
 }  // namespace
 
 Result<AuthorizeRequest, AuthorizeFailure> validate_authorize_request(
@@ -152,7 +196,8 @@ Result<AuthorizeRequest, AuthorizeFailure> validate_authorize_request(
   // 5. Scope: well formed, non-empty, each one registered for the client.
   auto scopes = parse_scope(param(query, "scope"));
   if (!scopes) return refuse(std::move(scopes.error()));
-  if (scopes->empty()) {
+  // RFC 9396 §3: authorization_details may stand in for scope.
+  if (scopes->empty() && !find_param(query, "authorization_details")) {
     return refuse(OAuthError::invalid_scope("The scope parameter is missing."));
   }
   for (const auto& s : *scopes) {
@@ -188,6 +233,23 @@ Result<AuthorizeRequest, AuthorizeFailure> validate_authorize_request(
       if (!audience) return refuse(std::move(audience.error()));
     }
   }
+  // 7. RFC 9396 §2, §5: authorization details of the types registered for the
+  // client (none registered: the client may not send them), each valid
+  // against its type's schema.
+  if (const std::string* text = find_param(query, "authorization_details")) {
+    const std::vector<std::string>& types = request.client.authorization_details_types;
+    if (!context.detail_types || types.empty()) {
+      return refuse(OAuthError::invalid_authorization_details(
+          "This client may not send authorization_details.",
+          "client " + request.client.client_id + " has no authorization_details_types"));
+    }
+    auto details = context.detail_types->parse(*text, &types);
+    if (!details) return refuse(std::move(details.error()));
+    request.authorization_details = std::move(*details);
+  }
+  // 8. Grant Management §4.1: what happens to the customer's grants.
+  auto grant = grant_management_request(query, request, context);
+  if (!grant) return refuse(std::move(grant.error()));
   request.params = query;
   return request;
 }
@@ -213,6 +275,10 @@ Result<std::string, OAuthError> issue_authorization_code(
   row.sid = sid;
   if (!request.request_uri.empty()) row.request_uri_digest = sha256_b64url(request.request_uri);
   row.dpop_jkt = request.dpop_jkt;
+  row.authorization_details = request.authorization_details.dump();
+  row.grant_write = request.grant_write;
+  // A new grant's id (used by the standing grant only when it has none yet).
+  row.grant_id = request.grant_id.empty() ? random_token(16) : request.grant_id;
   row.issued_at = now;
   row.expires_at = now + lifetime;
 

@@ -8,9 +8,12 @@
 #include <utility>
 #include <vector>
 
+#include <nlohmann/json.hpp>
 #include "common/clock.h"
 #include "common/form.h"
 #include "common/result.h"
+
+#include "protocol/authorization_details.h"
 #include "protocol/error.h"
 #include "protocol/model.h"
 #include "protocol/pushed_request.h"
@@ -34,19 +37,35 @@ struct AuthorizeRequest {
   Params params;  // the request's parameters (a pushed request's, with Signet's own marks)
   // RFC 9449 §10: the DPoP key the code will be bound to ("" = none).
   std::string dpop_jkt;
+  // RFC 9396: the validated authorization_details array (empty = none).
+  nlohmann::json authorization_details = nlohmann::json::array();
+  // FAPI Grant Management §4.1: how the authorization changes the customer's
+  // grants, and the grant it names (update, replace).
+  GrantWrite grant_write = GrantWrite::kStanding;
+  std::string grant_id;
+
+  // The customer must see this request: it carries details, or it names what
+  // happens to a grant (a returning customer's consent covers neither).
+  bool needs_consent_page() const {
+    return !authorization_details.empty() || grant_write != GrantWrite::kStanding;
+  }
 };
 
 // What the checks read. `resources` may be null (no resource registry).
 struct AuthorizeContext {
   AuthorizeContext(ClientStore& client_store, PushedRequestStore& pushed_requests,
                    const Clock& time, ResourceStore* resource_store = nullptr,
-                   std::string audience = {}, bool require_pushed = false)
+                   std::string audience = {}, bool require_pushed = false,
+                   const AuthorizationDetailsTypes* details_types = nullptr,
+                   GrantStore* grant_store = nullptr)
       : clients(client_store),
         pushed(pushed_requests),
         clock(time),
         resources(resource_store),
         default_audience(std::move(audience)),
-        require_pushed_requests(require_pushed) {}
+        require_pushed_requests(require_pushed),
+        detail_types(details_types),
+        grants(grant_store) {}
 
   ClientStore& clients;
   PushedRequestStore& pushed;
@@ -56,6 +75,10 @@ struct AuthorizeContext {
   // RFC 9126 §5: every client must push its requests (server metadata
   // require_pushed_authorization_requests); a client can ask it for itself (§6).
   bool require_pushed_requests = false;
+  // RFC 9396: the authorization details types (null: the parameter is refused).
+  const AuthorizationDetailsTypes* detail_types = nullptr;
+  // Grant Management: where a named grant_id is looked up (null: refused).
+  GrantStore* grants = nullptr;
 };
 
 // Where the parameters come from: the browser's query (or form), or the body of
@@ -78,9 +101,13 @@ struct AuthorizeFailure {
 // (query only), response_type=code,
 // PKCE S256 with a
 // well-formed challenge (plain refused), scope within the client's allowed set
-// (empty scope is invalid_scope), and a client allowed the authorization_code
-// grant. With a resource registry, a `resource` must be registered and own the
-// scopes (RFC 8707 §2: invalid_target at the authorization endpoint already).
+// (empty scope is invalid_scope unless authorization_details are asked), and a
+// client allowed the authorization_code grant. With a resource registry, a
+// `resource` must be registered and own the scopes (RFC 8707 §2: invalid_target
+// at the authorization endpoint already). Then authorization_details (RFC 9396
+// §5: each of a type registered for the client and valid against its schema),
+// and grant_management_action with grant_id (Grant Management §4.1: the grant
+// must exist and be this client's).
 Result<AuthorizeRequest, AuthorizeFailure> validate_authorize_request(
     const Params& query, const AuthorizeContext& context,
     RequestSource source = RequestSource::kFrontChannel);

@@ -55,6 +55,13 @@ OAuthError OAuthError::invalid_request_uri(std::string detail) {
               "The request_uri is unknown, has expired or has already been used.",
               std::move(detail));
 }
+OAuthError OAuthError::invalid_grant_id(std::string detail) {
+  return make("invalid_grant_id", "The grant_id is unknown or not this client's.",
+              std::move(detail));
+}
+OAuthError OAuthError::invalid_authorization_details(std::string d, std::string x) {
+  return make("invalid_authorization_details", std::move(d), std::move(x));
+}
 OAuthError OAuthError::invalid_dpop_proof(std::string detail) {
   return make("invalid_dpop_proof", "The DPoP proof is invalid.", std::move(detail));
 }

@@ -75,6 +75,9 @@ Result<nlohmann::json, OAuthError> Introspection::introspect(const TokenRequest&
                           {"jti", at->jti},    {"token_type", "Bearer"}};
     if (c.contains("scope")) out["scope"] = c["scope"];
     if (c.contains("aud")) out["aud"] = c["aud"];
+    // RFC 9396 §9.2: what the token authorizes; Grant Management: its grant.
+    if (auto d = c.find("authorization_details"); d != c.end()) out["authorization_details"] = *d;
+    if (auto g = c.find("grant_id"); g != c.end()) out["grant_id"] = *g;
     // RFC 9449 §6.2: a bound token's confirmation, so a resource server that
     // introspects can check the proof's key.
     if (auto cnf = c.find("cnf"); cnf != c.end() && cnf->is_object()) {
@@ -96,7 +99,7 @@ Result<nlohmann::json, OAuthError> Introspection::introspect(const TokenRequest&
   }
   std::string scope;
   for (const auto& s : r.scopes) scope += (scope.empty() ? "" : " ") + s;
-  return nlohmann::json{{"active", true},
+  nlohmann::json out = {{"active", true},
                         {"scope", scope},
                         {"client_id", r.client_id},
                         {"sub", r.subject},
@@ -104,6 +107,12 @@ Result<nlohmann::json, OAuthError> Introspection::introspect(const TokenRequest&
                         {"iat", r.issued_at},
                         {"iss", settings_.issuer},
                         {"token_type", "refresh_token"}};
+  if (!r.grant_id.empty()) out["grant_id"] = r.grant_id;
+  if (r.authorization_details != "[]") {
+    auto details = nlohmann::json::parse(r.authorization_details, nullptr, false);
+    if (details.is_array()) out["authorization_details"] = std::move(details);
+  }
+  return out;
 }
 
 Result<Ok, OAuthError> Introspection::revoke(const TokenRequest& request) {

@@ -32,6 +32,10 @@ struct RefreshTokenRecord {
   // RFC 9449 §5: a public client's family is bound to the DPoP key of the code
   // redemption (its RFC 7638 thumbprint); "" = not bound.
   std::string dpop_jkt;
+  // The grant and its authorization details (JSON array text, RFC 9396 §6:
+  // a refresh keeps them).
+  std::string grant_id;
+  std::string authorization_details = "[]";
 };
 
 struct NewRefreshFamily {
@@ -44,6 +48,8 @@ struct NewRefreshFamily {
   int64_t created_at = 0;
   int64_t expires_at = 0;
   std::string dpop_jkt = {};  // the key a public client's refresh must prove (RFC 9449 §5)
+  std::string grant_id = {};  // the code's grant ("" = none)
+  std::string authorization_details = "[]";  // the code's (RFC 9396 §6)
 };
 
 struct NewRefreshToken {

@@ -38,6 +38,8 @@ struct Client {
   // RFC 9449 §5.2: every access token of this client is DPoP-bound (a token
   // request without a proof is refused).
   bool dpop_bound_access_tokens = false;
+  // RFC 9396 §10: the types of authorization_details it may ask for (empty: none).
+  std::vector<std::string> authorization_details_types;
 
   bool uses_private_key_jwt() const { return token_endpoint_auth_method == "private_key_jwt"; }
   // The FAPI 2.0 Security Profile's client (§5.3.2): sender-constrained at the
@@ -78,6 +80,28 @@ struct ScopeDescription {
   std::string description;
 };
 
+// How an authorization changes the customer's grants (FAPI Grant Management §4.1,
+// grant_management_action).
+enum class GrantWrite {
+  kStanding,  // no action, plain scopes: added to the client's standing grant
+  kCreate,    // a new grant (action create, or authorization details without an action)
+  kUpdate,    // action update: added to the named grant
+  kReplace,   // action replace: the named grant becomes exactly this; its tokens end
+};
+
+// A grant: what one customer allowed one client (FAPI Grant Management).
+struct Grant {
+  std::string grant_id;
+  std::string subject;
+  std::string client_id;
+  std::string client_name;  // filled by listings for the connected-apps page
+  std::vector<std::string> scopes;
+  std::string authorization_details = "[]";  // JSON array text (RFC 9396)
+  bool standing = false;
+  int64_t created_at = 0;
+  int64_t updated_at = 0;
+};
+
 // An authorization code as stored: only its digest, never the code itself.
 struct AuthorizationCode {
   std::string code_digest;  // sha256_b64url(code)
@@ -95,6 +119,14 @@ struct AuthorizationCode {
   std::string request_uri_digest;
   // RFC 9449 §10: the thumbprint of the DPoP key the code is bound to ("" = none).
   std::string dpop_jkt;
+  // RFC 9396: the authorization details the customer approved, as a JSON array
+  // (text), with her choice of accounts (§7.1); "[]" = none.
+  std::string authorization_details = "[]";
+  // The grant the code is issued under (Grant Management). Saving the code
+  // writes the grant as `grant_write` says, in the same transaction, and sets
+  // grant_id, scopes and authorization_details to the grant's.
+  std::string grant_id;
+  GrantWrite grant_write = GrantWrite::kStanding;
   int64_t issued_at = 0;
   int64_t expires_at = 0;
   std::optional<int64_t> used_at;  // set on redemption; a second use is a replay

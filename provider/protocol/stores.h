@@ -70,6 +70,19 @@ class ConsentStore {
                                         const std::vector<std::string>& scopes, int64_t now) = 0;
 };
 
+// Grants (FAPI Grant Management). Codes write them (AuthorizationCode::grant_write).
+class GrantStore {
+ public:
+  virtual ~GrantStore() = default;
+  virtual StoreResult<std::optional<Grant>> find_grant(std::string_view grant_id) = 0;
+  // Ends the grant if it is this client's (and, when `subject` is not empty, this
+  // customer's): its tokens are revoked in the same transaction. False: no such grant.
+  virtual StoreResult<bool> delete_grant(std::string_view grant_id, std::string_view client_id,
+                                         std::string_view subject) = 0;
+  // The customer's grants, with their clients' names, oldest first.
+  virtual StoreResult<std::vector<Grant>> grants_of(std::string_view subject) = 0;
+};
+
 class SessionStore {
  public:
   virtual ~SessionStore() = default;

@@ -19,7 +19,7 @@ const char* const kClientColumns =
     "require_pushed_authorization_requests, token_endpoint_auth_method, "
     "coalesce(jwks::text, '') AS jwks, coalesce(jwks_uri, '') AS jwks_uri, "
     "coalesce(token_endpoint_auth_signing_alg, '') AS token_endpoint_auth_signing_alg, "
-    "dpop_bound_access_tokens";
+    "dpop_bound_access_tokens, authorization_details_types";
 
 Client client_from(const pqxx::row& r) {
   Client c;
@@ -42,7 +42,8 @@ Client client_from(const pqxx::row& r) {
   c.jwks = r["jwks"].as<std::string>();
   c.jwks_uri = r["jwks_uri"].as<std::string>();
   c.token_endpoint_auth_signing_alg = r["token_endpoint_auth_signing_alg"].as<std::string>();
-  c.dpop_bound_access_tokens = r["dpop_bound_access_tokens"].as<bool>();  // sql/0015
+  c.dpop_bound_access_tokens = r["dpop_bound_access_tokens"].as<bool>();                 // sql/0015
+  c.authorization_details_types = from_pg_text_array(r["authorization_details_types"]);  // 0018
   return c;
 }
 
@@ -78,7 +79,8 @@ std::vector<Statement> PostgresClients::statements() {
       {"set_client_oidc",
        "UPDATE clients SET id_token_signed_response_alg = $2, post_logout_redirect_uris = "
        "$3::text[], access_token_ttl = NULLIF($4, '')::integer, "
-       "require_pushed_authorization_requests = $5 WHERE client_id = $1"},
+       "require_pushed_authorization_requests = $5, authorization_details_types = $6::text[] "
+       "WHERE client_id = $1"},
       // How the client authenticates (sql/0014); the CHECK keeps the method, the
       // secret and the keys consistent. The secret is written only when the
       // client moves between a secret method and another: an update racing
@@ -137,7 +139,8 @@ PostgresClients::StoreResult<Ok> PostgresClients::create_client(const Client& cl
                       client.token_endpoint_auth_signing_alg, client.dpop_bound_access_tokens);
       t.exec_prepared("set_client_oidc", client.client_id, client.id_token_signed_response_alg,
                       to_pg_text_array(client.post_logout_redirect_uris), ttl_text(client),
-                      client.require_pushed_authorization_requests);
+                      client.require_pushed_authorization_requests,
+                      to_pg_text_array(client.authorization_details_types));
     } catch (const pqxx::unique_violation&) {
       exists = true;
       return Ok{};
@@ -164,7 +167,8 @@ PostgresClients::StoreResult<bool> PostgresClients::update_client(const Client& 
       set_auth(t, client);
       t.exec_prepared("set_client_oidc", client.client_id, client.id_token_signed_response_alg,
                       to_pg_text_array(client.post_logout_redirect_uris), ttl_text(client),
-                      client.require_pushed_authorization_requests);
+                      client.require_pushed_authorization_requests,
+                      to_pg_text_array(client.authorization_details_types));
     }
     t.commit();
     return !r.empty();

@@ -17,7 +17,8 @@ namespace {
 
 const char* const kRefreshColumns =
     "t.token_digest, t.family_id, f.client_id, f.subject::text, t.scopes, f.scopes, t.issued_at, "
-    "t.expires_at, f.expires_at, t.used_at, f.revoked_at, f.resource, f.dpop_jkt "
+    "t.expires_at, f.expires_at, t.used_at, f.revoked_at, f.resource, f.dpop_jkt, "
+    "coalesce(f.grant_id, ''), f.authorization_details::text "
     "FROM refresh_tokens t JOIN refresh_token_families f ON f.family_id = t.family_id "
     "WHERE t.token_digest = $1";
 
@@ -30,8 +31,10 @@ std::vector<Statement> PostgresLifecycleStore::statements() {
       // statement, so one round trip and atomic without BEGIN/COMMIT.
       {"lc_create_family",
        "WITH f AS (INSERT INTO refresh_token_families (family_id, client_id, subject, scopes, "
-       "code_digest, created_at, expires_at, resource, dpop_jkt) "
-       "VALUES ($1, $2, $3::uuid, $4::text[], NULLIF($5, ''), $6, $7, $8, NULLIF($17, '')) "
+       "code_digest, created_at, expires_at, resource, dpop_jkt, grant_id, "
+       "authorization_details) "
+       "VALUES ($1, $2, $3::uuid, $4::text[], NULLIF($5, ''), $6, $7, $8, NULLIF($17, ''), "
+       "NULLIF($18, ''), $19::jsonb) "
        "RETURNING family_id), "
        "t AS (INSERT INTO refresh_tokens (token_digest, family_id, scopes, issued_at, expires_at) "
        "SELECT $9, family_id, $10::text[], $11, $12 FROM f), "
@@ -103,6 +106,9 @@ std::vector<Statement> PostgresLifecycleStore::statements() {
        "ORDER BY c.granted_at, c.client_id"},
       {"lc_delete_consent",
        "DELETE FROM consents WHERE subject = $1::uuid AND client_id = $2 RETURNING 1"},
+      // Every grant of the pair ends too (sql/0018: its trigger revokes their tokens).
+      {"lc_delete_user_client_grants",
+       "DELETE FROM grants WHERE subject = $1::uuid AND client_id = $2 RETURNING 1"},
       {"lc_revoke_user_client_families",
        "UPDATE refresh_token_families SET revoked_at = $3, revoked_reason = 'consent_withdrawn' "
        "WHERE subject = $1::uuid AND client_id = $2 AND revoked_at IS NULL"},
@@ -139,6 +145,8 @@ RefreshTokenRecord refresh_from(const pqxx::row& r) {
   if (!r[10].is_null()) t.family_revoked_at = r[10].as<int64_t>();
   t.resource = r[11].as<std::string>();
   if (!r[12].is_null()) t.dpop_jkt = r[12].as<std::string>();
+  t.grant_id = r[13].as<std::string>();  // sql/0018
+  t.authorization_details = r[14].as<std::string>();
   return t;
 }
 
@@ -158,7 +166,8 @@ PostgresLifecycleStore::StoreResult<Ok> PostgresLifecycleStore::create_family(
     t.exec_prepared("lc_create_family", f.family_id, f.client_id, f.subject,
                     to_pg_text_array(f.scopes), f.code_digest, f.created_at, f.expires_at,
                     f.resource, first.token_digest, to_pg_text_array(first.scopes), first.issued_at,
-                    first.expires_at, a.jti, a.subject, a.client_id, a.expires_at, f.dpop_jkt);
+                    first.expires_at, a.jti, a.subject, a.client_id, a.expires_at, f.dpop_jkt,
+                    f.grant_id, f.authorization_details);
     return Ok{};
   });
 }
@@ -314,7 +323,9 @@ PostgresLifecycleStore::StoreResult<bool> PostgresLifecycleStore::disconnect_app
   if (!looks_like_uuid(subject)) return false;
   return run<bool>(pool_, "disconnect_app", kRetry, [&](pqxx::connection& c) {
     pqxx::work t(c);
-    const bool had = !t.exec_prepared("lc_delete_consent", str(subject), str(client_id)).empty();
+    bool had = !t.exec_prepared("lc_delete_consent", str(subject), str(client_id)).empty();
+    had = !t.exec_prepared("lc_delete_user_client_grants", str(subject), str(client_id)).empty() ||
+          had;
     t.exec_prepared("lc_revoke_user_client_families", str(subject), str(client_id), now);
     t.exec_prepared("lc_revoke_user_client_tokens", str(subject), str(client_id), now);
     t.commit();

@@ -12,14 +12,14 @@ namespace signet::store {
 
 std::vector<Statement> PostgresStore::statements() {
   std::vector<Statement> all = {{"ping", "SELECT count(*) FROM schema_migrations"}};
-  for (auto part :
-       {PostgresClients::statements(), PostgresUsers::statements(), PostgresScopes::statements(),
-        PostgresCodes::statements(), PostgresPushedRequests::statements(),
-        PostgresAssertionJtis::statements(), PostgresDpopJtis::statements(),
-        PostgresConsents::statements(), PostgresSessions::statements(),
-        PostgresSigningKeys::statements(), PostgresReaper::statements(),
-        PostgresLifecycleStore::statements(), PostgresLoginFailures::statements(),
-        PostgresResourceStore::statements(), PostgresRevocationFeed::statements()}) {
+  for (auto part : {PostgresClients::statements(), PostgresUsers::statements(),
+                    PostgresScopes::statements(), PostgresCodes::statements(),
+                    PostgresPushedRequests::statements(), PostgresAssertionJtis::statements(),
+                    PostgresDpopJtis::statements(), PostgresConsents::statements(),
+                    PostgresGrants::statements(), PostgresSessions::statements(),
+                    PostgresSigningKeys::statements(), PostgresReaper::statements(),
+                    PostgresLifecycleStore::statements(), PostgresLoginFailures::statements(),
+                    PostgresResourceStore::statements(), PostgresRevocationFeed::statements()}) {
     for (auto& s : part) all.push_back(std::move(s));
   }
   return all;
@@ -33,6 +33,7 @@ PostgresStore::PostgresStore(std::string conninfo, size_t pool_size)
       PostgresScopes(*owned_pool),
       PostgresCodes(*owned_pool),
       PostgresConsents(*owned_pool),
+      PostgresGrants(*owned_pool),
       PostgresPushedRequests(*owned_pool),
       PostgresAssertionJtis(*owned_pool),
       PostgresDpopJtis(*owned_pool),

@@ -18,6 +18,7 @@
 #include "store/postgres_clients.h"
 #include "store/postgres_codes.h"
 #include "store/postgres_consents.h"
+#include "store/postgres_grants.h"
 #include "store/postgres_pushed_requests.h"
 #include "store/postgres_reaper.h"
 #include "store/postgres_replay_caches.h"
@@ -41,6 +42,7 @@ class PostgresStore final : private internal::OwnedPool,
                             public PostgresScopes,
                             public PostgresCodes,
                             public PostgresConsents,
+                            public PostgresGrants,
                             public PostgresPushedRequests,
                             public PostgresAssertionJtis,
                             public PostgresDpopJtis,

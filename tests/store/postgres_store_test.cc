@@ -120,7 +120,7 @@ TEST(Migrations, ConcurrentRunsApplyEachMigrationOnce) {
   pqxx::connection c(db);
   pqxx::read_transaction t(c);
   EXPECT_EQ(t.exec1("SELECT count(*) FROM scopes")[0].as<int>(),
-            7);  // 3 banking + 4 OpenID Connect scopes, each seeded once
+            9);  // 3 banking + 4 OpenID Connect + 2 grant management scopes, each seeded once
 }
 
 TEST(Migrations, UnreachableDatabaseIsAnError) {
@@ -246,7 +246,7 @@ TEST_F(StoreTest, DescribeScopesKeepsRequestOrderAndDropsUnknown) {
   EXPECT_EQ((*r)[1].description, "Read your accounts and balances");
   auto all = store_.list_scopes();
   ASSERT_TRUE(all.ok());
-  EXPECT_EQ(all->size(), 7u);  // 3 banking + 4 OpenID Connect scopes
+  EXPECT_EQ(all->size(), 9u);  // 3 banking + 4 OpenID Connect + 2 grant management scopes
   auto none = store_.describe_scopes({});
   ASSERT_TRUE(none.ok());
   EXPECT_TRUE(none->empty());
@@ -549,7 +549,7 @@ TEST(StoreFailures, BrokenConnectionIsDiscardedAndReadsRetried) {
   }
   auto r = store.list_scopes();
   ASSERT_TRUE(r.ok()) << r.error().detail;
-  EXPECT_EQ(r->size(), 7u);
+  EXPECT_EQ(r->size(), 9u);  // every seeded scope (sql/0001, 0004, 0018)
   EXPECT_TRUE(store.ping().ok());
 }
 

@@ -5,16 +5,15 @@
 
 #include "common/crypto.h"
 #include "jose/jws.h"
+#include "protocol/authorization_details.h"
 #include "protocol/authorize.h"
 
 namespace signet::protocol {
 
-Result<IssuedAccessToken, OAuthError> issue_access_token(const jose::KeyRing& keys,
-                                                         const TokenSettings& settings,
-                                                         const std::string& subject,
-                                                         const std::string& client_id,
-                                                         const std::vector<std::string>& scopes,
-                                                         int64_t now, const std::string& dpop_jkt) {
+Result<IssuedAccessToken, OAuthError> issue_access_token(
+    const jose::KeyRing& keys, const TokenSettings& settings, const std::string& subject,
+    const std::string& client_id, const std::vector<std::string>& scopes, int64_t now,
+    const std::string& dpop_jkt, const GrantClaims* grant) {
   const jose::PrivateKey* key = keys.active();
   if (!settings.signing_alg.empty()) {
     auto alg = jose::alg_from_name(settings.signing_alg);
@@ -38,6 +37,12 @@ Result<IssuedAccessToken, OAuthError> issue_access_token(const jose::KeyRing& ke
     claims["cnf"] = {{"jkt", dpop_jkt}};
     issued.dpop_bound = true;
   }
+  if (grant) {
+    if (!grant->grant_id.empty()) claims["grant_id"] = grant->grant_id;
+    nlohmann::json details =
+        authorization_details_for_audience(grant->authorization_details, settings.audience);
+    if (!details.empty()) claims["authorization_details"] = std::move(details);
+  }
   issued.token = jose::sign_compact(*key, header, claims);
   return issued;
 }
@@ -54,7 +59,8 @@ Result<std::vector<std::string>, OAuthError> AccessTokenIssuer::default_scopes(
 
 Result<IssuedAccessToken, OAuthError> AccessTokenIssuer::issue(
     const Client& client, const std::string& audience, const std::string& subject,
-    const std::vector<std::string>& scopes, int64_t now, const std::string& dpop_jkt) const {
+    const std::vector<std::string>& scopes, int64_t now, const std::string& dpop_jkt,
+    const GrantClaims* grant) const {
   TokenSettings s = settings_;
   s.audience = audience;
   if (client.access_token_ttl && *client.access_token_ttl > 0) {
@@ -62,7 +68,7 @@ Result<IssuedAccessToken, OAuthError> AccessTokenIssuer::issue(
   }
   // The ring is held for the whole signature, whatever replaces it meanwhile.
   const std::shared_ptr<const jose::KeyRing> ring = keys_.current();
-  return issue_access_token(*ring, s, subject, client.client_id, scopes, now, dpop_jkt);
+  return issue_access_token(*ring, s, subject, client.client_id, scopes, now, dpop_jkt, grant);
 }
 
 }  // namespace signet::protocol

@@ -8,6 +8,8 @@
 #include <utility>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "common/result.h"
 #include "jose/key_ring.h"
 #include "jose/key_ring_holder.h"
@@ -31,12 +33,21 @@ struct IssuedAccessToken {
   bool dpop_bound = false;  // carries cnf.jkt: token_type "DPoP" (RFC 9449 §5)
 };
 
+// The grant a user's token is issued under (Grant Management) and the
+// authorization details it carries (RFC 9396).
+struct GrantClaims {
+  std::string grant_id;
+  nlohmann::json authorization_details = nlohmann::json::array();
+};
+
 // Signs an RFC 9068 access token (typ at+jwt) with the ring's active key. A
 // non-empty `dpop_jkt` binds it to that key: claim cnf.jkt (RFC 9449 §6.1).
+// With `grant`, the claims grant_id and authorization_details: only the
+// details meant for the token's audience (RFC 9396 §9.1).
 Result<IssuedAccessToken, OAuthError> issue_access_token(
     const jose::KeyRing& keys, const TokenSettings& settings, const std::string& subject,
     const std::string& client_id, const std::vector<std::string>& scopes, int64_t now,
-    const std::string& dpop_jkt = {});
+    const std::string& dpop_jkt = {}, const GrantClaims* grant = nullptr);
 
 class AccessTokenIssuer {
  public:
@@ -64,7 +75,8 @@ class AccessTokenIssuer {
   Result<IssuedAccessToken, OAuthError> issue(const Client& client, const std::string& audience,
                                               const std::string& subject,
                                               const std::vector<std::string>& scopes, int64_t now,
-                                              const std::string& dpop_jkt = {}) const;
+                                              const std::string& dpop_jkt = {},
+                                              const GrantClaims* grant = nullptr) const;
 
   const TokenSettings& settings() const { return settings_; }
   const jose::KeyRingHolder& keys() const { return keys_; }

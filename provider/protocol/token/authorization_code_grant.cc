@@ -8,6 +8,7 @@
 #include "protocol/authorize.h"
 #include "protocol/id_token.h"
 #include "protocol/token/pkce.h"
+#include "protocol/token/requested_details.h"
 
 namespace signet::protocol {
 namespace {
@@ -122,8 +123,12 @@ Result<TokenResponse, OAuthError> AuthorizationCodeGrant::handle(const Client& c
     user = std::move(**found_user);
   }
 
-  auto issued =
-      access_tokens_.issue(client, *audience, row.subject, row.scopes, now, request.dpop_jkt);
+  // RFC 9396 §6: the details the customer approved, or the part of them asked for.
+  auto details = requested_details(form, row.authorization_details);
+  if (!details) return fail(std::move(details.error()));
+  const GrantClaims grant{row.grant_id, *details};
+  auto issued = access_tokens_.issue(client, *audience, row.subject, row.scopes, now,
+                                     request.dpop_jkt, &grant);
   if (!issued) return fail(std::move(issued.error()));
 
   // The refresh-token family is stored before the code is redeemed, so that a
@@ -168,6 +173,8 @@ Result<TokenResponse, OAuthError> AuthorizationCodeGrant::handle(const Client& c
   response.expires_in = issued->expires_at - now;
   response.scope = join_scope(row.scopes);
   response.refresh_token = std::move(refresh_token);
+  if (!details->empty()) response.authorization_details = std::move(*details);
+  response.grant_id = row.grant_id;
   response.client_id = client.client_id;
   response.subject = row.subject;
   response.jti = issued->jti;

@@ -10,6 +10,7 @@
 #include "common/log.h"
 #include "protocol/authorize.h"
 #include "protocol/id_token.h"
+#include "protocol/token/requested_details.h"
 
 namespace signet::protocol {
 namespace {
@@ -48,6 +49,8 @@ Result<RefreshTokens::Started, OAuthError> RefreshTokens::start_family(
   // token is bound to the DPoP key; a confidential client's is bound to its
   // authentication and may move to a new key.
   if (client.is_public) family.dpop_jkt = dpop_jkt;
+  family.grant_id = code.grant_id;
+  family.authorization_details = code.authorization_details;
   family.created_at = now;
   family.expires_at = now + settings_.max_age;
   NewRefreshToken first{sha256_b64url(token), family.family_id, code.scopes, now,
@@ -82,6 +85,8 @@ Result<TokenResponse, OAuthError> RefreshTokenGrant::handle(const Client& client
   std::string new_token;
   std::vector<std::string> scopes;
   std::optional<IssuedAccessToken> issued;
+  nlohmann::json details = nlohmann::json::array();
+  std::string grant_id;
 
   auto rotation = families_.store().rotate(
       sha256_b64url(*presented), now,
@@ -109,7 +114,11 @@ Result<TokenResponse, OAuthError> RefreshTokenGrant::handle(const Client& client
         for (const auto& s : r.scopes) {
           if (client.allows_scope(s)) granted.push_back(s);
         }
-        if (granted.empty() || !scopes_allow_refresh(granted)) {
+        // RFC 9396 §6: the details of the grant, or the part of them asked for.
+        auto asked_details = requested_details(form, r.authorization_details);
+        if (!asked_details) return fail(std::move(asked_details.error()));
+        details = std::move(*asked_details);
+        if ((granted.empty() && details.empty()) || !scopes_allow_refresh(granted)) {
           return fail(OAuthError::invalid_grant(
               kBadRefresh, "client " + client.client_id + " no longer allows the grant's scopes"));
         }
@@ -134,8 +143,10 @@ Result<TokenResponse, OAuthError> RefreshTokenGrant::handle(const Client& client
         // own lifetime, like the one the code gave.
         auto audience = access_tokens_.audience_for(r.resource, scopes);
         if (!audience) return fail(std::move(audience.error()));
-        auto token =
-            access_tokens_.issue(client, *audience, r.subject, scopes, now, request.dpop_jkt);
+        const GrantClaims grant{r.grant_id, details};
+        grant_id = r.grant_id;
+        auto token = access_tokens_.issue(client, *audience, r.subject, scopes, now,
+                                          request.dpop_jkt, &grant);
         if (!token) return fail(std::move(token.error()));
         issued = std::move(*token);
         RotationPlan plan;
@@ -183,6 +194,8 @@ Result<TokenResponse, OAuthError> RefreshTokenGrant::handle(const Client& client
   response.expires_in = issued->expires_at - now;
   response.scope = join_scope(scopes);
   response.refresh_token = std::move(new_token);
+  if (!details.empty()) response.authorization_details = std::move(details);
+  response.grant_id = std::move(grant_id);
   response.client_id = client.client_id;
   response.subject = rotation->presented.subject;
   response.jti = issued->jti;

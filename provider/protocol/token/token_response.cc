@@ -13,6 +13,8 @@ nlohmann::json TokenResponse::to_json() const {
   if (!scope.empty()) out["scope"] = scope;
   if (!refresh_token.empty()) out["refresh_token"] = refresh_token;
   if (!id_token.empty()) out["id_token"] = id_token;
+  if (authorization_details.is_array()) out["authorization_details"] = authorization_details;
+  if (!grant_id.empty()) out["grant_id"] = grant_id;
   return out;
 }
 

@@ -15,6 +15,9 @@ struct TokenResponse {
   std::string scope;
   std::string refresh_token;  // empty: none issued
   std::string id_token;       // OpenID Connect (scope openid); empty: none
+  // RFC 9396 §7: the authorization details granted (null: none asked).
+  nlohmann::json authorization_details;
+  std::string grant_id;  // Grant Management §4.2; empty: none
   // For the audit trail, never sent: the token's client, its user (empty for
   // client_credentials) and the access token's jti.
   std::string client_id;
