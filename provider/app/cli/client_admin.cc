@@ -12,6 +12,7 @@
 #include "app/cli/cli_util.h"
 #include "app/cli/client_cli.h"
 #include "common/crypto.h"
+#include "protocol/authorization_details.h"
 #include "protocol/client_profile.h"
 #include "protocol/token/client_assertion.h"
 #include "store/postgres_store.h"
@@ -105,6 +106,9 @@ void apply_client_metadata(const nlohmann::json& j, protocol::Client& c) {
   }
   if (j.contains("dpop_bound_access_tokens")) {
     c.dpop_bound_access_tokens = j["dpop_bound_access_tokens"];
+  }
+  if (j.contains("authorization_details_types")) {
+    c.authorization_details_types = j["authorization_details_types"];
   }
   if (j.contains("token_endpoint_auth_method")) {
     c.token_endpoint_auth_method = j["token_endpoint_auth_method"].get<std::string>();
@@ -200,6 +204,7 @@ nlohmann::json client_json(const protocol::Client& c) {
   j["post_logout_redirect_uris"] = c.post_logout_redirect_uris;
   j["require_pushed_authorization_requests"] = c.require_pushed_authorization_requests;
   j["dpop_bound_access_tokens"] = c.dpop_bound_access_tokens;
+  j["authorization_details_types"] = c.authorization_details_types;
   return j;
 }
 
@@ -238,6 +243,16 @@ bool parse_client_flag(Args& args, ClientFlags& flags, std::string& problem) {
                 ": must be authorization_code, client_credentials or refresh_token";
     }
     if (!has(flags.grants, value)) flags.grants.push_back(value);
+  } else if (args.option("--authorization-details-types", value, problem)) {
+    // RFC 9396 §10: the types the client may ask for ("" = none).
+    flags.detail_types.emplace();
+    for (const auto& t : split_spaces(value)) {
+      if (problem.empty() && !protocol::AuthorizationDetailsTypes::builtin().knows(t)) {
+        problem = "invalid --authorization-details-types " + t + ": unknown type (known: " +
+                  join(protocol::AuthorizationDetailsTypes::builtin().names(), ", ") + ")";
+      }
+      if (!has(*flags.detail_types, t)) flags.detail_types->push_back(t);
+    }
   } else if (args.option("--access-token-ttl", value, problem)) {
     if (problem.empty() && !parse_ttl(value, flags.access_token_ttl)) {
       problem = "invalid --access-token-ttl " + value +
@@ -255,6 +270,7 @@ void apply_client_flags(const ClientFlags& flags, protocol::Client& c) {
   if (flags.scopes) c.scopes = *flags.scopes;
   if (!flags.grants.empty()) c.grant_types = flags.grants;
   if (flags.ttl_given) c.access_token_ttl = flags.access_token_ttl;
+  if (flags.detail_types) c.authorization_details_types = *flags.detail_types;
 }
 
 int cmd_client_show(const std::string& db_url, const std::vector<std::string>& args,
@@ -439,14 +455,16 @@ std::string check_client_metadata(const std::string& json_text, bool partial) {
                                                "jwks",
                                                "jwks_uri",
                                                "token_endpoint_auth_signing_alg",
-                                               "dpop_bound_access_tokens"};
+                                               "dpop_bound_access_tokens",
+                                               "authorization_details_types"};
   for (const auto& [key, value] : j.items()) {
     if (!kKnown.count(key)) {
       return "unknown field \"" + key +
              "\" (supported: client_name, redirect_uris, grant_types, response_types, scope, "
              "token_endpoint_auth_method, access_token_ttl, post_logout_redirect_uris, "
              "id_token_signed_response_alg, require_pushed_authorization_requests, jwks, "
-             "jwks_uri, token_endpoint_auth_signing_alg, dpop_bound_access_tokens)";
+             "jwks_uri, token_endpoint_auth_signing_alg, dpop_bound_access_tokens, "
+             "authorization_details_types)";
     }
   }
   auto string_array = [&](const char* key) -> std::string {
@@ -461,9 +479,18 @@ std::string check_client_metadata(const std::string& json_text, bool partial) {
   if (j.contains("client_name") ? !j["client_name"].is_string() : !partial) {
     return "\"client_name\" is required and must be a string";
   }
-  for (const char* key :
-       {"redirect_uris", "grant_types", "response_types", "post_logout_redirect_uris"}) {
+  for (const char* key : {"redirect_uris", "grant_types", "response_types",
+                          "post_logout_redirect_uris", "authorization_details_types"}) {
     if (std::string why = string_array(key); !why.empty()) return why;
+  }
+  if (j.contains("authorization_details_types")) {  // RFC 9396 §10
+    for (const auto& t : j["authorization_details_types"]) {
+      if (!protocol::AuthorizationDetailsTypes::builtin().knows(t.get<std::string>())) {
+        return "\"authorization_details_types\": unknown type " + t.get<std::string>() +
+               " (known: " + join(protocol::AuthorizationDetailsTypes::builtin().names(), ", ") +
+               ")";
+      }
+    }
   }
   if (j.contains("grant_types")) {
     for (const auto& g : j["grant_types"]) {

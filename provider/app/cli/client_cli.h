@@ -27,6 +27,8 @@ struct ClientFlags {
   std::vector<std::string> grants;
   bool ttl_given = false;
   std::optional<int64_t> access_token_ttl;  // unset with ttl_given: the server's default
+  // --authorization-details-types "T1 T2" (RFC 9396 §10); "" = none.
+  std::optional<std::vector<std::string>> detail_types;
 };
 
 // Reads one shared flag at the current position of `args`. False when the word
