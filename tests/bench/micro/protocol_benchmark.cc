@@ -7,6 +7,7 @@
 
 #include "common/form.h"
 #include "jose/key_ring.h"
+#include "protocol/authorization_details.h"
 #include "protocol/token/access_token.h"
 #include "protocol/token/token_response.h"
 
@@ -84,6 +85,50 @@ void issue_access_token(benchmark::State& state, Alg alg) {
 }
 BENCHMARK_CAPTURE(issue_access_token, ES256, Alg::ES256)->Name("ES256/issue_access_token");
 BENCHMARK_CAPTURE(issue_access_token, RS256, Alg::RS256)->Name("RS256/issue_access_token");
+
+// Rich authorization requests (RFC 9396): what a consent with details adds. The
+// parameter's parse and schema check (at /authorize, /par and the consent form),
+// and the access token carrying one account_information detail (the bigger token).
+constexpr char kAccountDetails[] =
+    R"([{"type":"account_information","access":{"accounts":[],"balances":[],)"
+    R"("transactions":[]},"transactionsFromDate":"2026-01-01","validUntil":"2027-03-31"}])";
+constexpr char kPaymentDetails[] =
+    R"([{"type":"payment_initiation","instructedAmount":{"currency":"EUR","amount":"123.50"},)"
+    R"("creditorName":"Landlord Ltd","creditorAccount":{"iban":"DE02100100109307118603"},)"
+    R"("remittanceInformationUnstructured":"Rent December"}])";
+
+void parse_authorization_details(benchmark::State& state, const char* text) {
+  const auto& types = signet::protocol::AuthorizationDetailsTypes::builtin();
+  const std::vector<std::string> allowed = {"account_information", "payment_initiation"};
+  for (auto _ : state) {
+    auto details = types.parse(text, &allowed);
+    if (!details.ok()) state.SkipWithError("parse failed");
+    benchmark::DoNotOptimize(details);
+  }
+}
+BENCHMARK_CAPTURE(parse_authorization_details, account_information, kAccountDetails)
+    ->Name("rar/parse_and_check_account_information");
+BENCHMARK_CAPTURE(parse_authorization_details, payment_initiation, kPaymentDetails)
+    ->Name("rar/parse_and_check_payment_initiation");
+
+void issue_access_token_with_details(benchmark::State& state) {
+  const auto s = settings(Alg::ES256);
+  signet::protocol::GrantClaims grant;
+  grant.grant_id = "Zk3v9QeT2mXr7LpZ0aBcDw";
+  grant.authorization_details = nlohmann::json::parse(kAccountDetails);
+  for (const char* k : {"accounts", "balances", "transactions"}) {
+    grant.authorization_details[0]["access"][k] = {{{"iban", "DE89370400440532013000"}},
+                                                   {{"iban", "DE02100100109307118603"}}};
+  }
+  for (auto _ : state) {
+    auto issued = signet::protocol::issue_access_token(
+        ring(), s, "3f1c2a9e-6f0b-4f55-9d0e-8a1b2c3d4e5f", "Hk3v9QeT2mXr7LpZ0aBcDw", {},
+        1'764'403'200, {}, &grant);
+    if (!issued.ok()) state.SkipWithError("issue_access_token failed");
+    benchmark::DoNotOptimize(issued);
+  }
+}
+BENCHMARK(issue_access_token_with_details)->Name("ES256/issue_access_token_with_details");
 
 }  // namespace
 
