@@ -1312,12 +1312,18 @@ World::World() {
       return;
     }
     std::string why;
-    signet = start_signet({}, &why);
+    // bank-api's port is chosen first: Signet's consent page reads the
+    // customer's accounts from its account directory (RFC 9396 §7.1).
+    const int bank_port = free_port();
+    signet =
+        start_signet({{"SIGNET_ACCOUNT_DIRECTORY_URL",
+                       "http://127.0.0.1:" + std::to_string(bank_port) + "/account-directory"}},
+                     &why);
     if (!signet.process) {
       setup_error = why;
       return;
     }
-    bank = start_bank_api({}, &why);
+    bank = start_bank_api({}, &why, bank_port);
     if (!bank.process) {
       setup_error = why;
       return;
@@ -1438,11 +1444,11 @@ Server World::start_signet(const Env& extra_env, std::string* error,
   return {};
 }
 
-Server World::start_bank_api(const Env& extra_env, std::string* error) {
+Server World::start_bank_api(const Env& extra_env, std::string* error, int port) {
   std::string why;
   for (int attempt = 0; attempt < 3; ++attempt) {
     Server s;
-    s.port = free_port();
+    s.port = attempt == 0 && port ? port : free_port();
     s.base_url = "http://127.0.0.1:" + std::to_string(s.port);
     Env env{{"BANK_API_DATABASE_URL", db->conninfo()},
             {"BANK_API_ISSUER", signet.base_url},

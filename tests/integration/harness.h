@@ -330,7 +330,8 @@ class World {
   // Starting servers (each returns an empty Server with `error` set on failure).
   Server start_signet(const Env& extra_env = {}, std::string* error = nullptr,
                       const std::string& database_conninfo = {});
-  Server start_bank_api(const Env& extra_env = {}, std::string* error = nullptr);
+  // On `port` when given (and free), else on a free port.
+  Server start_bank_api(const Env& extra_env = {}, std::string* error = nullptr, int port = 0);
   Env signet_env(int port, const std::string& database_conninfo) const;
 
   // Every process started, for log dumps on failure.

@@ -276,5 +276,67 @@ TEST_F(RarTest, GrantManagementReplaceEndsTheOldTokens) {
   EXPECT_EQ(refresh(client, t2.value("refresh_token", "")).status, 200);
 }
 
+// §7.1: for an empty account list she ticks her accounts; the token names
+// only those, and bank-api shows only those. A forged or missing choice is refused.
+TEST_F(RarTest, CustomerChoosesTheAccountsAndTheApiShowsOnlyThose) {
+  User user = alice();
+  Client client = finance("account_information");
+  const nlohmann::json asked = nlohmann::json::array(
+      {{{"type", "account_information"},
+        {"access",
+         {{"accounts", nlohmann::json::array()}, {"balances", nlohmann::json::array()}}}}});
+  AuthorizeRequest r = request(client, asked);
+  HttpClient browser;
+  HttpResponse page = browser.get(w().authorize_url(r));
+  ASSERT_EQ(page.status, 200);
+  page = browser.post_form(w().signet.base_url + "/login", login_fields(page.body, user));
+  for (int i = 0; i < 3 && page.status >= 300 && page.status < 400; ++i) {
+    page = browser.get(page.location());
+  }
+  ASSERT_NE(page.body.find("action=\"/consent\""), std::string::npos) << page.body;
+  auto fields = form_fields(page.body, "/consent");
+  std::vector<std::string> ibans;
+  for (const auto& [name, value] : fields) {
+    if (name.rfind("account.", 0) == 0) ibans.push_back(name.substr(8));
+  }
+  // bank-api's demo customer has two accounts to choose from.
+  ASSERT_EQ(ibans.size(), 2u) << page.body;
+  auto without_accounts = fields;
+  std::erase_if(without_accounts,
+                [](const auto& kv) { return kv.first.rfind("account.", 0) == 0; });
+  auto post = [&](std::vector<std::pair<std::string, std::string>> f) {
+    f.emplace_back("decision", "allow");
+    return browser.post_form(w().signet.base_url + "/consent", f);
+  };
+  // Allow with nothing ticked, or with an account that is not hers: refused, nothing issued.
+  HttpResponse none = post(without_accounts);
+  EXPECT_EQ(none.status, 400) << none.body;
+  auto forged = without_accounts;
+  forged.emplace_back("account.DE89370400440532013000", "on");
+  HttpResponse foreign = post(forged);
+  EXPECT_EQ(foreign.status, 400) << foreign.body;
+  EXPECT_EQ(foreign.location(), "");
+
+  auto chosen = without_accounts;
+  chosen.emplace_back("account." + ibans[0], "on");
+  HttpResponse allowed = post(chosen);
+  ASSERT_EQ(allowed.status, 303) << allowed.body;
+  const std::string code = query_params(allowed.location())["code"];
+  ASSERT_FALSE(code.empty()) << allowed.location();
+  HttpResponse t = w().exchange_code(client, code, kRedirect, r.code_verifier);
+  ASSERT_EQ(t.status, 200) << t.body;
+  const nlohmann::json mine = nlohmann::json::array({{{"iban", ibans[0]}}});
+  const nlohmann::json granted = t.json()["authorization_details"];
+  ASSERT_EQ(granted.size(), 1u) << t.body;
+  EXPECT_EQ(granted[0]["access"]["accounts"], mine);
+  EXPECT_EQ(granted[0]["access"]["balances"], mine);
+
+  HttpResponse accounts = w().bank_get("/accounts", t.json().value("access_token", ""));
+  ASSERT_EQ(accounts.status, 200) << accounts.body;
+  const auto listed = accounts.json()["accounts"];
+  ASSERT_EQ(listed.size(), 1u) << accounts.body;
+  EXPECT_EQ(listed[0].value("iban", ""), ibans[0]);
+}
+
 }  // namespace
 }  // namespace signet::it
