@@ -30,9 +30,9 @@ struct DetailLine {
 
 // A detail in words (the schema's "x-consent" block rendered for one detail).
 struct DetailDescription {
-  std::string type;                // "payment_initiation"
-  std::string title;               // "Make one payment"
-  std::vector<DetailLine> lines;   // only the lines whose values the detail has
+  std::string type;               // "payment_initiation"
+  std::string title;              // "Make one payment"
+  std::vector<DetailLine> lines;  // only the lines whose values the detail has
   // Arrays of account references left empty by the client: the customer picks
   // accounts for them on the consent page (e.g. "access.accounts").
   std::vector<std::string> account_choices;
