@@ -33,6 +33,9 @@ OAuthError OAuthError::invalid_scope(std::string d, std::string x) {
 OAuthError OAuthError::access_denied(std::string d, std::string x) {
   return make("access_denied", std::move(d), std::move(x), 403);
 }
+OAuthError OAuthError::invalid_authorization_details(std::string d, std::string x) {
+  return make("invalid_authorization_details", std::move(d), std::move(x));
+}
 OAuthError OAuthError::login_required() {
   return make("login_required", "The user is not signed in.", "prompt=none").redirect();
 }

@@ -28,6 +28,10 @@ struct OAuthError {
   static OAuthError unsupported_response_type(std::string description, std::string detail = {});
   static OAuthError invalid_scope(std::string description, std::string detail = {});
   static OAuthError access_denied(std::string description, std::string detail = {});
+  // RFC 9396 §5: an authorization_details parameter that is malformed, names an
+  // unknown type or one the client may not use, or breaks its type's schema.
+  // Not redirectable here; the caller marks it so where §5 allows.
+  static OAuthError invalid_authorization_details(std::string description, std::string detail = {});
   // OpenID Connect Core §3.1.2.6, for prompt=none; both redirectable.
   static OAuthError login_required();
   static OAuthError consent_required();
