@@ -3,10 +3,14 @@
 // an HTTP I/O thread, and throw pqxx exceptions for the caller to map.
 #pragma once
 
+#include <functional>
+#include <optional>
 #include <string>
 
 #include <nlohmann/json.hpp>
 #include <pqxx/pqxx>
+
+#include "bank-api/payment_request.h"
 
 namespace signet::bank {
 
@@ -14,10 +18,10 @@ namespace signet::bank {
 // code and ten random digits.
 std::string random_demo_iban();
 
-// Gives a subject seen for the first time its demo current account and sample
-// transactions, in one transaction; a no-op (one indexed read) afterwards.
-// Safe under concurrency: the partial unique index on (owner_subject) WHERE
-// is_demo lets exactly one INSERT win.
+// Gives a subject seen for the first time its demo accounts (an "Everyday
+// account" and a "Savings account") and sample transactions, in one transaction; a no-op (one
+// indexed read) afterwards. Safe under concurrency: the partial unique index on (owner_subject)
+// WHERE is_demo lets exactly one INSERT win.
 void ensure_customer(pqxx::connection& conn, const std::string& subject);
 
 // {"accounts":[{"id","name","iban","currency","balance"}]}
@@ -27,20 +31,21 @@ nlohmann::json list_accounts(pqxx::connection& conn, const std::string& subject)
 nlohmann::json list_transactions(pqxx::connection& conn, const std::string& subject,
                                  const std::string& from, const std::string& to);
 
-struct PaymentRequest {
-  std::string from_account;  // uuid, validated
-  std::string to_iban;       // normalized
-  std::string amount;        // positive decimal, at most 2 decimals
-  std::string currency;      // three upper-case letters
-  std::string reference;
-};
+// {"transactions":[...]} of the accounts and periods `grants` open, a JSON
+// array of {"iban","from","to"} (authorization_details.h's TransactionGrant).
+nlohmann::json list_granted_transactions(pqxx::connection& conn, const std::string& subject,
+                                         const nlohmann::json& grants);
+
+// {"accounts":[{"iban","name","currency"}]}: what Signet's consent page shows.
+nlohmann::json account_directory(pqxx::connection& conn, const std::string& subject);
 
 enum class PaymentOutcome {
   kCreated,
   kAccountNotFound,
   kCurrencyMismatch,
   kInsufficientFunds,
-  kSameAccount
+  kSameAccount,
+  kConsentUsed
 };
 
 struct PaymentResult {
@@ -48,8 +53,50 @@ struct PaymentResult {
   nlohmann::json payment;  // with kCreated
 };
 
-// Debits the account, records the payment and its booking, in one transaction.
-PaymentResult create_payment(pqxx::connection& conn, const std::string& subject,
-                             const std::string& client_id, const PaymentRequest& request);
+// The payment_initiation consent a payment uses up: its grant and
+// detail_digest() of the detail.
+struct ConsentUse {
+  std::string grant_id;
+  std::string detail_digest;
+};
+
+// Debits the account, records the payment, its booking and the consent it uses
+// (if any), inside `tx` under a savepoint: unless kCreated, nothing of it stays.
+// The caller commits.
+PaymentResult create_payment(pqxx::work& tx, const std::string& subject,
+                             const std::string& client_id, const PaymentRequest& request,
+                             const std::optional<ConsentUse>& consent);
+
+// An answer as recorded for an Idempotency-Key.
+struct StoredReply {
+  int status = 0;
+  nlohmann::json body;
+};
+
+// draft-ietf-httpapi-idempotency-key-header: a key is scoped to the client and
+// the customer; request_digest fingerprints the request's body.
+struct IdempotencyKey {
+  std::string client_id;
+  std::string subject;
+  std::string key;
+  std::string request_digest;
+};
+
+enum class KeyOutcome {
+  kFirst,         // `work` ran; its answer is recorded with it
+  kReplayed,      // the recorded answer of the first request
+  kOtherRequest,  // the key was used with another body
+  kInProgress     // a request with the key is running now
+};
+
+struct KeyedReply {
+  KeyOutcome outcome = KeyOutcome::kFirst;
+  StoredReply reply;  // with kFirst and kReplayed
+};
+
+// Runs `work` at most once per key, in one transaction with the record of its
+// answer (any status below 500). Keys expire after 24 hours.
+KeyedReply run_once(pqxx::connection& conn, const IdempotencyKey& key,
+                    const std::function<StoredReply(pqxx::work&)>& work);
 
 }  // namespace signet::bank

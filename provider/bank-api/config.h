@@ -34,8 +34,9 @@ struct Config {
   bool revocation_feed = false;
   std::string revocation_feed_url;  // BANK_API_REVOCATION_FEED_URL; default {issuer}/revocations
   int revocation_poll_ms = 1000;    // BANK_API_REVOCATION_POLL_MS
-  // BANK_API_FAIL_CLOSED_AFTER_SECONDS: payments (write:payments) are refused
-  // with 503 once the feed has not synced for this long; reads keep working.
+  // BANK_API_FAIL_CLOSED_AFTER_SECONDS: payments (write:payments, or under a
+  // payment_initiation authorization detail) are refused with 503 once the feed
+  // has not synced for this long; reads keep working.
   int fail_closed_after_seconds = 30;
   int threads = 0;  // BANK_API_THREADS: Pistache I/O threads; 0: one per usable CPU
   int workers = 4;  // BANK_API_WORKERS: database workers = pool size

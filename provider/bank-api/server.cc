@@ -6,8 +6,10 @@
 #include <string_view>
 #include <utility>
 
+#include "bank-api/authorization_details.h"
 #include "bank-api/bank.h"
 #include "bank-api/validation.h"
+#include "common/crypto.h"
 #include "common/form.h"
 #include "http/bounded_handler.h"
 #include "resource/pistache_guard.h"
@@ -50,6 +52,9 @@ class ContentTypeOptions : public Header::Header {
 constexpr const char* kReadAccounts = "read:accounts";
 constexpr const char* kReadTransactions = "read:transactions";
 constexpr const char* kWritePayments = "write:payments";
+// Only Signet itself, showing its consent page, reads the account directory: its
+// tokens for it name the issuer as client_id, which no registered client can be.
+constexpr const char* kAccountsDirectory = "accounts:directory";
 
 nlohmann::json error_body(std::string_view code, std::string_view description = {}) {
   nlohmann::json body = {{"error", code}};
@@ -148,6 +153,8 @@ void Server::routes() {
        [this](const Request& q, ResponseWriter& r) { get_transactions(q, r); }},
       {"/payments", Method::Post,
        [this](const Request& q, ResponseWriter& r) { post_payments(q, r); }},
+      {"/account-directory", Method::Get,
+       [this](const Request& q, ResponseWriter& r) { get_account_directory(q, r); }},
       {"/healthz", Method::Get,
        [this](const Request&, ResponseWriter& r) {
          nlohmann::json body = {{"status", "ok"}};
@@ -199,6 +206,10 @@ void Server::start() {
   endpoint_->serveThreaded();
 }
 
+uint16_t Server::port() const {
+  return endpoint_ ? static_cast<uint16_t>(endpoint_->getPort()) : 0;
+}
+
 void Server::shutdown() {
   if (endpoint_) endpoint_->shutdown();
 }
@@ -211,6 +222,11 @@ std::optional<resource::AccessToken> Server::authorize(const Request& req, Respo
     return std::nullopt;
   }
   return std::move(result).value();
+}
+
+void Server::refuse(ResponseWriter& res, const resource::AccessToken& token, const char* scope,
+                    std::string_view description) {
+  resource::send_auth_error(res, verifier_.insufficient_scope(token, scope, description));
 }
 
 void Server::dispatch(ResponseWriter& res, bool idempotent, Work work) {
@@ -259,18 +275,52 @@ Reply Server::run_db(const Work& work, bool idempotent) {
 }
 
 void Server::get_accounts(const Request& req, ResponseWriter& res) {
-  auto token = authorize(req, res, kReadAccounts);
+  auto token = authorize(req, res, "");
   if (!token) return;
+  std::string subject = token->subject;
+  if (token->has_scope(kReadAccounts)) {
+    dispatch(res, true, [subject](pqxx::connection& conn) {
+      ensure_customer(conn, subject);
+      return Reply{Code::Ok, list_accounts(conn, subject)};
+    });
+    return;
+  }
+  // RFC 9396: the accounts the customer chose at consent, and the balances.
+  AccountAccess access = account_access(token->authorization_details, utc_today());
+  if (access.empty()) {
+    refuse(res, *token, kReadAccounts);
+    return;
+  }
+  dispatch(res, true, [subject, access = std::move(access)](pqxx::connection& conn) {
+    ensure_customer(conn, subject);
+    nlohmann::json all = list_accounts(conn, subject);
+    return Reply{Code::Ok, {{"accounts", filter_accounts(all["accounts"], access)}}};
+  });
+}
+
+void Server::get_account_directory(const Request& req, ResponseWriter& res) {
+  auto token = authorize(req, res, kAccountsDirectory);
+  if (!token) return;
+  if (token->client_id != config_.issuer) {
+    refuse(res, *token, kAccountsDirectory, "only the issuer may read the account directory");
+    return;
+  }
   std::string subject = token->subject;
   dispatch(res, true, [subject](pqxx::connection& conn) {
     ensure_customer(conn, subject);
-    return Reply{Code::Ok, list_accounts(conn, subject)};
+    return Reply{Code::Ok, account_directory(conn, subject)};
   });
 }
 
 void Server::get_transactions(const Request& req, ResponseWriter& res) {
-  auto token = authorize(req, res, kReadTransactions);
+  auto token = authorize(req, res, "");
   if (!token) return;
+  if (!token->has_scope(kReadTransactions) &&
+      !transaction_access(token->authorization_details, utc_today(), "0001-01-01", "9999-12-31")
+           .covered) {
+    refuse(res, *token, kReadTransactions);
+    return;
+  }
   // Pistache does not decode query values and keeps only the first of a
   // repeated key: decode here, accept only `from` and `to`, once each.
   std::optional<std::string> from, to;
@@ -311,16 +361,30 @@ void Server::get_transactions(const Request& req, ResponseWriter& res) {
   std::string subject = token->subject;
   std::string lo = from.value_or("0001-01-01");
   std::string hi = to.value_or("9999-12-31");
-  dispatch(res, true, [subject, lo, hi](pqxx::connection& conn) {
+  if (token->has_scope(kReadTransactions)) {
+    dispatch(res, true, [subject, lo, hi](pqxx::connection& conn) {
+      ensure_customer(conn, subject);
+      return Reply{Code::Ok, list_transactions(conn, subject, lo, hi)};
+    });
+    return;
+  }
+  // The accounts and periods of the customer's account_information consent.
+  nlohmann::json grants = nlohmann::json::array();
+  for (const auto& g :
+       transaction_access(token->authorization_details, utc_today(), lo, hi).grants) {
+    grants.push_back({{"iban", g.iban}, {"from", g.from}, {"to", g.to}});
+  }
+  dispatch(res, true, [subject, grants = std::move(grants)](pqxx::connection& conn) {
     ensure_customer(conn, subject);
-    return Reply{Code::Ok, list_transactions(conn, subject, lo, hi)};
+    return Reply{Code::Ok, list_granted_transactions(conn, subject, grants)};
   });
 }
 
 namespace {
 
 // Validates the POST /payments body; on failure returns the 400/415 reply.
-std::optional<Reply> parse_payment(const Request& req, PaymentRequest* out) {
+std::optional<Reply> parse_payment(const Request& req, PaymentRequest* out,
+                                   std::string* out_digest) {
   auto ct = req.headers().tryGet<Header::ContentType>();
   if (!ct || ct->mime() != MIME(Application, Json)) {
     return error_reply(Code::Unsupported_Media_Type, "unsupported_media_type",
@@ -330,8 +394,8 @@ std::optional<Reply> parse_payment(const Request& req, PaymentRequest* out) {
   if (body.is_discarded() || !body.is_object()) {
     return error_reply(Code::Bad_Request, "invalid_request", "the body must be a JSON object");
   }
-  static const char* const kFields[] = {"from_account", "to_iban", "amount", "currency",
-                                        "reference"};
+  static const char* const kFields[] = {"from_account", "to_iban",   "amount",
+                                        "currency",     "reference", "creditor_name"};
   for (auto it = body.begin(); it != body.end(); ++it) {
     bool known = false;
     for (const char* f : kFields) known = known || it.key() == f;
@@ -371,6 +435,11 @@ std::optional<Reply> parse_payment(const Request& req, PaymentRequest* out) {
     return error_reply(Code::Bad_Request, "invalid_request",
                        "reference must be at most 140 characters without control characters");
   }
+  const std::string* creditor_name = field("creditor_name");
+  if (creditor_name && !is_printable_text(*creditor_name, 140)) {
+    return error_reply(Code::Bad_Request, "invalid_request",
+                       "creditor_name must be at most 140 characters without control characters");
+  }
   out->from_account = *from;
   for (char& c : out->from_account) {
     if (c >= 'A' && c <= 'F') c = static_cast<char>(c - 'A' + 'a');
@@ -379,42 +448,117 @@ std::optional<Reply> parse_payment(const Request& req, PaymentRequest* out) {
   out->amount = *amount;
   out->currency = *currency;
   out->reference = reference ? *reference : std::string();
+  out->creditor_name = creditor_name ? *creditor_name : std::string();
+  // The request's fingerprint for Idempotency-Key: the body's canonical JSON.
+  out_digest->assign(sha256_b64url(body.dump()));
   return std::nullopt;
+}
+
+Reply payment_reply(PaymentResult r) {
+  switch (r.outcome) {
+    case PaymentOutcome::kCreated:
+      return Reply{Code::Created, {{"payment", std::move(r.payment)}}};
+    case PaymentOutcome::kAccountNotFound:
+      return error_reply(Code::Not_Found, "account_not_found",
+                         "from_account is not one of your accounts");
+    case PaymentOutcome::kCurrencyMismatch:
+      return error_reply(Code::Unprocessable_Entity, "currency_mismatch",
+                         "currency differs from the account's currency");
+    case PaymentOutcome::kInsufficientFunds:
+      return error_reply(Code::Unprocessable_Entity, "insufficient_funds",
+                         "the account balance does not cover the amount");
+    case PaymentOutcome::kSameAccount:
+      return error_reply(Code::Bad_Request, "invalid_request",
+                         "to_iban is the IBAN of the paying account");
+    case PaymentOutcome::kConsentUsed:
+      return error_reply(Code::Forbidden, "insufficient_scope",
+                         "the consent for this payment was already used");
+  }
+  return server_error();
+}
+
+// The Idempotency-Key header: nullopt without one; a 400 reply when malformed.
+std::optional<std::string> idempotency_key(const Request& req, std::optional<Reply>* bad) {
+  auto raw = req.headers().tryGetRaw("Idempotency-Key");
+  if (!raw) return std::nullopt;
+  auto key = parse_idempotency_key(raw->value());
+  if (!key) {
+    *bad = error_reply(Code::Bad_Request, "invalid_request",
+                       "Idempotency-Key must be a string of 1 to 255 visible ASCII characters");
+  }
+  return key;
 }
 
 }  // namespace
 
 void Server::post_payments(const Request& req, ResponseWriter& res) {
-  auto token = authorize(req, res, kWritePayments);
+  auto token = authorize(req, res, "");
   if (!token) return;
+  // write:payments: a bank's own app, any payment. Otherwise only the payment a
+  // payment_initiation detail (RFC 9396 §A.1) describes, once.
+  const bool by_scope = token->has_scope(kWritePayments);
+  if (!by_scope && !has_payment_initiation(token->authorization_details)) {
+    refuse(res, *token, kWritePayments);
+    return;
+  }
   PaymentRequest payment;
-  if (auto bad = parse_payment(req, &payment)) {
+  std::string digest;
+  if (auto bad = parse_payment(req, &payment, &digest)) {
     send_json(res, bad->code, bad->body);
+    return;
+  }
+  std::optional<ConsentUse> consent;
+  if (!by_scope) {
+    PaymentConsent match = match_payment(token->authorization_details, payment);
+    if (!match.detail) {
+      refuse(res, *token, kWritePayments, match.refusal);
+      return;
+    }
+    if (token->grant_id.empty()) {
+      refuse(res, *token, kWritePayments, "the payment consent names no grant_id");
+      return;
+    }
+    consent = ConsentUse{token->grant_id, detail_digest(*match.detail)};
+  }
+  // Every payment is critical: refused while revocations cannot be followed.
+  if (auto stale = verifier_.unavailable_while_stale()) {
+    resource::send_auth_error(res, *stale);
+    return;
+  }
+  std::optional<Reply> bad_key;
+  std::optional<std::string> key = idempotency_key(req, &bad_key);
+  if (bad_key) {
+    send_json(res, bad_key->code, bad_key->body);
     return;
   }
   std::string subject = token->subject;
   std::string client_id = token->client_id;
-  dispatch(res, false, [subject, client_id, payment](pqxx::connection& conn) {
-    ensure_customer(conn, subject);
-    PaymentResult r = create_payment(conn, subject, client_id, payment);
-    switch (r.outcome) {
-      case PaymentOutcome::kCreated:
-        return Reply{Code::Created, {{"payment", std::move(r.payment)}}};
-      case PaymentOutcome::kAccountNotFound:
-        return error_reply(Code::Not_Found, "account_not_found",
-                           "from_account is not one of your accounts");
-      case PaymentOutcome::kCurrencyMismatch:
-        return error_reply(Code::Unprocessable_Entity, "currency_mismatch",
-                           "currency differs from the account's currency");
-      case PaymentOutcome::kInsufficientFunds:
-        return error_reply(Code::Unprocessable_Entity, "insufficient_funds",
-                           "the account balance does not cover the amount");
-      case PaymentOutcome::kSameAccount:
-        return error_reply(Code::Bad_Request, "invalid_request",
-                           "to_iban is the IBAN of the paying account");
-    }
-    return server_error();
-  });
+  dispatch(res, false,
+           [subject, client_id, payment, consent, key, digest](pqxx::connection& conn) -> Reply {
+             ensure_customer(conn, subject);
+             if (!key) {
+               pqxx::work tx(conn);
+               Reply r = payment_reply(create_payment(tx, subject, client_id, payment, consent));
+               tx.commit();
+               return r;
+             }
+             KeyedReply k = run_once(conn, {client_id, subject, *key, digest}, [&](pqxx::work& tx) {
+               Reply r = payment_reply(create_payment(tx, subject, client_id, payment, consent));
+               return StoredReply{static_cast<int>(r.code), std::move(r.body)};
+             });
+             switch (k.outcome) {
+               case KeyOutcome::kFirst:
+               case KeyOutcome::kReplayed:
+                 return Reply{static_cast<Code>(k.reply.status), std::move(k.reply.body)};
+               case KeyOutcome::kOtherRequest:
+                 return error_reply(Code::Unprocessable_Entity, "idempotency_key_reused",
+                                    "this Idempotency-Key was used with another request body");
+               case KeyOutcome::kInProgress:
+                 return error_reply(Code::Conflict, "idempotency_key_in_use",
+                                    "a request with this Idempotency-Key is still being processed");
+             }
+             return server_error();
+           });
 }
 
 }  // namespace signet::bank

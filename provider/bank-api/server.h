@@ -40,6 +40,8 @@ class Server {
 
   // Binds and starts the I/O threads; throws when the address cannot be bound.
   void start();
+  // The port listened on (with port 0 configured, the one the system chose).
+  uint16_t port() const;
   // Stops the listener and the I/O threads. Drain the worker pool first: queued
   // jobs still answer through the endpoint's transports.
   void shutdown();
@@ -51,12 +53,18 @@ class Server {
   void get_accounts(const Pistache::Rest::Request& req, Pistache::Http::ResponseWriter& res);
   void get_transactions(const Pistache::Rest::Request& req, Pistache::Http::ResponseWriter& res);
   void post_payments(const Pistache::Rest::Request& req, Pistache::Http::ResponseWriter& res);
+  void get_account_directory(const Pistache::Rest::Request& req,
+                             Pistache::Http::ResponseWriter& res);
 
-  // Checks the access token (Bearer, or DPoP with its proof) for `scope`; on
-  // failure answers 400/401/403 itself.
+  // Checks the access token (Bearer, or DPoP with its proof) for `scope` (none
+  // when empty: the handler then decides from scopes and authorization_details);
+  // on failure answers 400/401/403 itself.
   std::optional<resource::AccessToken> authorize(const Pistache::Rest::Request& req,
                                                  Pistache::Http::ResponseWriter& res,
                                                  const char* scope);
+  // 403 insufficient_scope for `token`, answered here.
+  void refuse(Pistache::Http::ResponseWriter& res, const resource::AccessToken& token,
+              const char* scope, std::string_view description = {});
   // Runs `work` on a worker with a pooled connection and answers from there.
   void dispatch(Pistache::Http::ResponseWriter& res, bool idempotent, Work work);
   Reply run_db(const Work& work, bool idempotent);

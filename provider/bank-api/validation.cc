@@ -127,4 +127,31 @@ bool is_printable_text(std::string_view s, size_t max_chars) {
   return chars <= max_chars;
 }
 
+std::optional<std::string> parse_idempotency_key(std::string_view header) {
+  constexpr size_t kMaxKey = 255;
+  std::string key;
+  if (!header.empty() && header.front() == '"') {
+    // RFC 8941 §4.2.5: printable ASCII, with \" and \\ escaped, closed by '"'.
+    size_t i = 1;
+    for (; i < header.size() && header[i] != '"'; ++i) {
+      char c = header[i];
+      if (c == '\\') {
+        if (++i == header.size() || (header[i] != '"' && header[i] != '\\')) return std::nullopt;
+        c = header[i];
+      } else if (c < 0x20 || c > 0x7E) {
+        return std::nullopt;
+      }
+      key.push_back(c);
+    }
+    if (i + 1 != header.size()) return std::nullopt;  // unterminated, or trailing data
+  } else {
+    for (char c : header) {
+      if (c <= 0x20 || c > 0x7E) return std::nullopt;
+    }
+    key = std::string(header);
+  }
+  if (key.empty() || key.size() > kMaxKey) return std::nullopt;
+  return key;
+}
+
 }  // namespace signet::bank

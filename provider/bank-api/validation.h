@@ -34,4 +34,10 @@ std::string iban_check_digits(std::string_view country, std::string_view bban);
 // at most `max_chars` code points.
 bool is_printable_text(std::string_view s, size_t max_chars);
 
+// The key of an Idempotency-Key header (draft-ietf-httpapi-idempotency-key-
+// header §2: an sf-string, RFC 8941 §3.3.3, e.g. "\"8e03978e\""; a bare value
+// of visible ASCII is taken as is, as many clients send it). 1..255 characters;
+// nullopt otherwise.
+std::optional<std::string> parse_idempotency_key(std::string_view header);
+
 }  // namespace signet::bank

@@ -100,7 +100,21 @@ std::optional<std::optional<std::string>> confirmation_jkt(const json& claims) {
   return std::optional<std::string>(jkt->get<std::string>());
 }
 
-AuthError insufficient_scope(std::string_view required_scope, AuthScheme scheme) {
+// authorization_details (RFC 9396 §2, §9.1): an array of objects, each with a
+// string `type`. nullopt: another shape, and the token is unusable.
+std::optional<json> authorization_details(const json& claims) {
+  auto it = claims.find("authorization_details");
+  if (it == claims.end()) return json::array();
+  if (!it->is_array()) return std::nullopt;
+  for (const json& d : *it) {
+    if (!d.is_object()) return std::nullopt;
+    auto type = d.find("type");
+    if (type == d.end() || !type->is_string()) return std::nullopt;
+  }
+  return *it;
+}
+
+AuthError scope_error(std::string_view required_scope, AuthScheme scheme) {
   AuthError e;
   e.kind = AuthErrorKind::kInsufficientScope;
   e.description = "the token lacks the required scope";
@@ -280,9 +294,12 @@ struct TokenVerifier::Impl {
 
   // While revocations cannot be followed, a critical scope fails closed.
   std::optional<AuthError> stale_for(std::string_view required_scope) const {
-    if (!revocations || !revocations->is_critical(required_scope) || revocations->is_fresh()) {
-      return std::nullopt;
-    }
+    if (!revocations || !revocations->is_critical(required_scope)) return std::nullopt;
+    return stale();
+  }
+
+  std::optional<AuthError> stale() const {
+    if (!revocations || revocations->is_fresh()) return std::nullopt;
     AuthError e;
     e.kind = AuthErrorKind::kTemporarilyUnavailable;
     e.description = "revocations cannot be checked now; retry later";
@@ -302,8 +319,16 @@ struct TokenVerifier::Impl {
     if (!jwt) return fail(invalid_token(description(jwt.error())));
     auto jkt = confirmation_jkt(jwt->claims);
     if (!jkt) return fail(invalid_token("unsupported token binding"));
+    auto details = authorization_details(jwt->claims);
+    if (!details) return fail(invalid_token("authorization_details has the wrong type"));
+    auto grant = jwt->claims.find("grant_id");
+    if (grant != jwt->claims.end() && !grant->is_string()) {
+      return fail(invalid_token("grant_id has the wrong type"));
+    }
     AccessToken at;
     at.jkt = std::move(*jkt);
+    at.authorization_details = std::move(*details);
+    if (grant != jwt->claims.end()) at.grant_id = grant->get<std::string>();
     at.subject = jwt->subject;
     at.client_id = jwt->client_id;
     at.scopes = std::move(jwt->scopes);
@@ -342,7 +367,7 @@ Result<AccessToken, AuthError> TokenVerifier::authorize(
     return fail(std::move(e));
   }
   if (!required_scope.empty() && !at->has_scope(required_scope)) {
-    AuthError e = insufficient_scope(required_scope, AuthScheme::kBearer);
+    AuthError e = scope_error(required_scope, AuthScheme::kBearer);
     e.realm = impl_->options.realm;
     return fail(std::move(e));
   }
@@ -380,11 +405,23 @@ Result<AccessToken, AuthError> TokenVerifier::authorize(const ProtectedRequest& 
     return refuse(std::move(e));
   }
   if (!required_scope.empty() && !at->has_scope(required_scope)) {
-    return refuse(insufficient_scope(required_scope, credentials->scheme));
+    return refuse(scope_error(required_scope, credentials->scheme));
   }
   if (auto stale = impl_->stale_for(required_scope)) return fail(std::move(*stale));
   return at;
 }
+
+AuthError TokenVerifier::insufficient_scope(const AccessToken& token,
+                                            std::string_view required_scope,
+                                            std::string_view description) const {
+  // A bound token is only ever accepted with the DPoP scheme (RFC 9449 §7.2).
+  AuthError e = scope_error(required_scope, token.jkt ? AuthScheme::kDpop : AuthScheme::kBearer);
+  if (!description.empty()) e.description = std::string(description);
+  e.realm = impl_->options.realm;
+  return e;
+}
+
+std::optional<AuthError> TokenVerifier::unavailable_while_stale() const { return impl_->stale(); }
 
 std::string TokenVerifier::request_url(std::string_view path) const {
   if (impl_->options.public_base_url.empty()) return {};

@@ -68,6 +68,14 @@ struct AccessToken {
   // cnf.jkt (RFC 9449 §6.1): the thumbprint of the key every request with this
   // token must prove possession of. nullopt: a bearer token.
   std::optional<std::string> jkt;
+  // authorization_details (RFC 9396 §9.1): what the customer consented to, as
+  // the issuer filtered it for this API's audience. An array of objects, each
+  // with a string `type`; an empty array when the token has none. A claim of
+  // another shape makes the token invalid (invalid_token).
+  nlohmann::json authorization_details = nlohmann::json::array();
+  // grant_id (FAPI Grant Management): the grant the token was issued under; ""
+  // when absent. Not a string: invalid_token.
+  std::string grant_id;
   nlohmann::json claims;
   bool has_scope(std::string_view scope) const;
 };
@@ -175,6 +183,19 @@ class TokenVerifier {
 
   // Loads the JWKS now (e.g. at start-up); false when it cannot be fetched.
   bool refresh_keys();
+
+  // 403 insufficient_scope for `token` lacking `required_scope`, in the scheme
+  // the token is presented with and this API's realm: for an API that first
+  // authorizes with no scope (e.g. to look at authorization_details) and then
+  // decides. `description` replaces the default one when not empty.
+  AuthError insufficient_scope(const AccessToken& token, std::string_view required_scope,
+                               std::string_view description = {}) const;
+
+  // The 503 of a critical request while revocations cannot be followed (see
+  // follow_revocations), for requests made critical by something other than a
+  // scope, e.g. a payment under authorization_details; nullopt when revocations
+  // are followed and fresh, or not followed at all.
+  std::optional<AuthError> unavailable_while_stale() const;
 
   // Refuses the tokens the feed lists as revoked (invalid_token), on every call,
   // a cached token's too; and, while the feed is stale, the requests needing one

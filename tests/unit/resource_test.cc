@@ -253,6 +253,97 @@ TEST_F(ResourceTest, SubClientIdScopeTypes) {
   EXPECT_TRUE(r->scopes.empty());
 }
 
+// RFC 9396 §9.1: authorization_details and FAPI Grant Management's grant_id
+// reach the handler as they are in the token.
+TEST_F(ResourceTest, AuthorizationDetailsAndGrantIdExposed) {
+  auto v = verifier();
+  auto plain = v->verify(token());
+  ASSERT_TRUE(plain.ok());
+  EXPECT_TRUE(plain->authorization_details.is_array());
+  EXPECT_TRUE(plain->authorization_details.empty());
+  EXPECT_EQ(plain->grant_id, "");
+
+  json details =
+      json::array({{{"type", "payment_initiation"},
+                    {"instructedAmount", {{"currency", "EUR"}, {"amount", "123.50"}}},
+                    {"creditorAccount", {{"iban", "DE02100100109307118603"}}}},
+                   {{"type", "account_information"}, {"access", {{"accounts", json::array()}}}}});
+  auto at = v->verify(token_with([&](json& c) {
+    c["jti"] = "with-details";
+    c["authorization_details"] = details;
+    c["grant_id"] = "grant-42";
+  }));
+  ASSERT_TRUE(at.ok()) << at.error().description;
+  EXPECT_EQ(at->authorization_details, details);
+  EXPECT_EQ(at->grant_id, "grant-42");
+  // From the cache too.
+  auto again = v->verify(token_with([&](json& c) {
+    c["jti"] = "with-details";
+    c["authorization_details"] = details;
+    c["grant_id"] = "grant-42";
+  }));
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(again->authorization_details, details);
+  EXPECT_EQ(again->grant_id, "grant-42");
+}
+
+// A claim the API cannot read safely makes the token unusable, never "no details".
+TEST_F(ResourceTest, MalformedAuthorizationDetailsOrGrantIdIsInvalidToken) {
+  auto v = verifier();
+  int n = 0;
+  for (const json& bad :
+       {json("payment_initiation"), json::object({{"type", "x"}}),
+        json::array({"payment_initiation"}), json::array({json::object({{"amount", "1"}})}),
+        json::array({json::object({{"type", 7}})}),
+        json::array({json::object({{"type", "a"}}), json(nullptr)}), json(nullptr)}) {
+    auto r = v->authorize(bearer(token_with([&](json& c) {
+                            c["jti"] = "bad-details-" + std::to_string(++n);
+                            c["authorization_details"] = bad;
+                          })),
+                          "");
+    ASSERT_FALSE(r.ok()) << bad.dump();
+    EXPECT_EQ(r.error().kind, AuthErrorKind::kInvalidToken) << bad.dump();
+    EXPECT_EQ(r.error().status(), 401);
+    EXPECT_EQ(r.error().description, "authorization_details has the wrong type");
+  }
+  for (const json& bad : {json(42), json::array({"g"}), json(nullptr)}) {
+    auto r = v->verify(token_with([&](json& c) {
+      c["jti"] = "bad-grant-" + std::to_string(++n);
+      c["grant_id"] = bad;
+    }));
+    ASSERT_FALSE(r.ok()) << bad.dump();
+    EXPECT_EQ(r.error().kind, AuthErrorKind::kInvalidToken);
+    EXPECT_EQ(r.error().description, "grant_id has the wrong type");
+  }
+  // An empty array is no details at all.
+  auto empty = v->verify(token_with([](json& c) {
+    c["jti"] = "empty-details";
+    c["authorization_details"] = json::array();
+  }));
+  ASSERT_TRUE(empty.ok());
+  EXPECT_TRUE(empty->authorization_details.empty());
+}
+
+// For an API that authorizes with no scope and decides afterwards: the same 403
+// the library gives, in the token's scheme and with this API's realm.
+TEST_F(ResourceTest, InsufficientScopeForAVerifiedToken) {
+  auto v = verifier();
+  auto at = v->authorize(bearer(token()), "");
+  ASSERT_TRUE(at.ok());
+  AuthError e = v->insufficient_scope(*at, "write:payments", "amount differs from the consent");
+  EXPECT_EQ(e.status(), 403);
+  EXPECT_EQ(e.body()["error"], "insufficient_scope");
+  EXPECT_EQ(e.body()["error_description"], "amount differs from the consent");
+  EXPECT_EQ(
+      e.www_authenticate().rfind("Bearer realm=\"bank-api\", error=\"insufficient_scope\"", 0), 0u)
+      << e.www_authenticate();
+  AccessToken bound = *at;
+  bound.jkt = "thumbprint";
+  EXPECT_EQ(v->insufficient_scope(bound, "read:accounts").www_authenticate().rfind("DPoP ", 0), 0u);
+  // Revocations not followed: nothing to be stale about.
+  EXPECT_FALSE(v->unavailable_while_stale());
+}
+
 TEST_F(ResourceTest, BadSignatureAndAlgNoneRefused) {
   auto v = verifier();
   std::string t = token();

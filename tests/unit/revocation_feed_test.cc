@@ -209,9 +209,15 @@ TEST_F(RevocationFeedTest, CriticalScopesFailClosedWhileStaleOthersKeepWorking) 
   EXPECT_EQ(early.error().status(), 503);
   EXPECT_EQ(early.error().body()["error"], "temporarily_unavailable");
   EXPECT_FALSE(f->last_sync_age().has_value());
+  // A request critical by something else than its scope (a payment under
+  // authorization_details) asks the verifier directly.
+  auto unscoped = v->unavailable_while_stale();
+  ASSERT_TRUE(unscoped.has_value());
+  EXPECT_EQ(unscoped->status(), 503);
 
   ASSERT_TRUE(f->poll_once());
   EXPECT_TRUE(v->authorize(t, "write:payments").ok());
+  EXPECT_FALSE(v->unavailable_while_stale());
   feed_.down = true;
   clock_->advance(30);
   EXPECT_FALSE(f->poll_once());
@@ -221,6 +227,7 @@ TEST_F(RevocationFeedTest, CriticalScopesFailClosedWhileStaleOthersKeepWorking) 
   auto stale = v->authorize(t, "write:payments");
   ASSERT_FALSE(stale.ok());
   EXPECT_EQ(stale.error().status(), 503);
+  EXPECT_TRUE(v->unavailable_while_stale().has_value());
   EXPECT_TRUE(v->authorize(t, "read:accounts").ok());  // not critical: still served
   // Recovery: the next successful sync lifts the refusal.
   feed_.down = false;
