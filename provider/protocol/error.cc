@@ -62,9 +62,6 @@ OAuthError OAuthError::invalid_grant_id(std::string detail) {
   return make("invalid_grant_id", "The grant_id is unknown or not this client's.",
               std::move(detail));
 }
-OAuthError OAuthError::invalid_authorization_details(std::string d, std::string x) {
-  return make("invalid_authorization_details", std::move(d), std::move(x));
-}
 OAuthError OAuthError::invalid_dpop_proof(std::string detail) {
   return make("invalid_dpop_proof", "The DPoP proof is invalid.", std::move(detail));
 }

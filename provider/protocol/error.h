@@ -68,7 +68,6 @@ struct OAuthError {
   // FAPI Grant Management §4.1, §6: a grant_id that is unknown, or another
   // client's or customer's (400, invalid_grant_id).
   static OAuthError invalid_grant_id(std::string detail);
-  static OAuthError invalid_authorization_details(std::string description, std::string detail = {});
 
   // The same error, marked as safe to deliver to the redirect URI.
   OAuthError redirect() const {
