@@ -17,7 +17,7 @@
 //  - an unanswered refresh request (connection reset, timeout, 5xx) is retried
 //    once with the same token, as a client would; whether that retry ended the
 //    grant (the rotation had committed, so the retry is a reuse, RFC 9700 §4.14.2)
-//    is counted and reported, not a failure: README "Failover" says when it happens;
+//    is counted and reported, not a failure: README "PostgreSQL failover" says when it happens;
 //  - the error window (first to last failed request) and, per kind, the time from
 //    the primary's loss (KILL_FILE) to the first success after the last failure,
 //    each replica's /readyz included (polled every 100 ms; not in the window).
@@ -290,7 +290,7 @@ async function check(stateFile) {
     acknowledged_refresh_tokens: acked.length,
     lost_rotations: missing.size,
     // A grant ended by the client's own retry: an unanswered rotation had committed,
-    // so its retry with the previous token was a reuse (README "Failover").
+    // so its retry with the previous token was a reuse (README "PostgreSQL failover").
     ended_by_retry_after_unanswered_rotation: state.chains.filter((c) => c.ended === 'refused after an unanswered rotation' && !c.lost).length,
     codes: state.codes,
     violations,
