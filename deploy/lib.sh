@@ -13,8 +13,9 @@ die() { printf 'error: %s\n' "$*" >&2; exit 1; }
 BUILD_PACKAGES="build-essential cmake pkg-config libssl-dev libpistache-dev libpqxx-dev
   nlohmann-json3-dev libcpp-jwt-dev libargon2-dev libkainjow-mustache-dev libcurl4-openssl-dev
   libgtest-dev postgresql-15 nodejs"
-# systemd: systemd-analyze, for the unit check (deploy/systemd/check).
-TEST_PACKAGES="chromium npm systemd"
+# systemd: systemd-analyze, for the unit check (deploy/systemd/check); nginx for
+# deploy/nginx/check and the failover test (deploy/ha/failover).
+TEST_PACKAGES="chromium npm systemd nginx"
 
 install_packages() {
   local missing=()

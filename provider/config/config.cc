@@ -57,6 +57,7 @@ struct Setting {
   const char* env;
   const char* json;
   std::function<Result<Ok>(Config&, const std::string& name, const std::string& value)> apply;
+  bool list = false;  // the file may give a JSON list of strings
 };
 
 Result<Ok> set_int(const std::string& name, const std::string& v, int64_t min, int64_t max,
@@ -245,6 +246,19 @@ const std::vector<Setting>& settings() {
        [](Config& c, const std::string& n, const std::string& v) {
          return set_int(n, v, 0, 1000000, c.token_max_auth_failures_per_address);
        }},
+      {"SIGNET_TRUSTED_PROXIES", "trusted_proxies",
+       [](Config& c, const std::string& n, const std::string& v) -> Result<Ok> {
+         std::string entry;
+         auto ranges = parse_address_ranges(v, &entry);
+         if (!ranges) {
+           return bad(n,
+                      "\"" + entry +
+                          "\" is not an IP address or address/prefix (e.g. 10.0.0.0/8, fd00::/8)");
+         }
+         c.trusted_proxies = std::move(*ranges);
+         return Ok{};
+       },
+       true},
   };
   return s;
 }
@@ -270,8 +284,14 @@ Result<Ok> apply_file(Config& c, const std::string& path) {
       text_value = std::to_string(value.get<int64_t>());
     } else if (value.is_boolean()) {
       text_value = value.get<bool>() ? "true" : "false";
+    } else if (value.is_array() && match->list) {
+      // A list setting (trusted_proxies): its strings, as the environment would list them.
+      for (const auto& item : value) {
+        if (!item.is_string()) return bad(name, "must be a list of strings");
+        text_value += item.get<std::string>() + ",";
+      }
     } else {
-      return bad(name, "must be a string, a whole number or a boolean");
+      return bad(name, "must be a string, a whole number, a boolean or a list of strings");
     }
     auto r = match->apply(c, name, text_value);
     if (!r) return r;

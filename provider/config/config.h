@@ -8,6 +8,7 @@
 #include <optional>
 #include <string>
 
+#include "common/address_range.h"
 #include "common/result.h"
 
 namespace signet::config {
@@ -60,6 +61,10 @@ struct Config {
   int64_t token_rate_per_client = 1000;  // requests per second
   int64_t token_burst_per_client = 2000;
   int64_t token_max_auth_failures_per_address = 100;  // within login_failure_window
+
+  // Reverse proxies whose X-Forwarded-For names the client (http/forwarded_for.h);
+  // empty: the connection's address is the client's.
+  AddressRanges trusted_proxies;
 
   // Slow clients: a connection is closed when its headers (or its body) have not
   // all arrived within these many seconds (slowloris).

@@ -6,6 +6,7 @@
 #include <cctype>
 
 #include "common/crypto.h"
+#include "http/forwarded_for.h"
 
 namespace signet::http {
 
@@ -27,7 +28,8 @@ std::string request_id_from(const std::optional<std::string>& header) {
   return random_token(12);
 }
 
-Incoming Incoming::from(const Pistache::Http::Request& request) {
+Incoming Incoming::from(const Pistache::Http::Request& request,
+                        const AddressRanges& trusted_proxies) {
   using namespace Pistache;
   Incoming in;
   in.path = request.resource();
@@ -52,7 +54,9 @@ Incoming Incoming::from(const Pistache::Http::Request& request) {
     in.content_type = t;
   }
   for (const auto& c : request.cookies()) in.cookies.emplace(c.name, c.value);
-  in.client_address = request.address().host();
+  std::optional<std::string> forwarded_for;
+  if (auto raw = request.headers().tryGetRaw("X-Forwarded-For")) forwarded_for = raw->value();
+  in.client_address = client_address_from(request.address().host(), forwarded_for, trusted_proxies);
   std::optional<std::string> caller_id;
   if (auto raw = request.headers().tryGetRaw("X-Request-Id")) caller_id = raw->value();
   in.request_id = request_id_from(caller_id);

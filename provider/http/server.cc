@@ -61,7 +61,8 @@ struct Server::Impl {
     return [this, &pool, handler, errors](const Rest::Request& request,
                                           Http::ResponseWriter response) {
       auto ticket = in_flight.take();
-      dispatch(pool, handler, errors, std::make_shared<Incoming>(Incoming::from(request)),
+      dispatch(pool, handler, errors,
+               std::make_shared<Incoming>(Incoming::from(request, s.config.trusted_proxies)),
                std::move(response), std::move(ticket));
       return Rest::Route::Result::Ok;
     };
@@ -74,7 +75,7 @@ struct Server::Impl {
     return [this, try_now, handler, errors](const Rest::Request& request,
                                             Http::ResponseWriter response) {
       auto ticket = in_flight.take();
-      auto in = std::make_shared<Incoming>(Incoming::from(request));
+      auto in = std::make_shared<Incoming>(Incoming::from(request, s.config.trusted_proxies));
       std::optional<Answer> now;
       RequestLogScope log_scope(in->request_id);
       try {

@@ -301,5 +301,37 @@ TEST_F(ThrottleTest, FailedClientAuthenticationIsLimitedPerAddress) {
   EXPECT_FALSE(r.header("retry-after").empty());
 }
 
+// Behind a trusted proxy (here the test itself, on 127.0.0.1) the address is the
+// right-most X-Forwarded-For entry: two clients are counted apart. Without the
+// setting, the header is the client's own text and changes nothing.
+TEST_F(ThrottleTest, BehindATrustedProxyEachForwardedAddressIsLimitedApart) {
+  const Server& proxied = start({{"SIGNET_TOKEN_MAX_AUTH_FAILURES_PER_ADDRESS", "3"},
+                                 {"SIGNET_TRUSTED_PROXIES", "127.0.0.1, ::1"}});
+  const Server& direct = start({{"SIGNET_TOKEN_MAX_AUTH_FAILURES_PER_ADDRESS", "3"}});
+  ASSERT_TRUE(proxied.process && direct.process);
+  Client c =
+      w().add_client(w().unique("Target"), {}, "read:accounts", false, {"client_credentials"});
+  HttpClient http;
+  auto token = [&](const Server& s, const std::string& forwarded_for, const std::string& secret) {
+    return http.post_form(
+        s.base_url + "/token", {{"grant_type", "client_credentials"}},
+        {{"Authorization", basic_auth(c.client_id, secret)}, {"X-Forwarded-For", forwarded_for}});
+  };
+  for (int i = 0; i < 3; ++i) EXPECT_EQ(token(proxied, "198.51.100.1", "guess").status, 401);
+  EXPECT_EQ(token(proxied, "198.51.100.1", c.client_secret).status, 429);
+  // Another client behind the same proxy, and one that wrote the throttled
+  // address to the left of its own: both still served.
+  EXPECT_EQ(token(proxied, "198.51.100.2", c.client_secret).status, 200);
+  EXPECT_EQ(token(proxied, "198.51.100.1, 198.51.100.3", c.client_secret).status, 200);
+  // ... and the throttled one cannot escape by prefixing another address.
+  EXPECT_EQ(token(proxied, "198.51.100.9, 198.51.100.1", c.client_secret).status, 429);
+
+  // No trusted proxies: a changing X-Forwarded-For does not spread the count.
+  for (int i = 0; i < 3; ++i) {
+    EXPECT_EQ(token(direct, "192.0.2." + std::to_string(i), "guess").status, 401);
+  }
+  EXPECT_EQ(token(direct, "192.0.2.200", c.client_secret).status, 429);
+}
+
 }  // namespace
 }  // namespace signet::it

@@ -91,6 +91,32 @@ TEST(ClientCache, ChangeMadeBySqlReachesTheCacheThroughNotify) {
   EXPECT_TRUE(eventually([&] { return !cache.find_client(id)->has_value(); }));
 }
 
+// Notifications sent while a listener is away are lost (a database failover, a
+// restart): when its connection breaks it must reset what it guards, and listen
+// again on a new connection (README "PostgreSQL failover").
+TEST(ChangeListener, ALostConnectionResetsAndListensAgain) {
+  std::atomic<int> notified{0};
+  std::atomic<int> resets{0};
+  ChangeListener listener(
+      test_conninfo(), "signet_clients", [&](const std::string&) { ++notified; },
+      [&] { ++resets; });
+  ASSERT_TRUE(eventually([&] {
+    admin_exec("SELECT pg_notify('signet_clients', 'warm-up')");
+    return notified.load() > 0;
+  }));
+  EXPECT_EQ(resets.load(), 0);
+
+  admin_exec(
+      "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() "
+      "AND pid <> pg_backend_pid() AND query ILIKE 'listen%signet_clients%'");
+  EXPECT_TRUE(eventually([&] { return resets.load() > 0; }));
+  const int before = notified.load();
+  EXPECT_TRUE(eventually([&] {
+    admin_exec("SELECT pg_notify('signet_clients', 'after')");
+    return notified.load() > before;
+  }));
+}
+
 TEST(ClientCache, UnknownClientCreatedLaterIsFoundAfterNotify) {
   PostgresStore store(test_conninfo(), 2);
   SystemClock clock;

@@ -195,5 +195,47 @@ TEST(Config, FileSettingsAreOverriddenByEnvironmentAndUnknownKeysNamed) {
   unlink(path);
 }
 
+TEST(Config, TrustedProxiesAreAListOfRangesWithANamedError) {
+  auto none = load({{"SIGNET_DATABASE_URL", kDb}});
+  ASSERT_TRUE(none.ok());
+  EXPECT_TRUE(none->trusted_proxies.empty());  // by default X-Forwarded-For is ignored
+
+  auto c = load(
+      {{"SIGNET_DATABASE_URL", kDb}, {"SIGNET_TRUSTED_PROXIES", "10.0.0.0/8, 192.0.2.7 fd00::/8"}});
+  ASSERT_TRUE(c.ok()) << c.error().message;
+  EXPECT_TRUE(c->trusted_proxies.contains("10.1.2.3"));
+  EXPECT_TRUE(c->trusted_proxies.contains("192.0.2.7"));
+  EXPECT_TRUE(c->trusted_proxies.contains("fd00::1"));
+  EXPECT_FALSE(c->trusted_proxies.contains("192.0.2.8"));
+
+  expect_refused_by_name("SIGNET_TRUSTED_PROXIES", {"10.0.0.0/33", "10.0.0.1/8", "example.com",
+                                                    "10.0.0.0/", "::1/129", "1.2.3"});
+  auto named =
+      load({{"SIGNET_DATABASE_URL", kDb}, {"SIGNET_TRUSTED_PROXIES", "10.0.0.0/8,proxy.local"}});
+  ASSERT_FALSE(named.ok());
+  EXPECT_NE(named.error().message.find("\"proxy.local\""), std::string::npos)
+      << named.error().message;
+}
+
+TEST(Config, TrustedProxiesMayBeAJsonListInTheFile) {
+  char path[] = "/tmp/signet-config-XXXXXX";
+  int fd = mkstemp(path);
+  ASSERT_GE(fd, 0);
+  std::string body = R"({"trusted_proxies": ["127.0.0.1", "10.0.0.0/8"]})";
+  ASSERT_EQ(write(fd, body.data(), body.size()), static_cast<ssize_t>(body.size()));
+  close(fd);
+  auto c = load({{"SIGNET_DATABASE_URL", kDb}, {"SIGNET_CONFIG", path}});
+  ASSERT_TRUE(c.ok()) << c.error().message;
+  EXPECT_TRUE(c->trusted_proxies.contains("127.0.0.1"));
+  EXPECT_TRUE(c->trusted_proxies.contains("10.9.9.9"));
+
+  // Only a list setting takes a list.
+  FILE* f = fopen(path, "w");
+  fputs(R"({"issuer": ["https://a.example"]})", f);
+  fclose(f);
+  EXPECT_FALSE(load({{"SIGNET_DATABASE_URL", kDb}, {"SIGNET_CONFIG", path}}).ok());
+  unlink(path);
+}
+
 }  // namespace
 }  // namespace signet::config
