@@ -201,9 +201,10 @@ TEST_F(RarTest, TokenCarriesOnlyTheDetailsForItsAudience) {
   Client client = finance();
   nlohmann::json here = rent_payment();
   here["locations"] = {kBankAudience};
-  nlohmann::json elsewhere = rent_payment();
-  elsewhere["instructedAmount"]["amount"] = "9.99";
-  elsewhere["locations"] = {"https://cards.bank.example"};
+  // At most one payment per request: the other detail reads card accounts.
+  nlohmann::json elsewhere = {{"type", "account_information"},
+                              {"access", {{"accounts", {{{"iban", "DE89370400440532013000"}}}}}},
+                              {"locations", {"https://cards.bank.example"}}};
   const nlohmann::json details = {here, elsewhere};
   HttpClient browser;
   auto t = tokens(browser, client, request(client, details), user);
