@@ -21,5 +21,8 @@ Answer handle_revocation_feed(Services& s, const Incoming& in);
 Answer handle_connected_apps(Services& s, const Incoming& in);
 // POST /account/apps/revoke: client_id + csrf_token; withdraws that app's access.
 Answer handle_connected_apps_revoke(Services& s, const Incoming& in);
+// POST /account/apps/end-grant: grant_id + csrf_token; ends that one grant of
+// the customer's (its tokens with it), the app's other grants stay.
+Answer handle_connected_apps_end_grant(Services& s, const Incoming& in);
 
 }  // namespace signet::http

@@ -23,24 +23,6 @@ namespace {
 
 using protocol::OAuthError;
 
-// --- /userinfo ------------------------------------------------------------------
-
-// RFC 6750 §3: a 401 with the Bearer challenge; no error code when the request
-// carried no token at all (§3.1).
-Answer bearer_error(int status, const std::string& code, const std::string& description,
-                    const std::string& scope = {}) {
-  nlohmann::json body = nlohmann::json::object();
-  std::string challenge = "Bearer realm=\"signet\"";
-  if (!code.empty()) {
-    body = {{"error", code}, {"error_description", description}};
-    challenge += ", error=\"" + code + "\", error_description=\"" + description + "\"";
-    if (!scope.empty()) challenge += ", scope=\"" + scope + "\"";
-  }
-  Answer a = json_answer(status, body);
-  a.www_authenticate = challenge;
-  return a;
-}
-
 // --- /logout --------------------------------------------------------------------
 
 std::string param(const Params& p, std::string_view key) {

@@ -101,4 +101,18 @@ void log_error(const std::string& where, const protocol::OAuthError& error) {
   log_json_line(std::move(line));  // adds time and this thread's request_id
 }
 
+Answer bearer_error(int status, const std::string& code, const std::string& description,
+                    const std::string& scope) {
+  nlohmann::json body = nlohmann::json::object();
+  std::string challenge = "Bearer realm=\"signet\"";
+  if (!code.empty()) {
+    body = {{"error", code}, {"error_description", description}};
+    challenge += ", error=\"" + code + "\", error_description=\"" + description + "\"";
+    if (!scope.empty()) challenge += ", scope=\"" + scope + "\"";
+  }
+  Answer a = json_answer(status, body);
+  a.www_authenticate = challenge;
+  return a;
+}
+
 }  // namespace signet::http

@@ -67,6 +67,12 @@ Answer oauth_error_json(const protocol::OAuthError& error);
 Answer error_page(int status, const std::string& title, const std::string& message);
 Answer error_page(const protocol::OAuthError& error);
 
+// RFC 6750 §3: an error of a request with a bearer token (/userinfo, /grants),
+// with the Bearer challenge; no error code when the request carried no token at
+// all (§3.1); `scope` names the scope missing for insufficient_scope.
+Answer bearer_error(int status, const std::string& code, const std::string& description,
+                    const std::string& scope = {});
+
 // Logs an error's private detail (never sent to a client).
 void log_error(const std::string& where, const protocol::OAuthError& error);
 

@@ -11,6 +11,7 @@
 #include "common/cpus.h"
 #include "common/log.h"
 #include "http/bounded_handler.h"
+#include "http/grant_handlers.h"
 #include "http/handlers.h"
 #include "http/in_flight.h"
 #include "http/lifecycle_handlers.h"
@@ -136,9 +137,22 @@ struct Server::Impl {
     Rest::Routes::Post(router, "/introspect",
                        inline_first(try_introspect_without_waiting, handle_introspect, kJson));
     Rest::Routes::Post(router, "/revocations", on_worker(handle_revocation_feed, kJson));
+    // Grant management (grant_handlers.cc, Grant Management §6).
+    Rest::Routes::Get(router, "/grants/:grant_id", on_worker(handle_grant_query, kJson));
+    Rest::Routes::Delete(router, "/grants/:grant_id", on_worker(handle_grant_revoke, kJson));
+    {
+      auto refuse = fixed([] { return json_answer(405, {{"error", "method_not_allowed"}}); });
+      Rest::Routes::Post(router, "/grants/:grant_id", refuse);
+      Rest::Routes::Put(router, "/grants/:grant_id", refuse);
+      Rest::Routes::Patch(router, "/grants/:grant_id", refuse);
+      Rest::Routes::Options(router, "/grants/:grant_id", refuse);
+      Rest::Routes::Head(router, "/grants/:grant_id", refuse);
+    }
     Rest::Routes::Get(router, "/account/apps", on_worker(handle_connected_apps, kPage));
     Rest::Routes::Post(router, "/account/apps/revoke",
                        on_worker(handle_connected_apps_revoke, kPage));
+    Rest::Routes::Post(router, "/account/apps/end-grant",
+                       on_worker(handle_connected_apps_end_grant, kPage));
 
     metadata_json = authorization_server_metadata(s.config).dump();
     Rest::Routes::Get(router, "/.well-known/oauth-authorization-server", fixed([this] {
@@ -206,7 +220,7 @@ struct Server::Impl {
     auto not_allowed = fixed([] { return json_answer(405, {{"error", "method_not_allowed"}}); });
     for (const char* path :
          {"/authorize", "/login", "/consent", "/token", "/par", "/jwks", "/revoke", "/introspect",
-          "/revocations", "/account/apps", "/account/apps/revoke"}) {
+          "/revocations", "/account/apps", "/account/apps/revoke", "/account/apps/end-grant"}) {
       Rest::Routes::Put(router, path, not_allowed);
       Rest::Routes::Delete(router, path, not_allowed);
       Rest::Routes::Patch(router, path, not_allowed);
@@ -214,7 +228,7 @@ struct Server::Impl {
       Rest::Routes::Head(router, path, not_allowed);
     }
     for (const char* path : {"/login", "/consent", "/token", "/par", "/revoke", "/introspect",
-                             "/revocations", "/account/apps/revoke"}) {
+                             "/revocations", "/account/apps/revoke", "/account/apps/end-grant"}) {
       Rest::Routes::Get(router, path, not_allowed);
     }
     for (const char* path : {"/jwks", "/account/apps"}) {

@@ -60,7 +60,10 @@ Pistache::Async::Promise<ssize_t> send(Pistache::Http::ResponseWriter& w, const 
       if (c.clear) cookie.maxAge = 0;
       w.cookies().add(cookie);
     }
-    w.headers().add<Http::Header::ContentType>(Http::Mime::MediaType(a.content_type));
+    // A 204 has no body, so no type (RFC 9110 §15.3.5).
+    if (!a.content_type.empty()) {
+      w.headers().add<Http::Header::ContentType>(Http::Mime::MediaType(a.content_type));
+    }
     return w.send(static_cast<Http::Code>(a.status), a.body);
   } catch (const std::exception& e) {
     log_json_line({{"level", "error"}, {"event", "response_failed"}, {"detail", e.what()}});

@@ -16,7 +16,19 @@ std::string render_connected_apps(const ConnectedAppsView& view) {
     item.set("client_name", a.client_name.empty() ? a.client_id : a.client_name);
     item.set("granted_since", a.granted_since);
     item.set("csrf_token", view.csrf_token);
-    item.set("scopes", scope_items(a.scopes));
+    mstch::data grants{mstch::data::type::list};
+    for (const auto& g : a.grants) {
+      mstch::data grant;
+      grant.set("grant_id", g.grant_id);
+      grant.set("since", g.since);
+      if (!g.updated.empty() && g.updated != g.since) grant.set("updated", g.updated);
+      grant.set("csrf_token", view.csrf_token);
+      grant.set("scopes", scope_items(g.scopes));
+      grant.set("details", detail_items(g.details));
+      grants.push_back(grant);
+    }
+    item.set("grants", grants);
+    item.set("several_grants", a.grants.size() > 1);
     apps.push_back(item);
   }
   d.set("apps", apps);

@@ -303,4 +303,39 @@ std::vector<AuditEvent> RecordingAuditSink::named(std::string_view name) {
   return found;
 }
 
+StoreResult<std::optional<Grant>> MemoryGrantStore::find_grant(std::string_view grant_id) {
+  std::lock_guard lock(mu_);
+  if (unavailable) return fail(OAuthError::temporarily_unavailable("grant store down"));
+  auto it = grants_.find(grant_id);
+  if (it == grants_.end()) return std::optional<Grant>{};
+  return std::optional<Grant>{it->second};
+}
+
+StoreResult<bool> MemoryGrantStore::delete_grant(std::string_view grant_id,
+                                                 std::string_view client_id,
+                                                 std::string_view subject) {
+  std::lock_guard lock(mu_);
+  if (unavailable) return fail(OAuthError::temporarily_unavailable("grant store down"));
+  auto it = grants_.find(grant_id);
+  if (it == grants_.end() || it->second.client_id != client_id) return false;
+  if (!subject.empty() && it->second.subject != subject) return false;
+  grants_.erase(it);
+  return true;
+}
+
+StoreResult<std::vector<Grant>> MemoryGrantStore::grants_of(std::string_view subject) {
+  std::lock_guard lock(mu_);
+  if (unavailable) return fail(OAuthError::temporarily_unavailable("grant store down"));
+  std::vector<Grant> out;
+  for (const auto& [id, g] : grants_) {
+    if (g.subject == subject) out.push_back(g);
+  }
+  return out;
+}
+
+void MemoryGrantStore::add(Grant grant) {
+  std::lock_guard lock(mu_);
+  grants_[grant.grant_id] = std::move(grant);
+}
+
 }  // namespace signet::protocol::testing

@@ -163,6 +163,24 @@ class MemoryConsentStore final : public ConsentStore {
   std::map<std::pair<std::string, std::string>, std::vector<std::string>> grants_;
 };
 
+// Grants by id; delete_grant applies the same owner rules as the SQL (an empty
+// subject matches any customer). Ending a grant's tokens is the database
+// trigger's job, tested against PostgreSQL (tests/store/).
+class MemoryGrantStore final : public GrantStore {
+ public:
+  StoreResult<std::optional<Grant>> find_grant(std::string_view grant_id) override;
+  StoreResult<bool> delete_grant(std::string_view grant_id, std::string_view client_id,
+                                 std::string_view subject) override;
+  StoreResult<std::vector<Grant>> grants_of(std::string_view subject) override;
+
+  void add(Grant grant);
+  bool unavailable = false;
+
+ private:
+  std::mutex mu_;
+  std::map<std::string, Grant, std::less<>> grants_;
+};
+
 class MemoryUserStore final : public UserStore {
  public:
   void add(User user);
