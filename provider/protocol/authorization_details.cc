@@ -169,7 +169,8 @@ struct DetailType {
   // The words for one field, or nullopt when the detail does not have it.
   std::optional<std::string> render(const json& detail, const Field& f) const {
     const json* v = value_at(detail, f.path);
-    if (v == nullptr || v->is_null() || (v->is_string() && v->get_ref<const std::string&>().empty())) {
+    if (v == nullptr || v->is_null() ||
+        (v->is_string() && v->get_ref<const std::string&>().empty())) {
       return std::nullopt;  // nothing to show: "Reference: " would say nothing
     }
     const auto scalar = [&](const json& x) -> std::string {
