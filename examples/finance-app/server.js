@@ -45,6 +45,31 @@ function loadConfig(env) {
 const b64url = (buf) => buf.toString('base64url');
 const randomToken = () => b64url(crypto.randomBytes(32));
 
+// Rich authorization requests (RFC 9396): what FinanceApp asks for beyond scopes.
+// Read access to the accounts the customer chooses on her bank's consent page
+// (empty lists: she ticks them there, RFC 9396 §7.1).
+const CHOSEN_ACCOUNTS = [
+  { type: 'account_information', access: { accounts: [], balances: [], transactions: [] } },
+];
+// One rent payment, and the account to pay it from (she chooses it too).
+const RENT = {
+  amount: '950.00',
+  currency: 'EUR',
+  creditorName: 'Lindenstrasse Properties',
+  iban: 'DE89370400440532013000',
+  reference: 'Rent December',
+};
+const RENT_DETAILS = [
+  {
+    type: 'payment_initiation',
+    instructedAmount: { currency: RENT.currency, amount: RENT.amount },
+    creditorName: RENT.creditorName,
+    creditorAccount: { iban: RENT.iban },
+    remittanceInformationUnstructured: RENT.reference,
+  },
+  { type: 'account_information', access: { accounts: [] } },
+];
+
 function safeEqual(a, b) {
   const x = Buffer.from(String(a));
   const y = Buffer.from(String(b));
@@ -211,8 +236,8 @@ async function exchangeCode(cfg, code, verifier) {
   return json;
 }
 
-async function bank(cfg, token, method, path, body) {
-  const headers = { authorization: `Bearer ${token}`, accept: 'application/json' };
+async function bank(cfg, token, method, path, body, extraHeaders = {}) {
+  const headers = { authorization: `Bearer ${token}`, accept: 'application/json', ...extraHeaders };
   if (body) headers['content-type'] = 'application/json';
   const r = await fetch(`${cfg.bankApi}${path}`, {
     method,
@@ -326,8 +351,13 @@ function homePage(res, session) {
 <div class="card"><p>FinanceApp sorts your bank transactions into income and spending.
 Connect your bank: you sign in <strong>at your bank</strong>, and your bank asks you what FinanceApp may see.
 FinanceApp never sees your password.</p>
-<nav class="actions"><a class="button" href="/connect">Connect your bank</a></nav></div>`;
-  send(res, 200, layout('Home', body));
+<nav class="actions"><a class="button" href="/connect">Connect your bank</a>
+<a class="button secondary" href="/connect?share=chosen">Choose accounts to share</a></nav></div>`;
+  const rent = `<div class="card"><h2>Pay your rent</h2><p>FinanceApp can pay this month's rent of
+${esc(RENT.amount)} ${esc(RENT.currency)} to ${esc(RENT.creditorName)}. Your bank asks you to approve this
+one payment, and the account it is paid from, and nothing else.</p>
+<nav class="actions"><a class="button secondary" href="/rent">Pay your rent</a></nav></div>`;
+  send(res, 200, layout('Home', body + rent));
 }
 
 function transactionsPage(res, summary, transactions, accounts) {
@@ -370,17 +400,20 @@ async function readForm(req) {
   return new URLSearchParams(Buffer.concat(chunks).toString('utf8'));
 }
 
-async function connect(cfg, req, res) {
+// `details`: authorization_details to ask for instead of scopes (RFC 9396);
+// `mode`: where the callback goes ("read" or "rent").
+async function connect(cfg, req, res, { details = null, mode = 'read' } = {}) {
   const m = await discover(cfg);
   const session = getSession(req, res, true);
   const verifier = randomToken(); // 43 chars, RFC 7636 §4.1
   const challenge = b64url(crypto.createHash('sha256').update(verifier).digest());
-  session.pending = { state: randomToken(), verifier, created: Date.now() };
+  session.pending = { state: randomToken(), verifier, created: Date.now(), mode };
   const url = new URL(m.authorization_endpoint);
   url.searchParams.set('response_type', 'code');
   url.searchParams.set('client_id', cfg.clientId);
   url.searchParams.set('redirect_uri', cfg.redirectUri);
-  url.searchParams.set('scope', cfg.scope);
+  if (details) url.searchParams.set('authorization_details', JSON.stringify(details));
+  else url.searchParams.set('scope', cfg.scope);
   url.searchParams.set('state', session.pending.state);
   url.searchParams.set('code_challenge', challenge);
   url.searchParams.set('code_challenge_method', 'S256');
@@ -421,11 +454,81 @@ async function callback(cfg, req, res, query) {
     return errorPage(res, 400, 'Could not connect your bank', 'The bank answered without an authorization code.');
   }
   const token = await exchangeCode(cfg, code, pending.verifier);
+  if (pending.mode === 'rent') {
+    // A token for this one payment only, kept apart from the reading token.
+    session.rent = {
+      token: token.access_token,
+      expiresAt: Date.now() + (Number(token.expires_in) || 600) * 1000,
+    };
+    return redirect(res, '/rent/pay');
+  }
   session.token = token.access_token;
   session.scope = token.scope || cfg.scope;
   session.expiresAt = Date.now() + (Number(token.expires_in) || 600) * 1000;
   // Leave the code out of the address bar and history.
   redirect(res, '/transactions');
+}
+
+// ---- the rent payment (one payment_initiation consent) ------------------------------
+
+function rentSession(req, res) {
+  const session = getSession(req, res, false);
+  if (!session || !session.rent || Date.now() >= session.rent.expiresAt) {
+    errorPage(res, 401, 'Not approved', 'Approve the rent payment at your bank first.');
+    return null;
+  }
+  return session;
+}
+
+function rentPage(req, res) {
+  const session = rentSession(req, res);
+  if (!session) return;
+  send(res, 200, layout('Pay your rent', `<h1>Pay your rent</h1>
+<div class="card"><p>Your bank approved one payment of <strong>${esc(RENT.amount)} ${esc(RENT.currency)}</strong>
+to ${esc(RENT.creditorName)} (${esc(RENT.iban)}), reference "${esc(RENT.reference)}".</p>
+<form method="post" action="/rent/pay">
+<input type="hidden" name="csrf" value="${esc(session.csrf)}">
+<nav class="actions"><button class="button" type="submit">Pay ${esc(RENT.amount)} ${esc(RENT.currency)} now</button></nav>
+</form></div>`));
+}
+
+async function payRent(cfg, req, res) {
+  const session = rentSession(req, res);
+  if (!session) return;
+  const form = await readForm(req);
+  if (!safeEqual(form.get('csrf') || '', session.csrf)) {
+    return errorPage(res, 403, 'Request refused', 'This form was not sent from FinanceApp.', { reconnect: false });
+  }
+  // The account she chose to pay from is the one the token lets FinanceApp see.
+  const a = await bank(cfg, session.rent.token, 'GET', '/accounts');
+  const from = a.status === 200 && a.json && a.json.accounts && a.json.accounts[0];
+  if (!from) {
+    return errorPage(res, 502, 'Could not pay', `The bank did not name the account to pay from (HTTP ${a.status}).`);
+  }
+  // A new key per press: a network retry of this request would reuse it and
+  // never pay twice; a second press is a second payment, which the bank refuses.
+  const r = await bank(cfg, session.rent.token, 'POST', '/payments', {
+    from_account: from.id,
+    to_iban: RENT.iban,
+    creditor_name: RENT.creditorName,
+    amount: RENT.amount,
+    currency: RENT.currency,
+    reference: RENT.reference,
+  }, { 'idempotency-key': randomToken() });
+  const err = challengeParam(r.wwwAuthenticate, 'error') || (r.json && r.json.error) || '';
+  const desc = challengeParam(r.wwwAuthenticate, 'error_description') || (r.json && r.json.error_description) || '';
+  const body = r.status === 201
+    ? `<div id="payment-result" class="alert ok" role="status"><p>Paid: ${esc(RENT.amount)} ${esc(RENT.currency)}
+to ${esc(RENT.creditorName)} from your ${esc(from.name)}.</p></div>`
+    : `<div id="payment-result" class="alert" role="alert"><p>The bank refused the payment: HTTP ${r.status}${err ? `, <code>${esc(err)}</code>` : ''}.</p>
+${desc ? `<p>${esc(desc)}</p>` : ''}</div>`;
+  send(res, 200, layout('Pay your rent', `<h1>Pay your rent</h1>
+${body}
+<form method="post" action="/rent/pay">
+<input type="hidden" name="csrf" value="${esc(session.csrf)}">
+<nav class="actions"><button class="button secondary" type="submit">Pay again</button>
+<a class="button secondary" href="/">Home</a></nav>
+</form>`));
 }
 
 function needToken(req, res) {
@@ -549,7 +652,14 @@ function createServer(cfg) {
           res.writeHead(204, { 'cache-control': 'max-age=86400' });
           return res.end();
         case 'GET /connect':
-          return await connect(cfg, req, res);
+          return await connect(cfg, req, res, url.searchParams.get('share') === 'chosen'
+            ? { details: CHOSEN_ACCOUNTS } : {});
+        case 'GET /rent':
+          return await connect(cfg, req, res, { details: RENT_DETAILS, mode: 'rent' });
+        case 'GET /rent/pay':
+          return rentPage(req, res);
+        case 'POST /rent/pay':
+          return await payRent(cfg, req, res);
         case 'GET /callback':
           return await callback(cfg, req, res, url.searchParams);
         case 'GET /transactions':

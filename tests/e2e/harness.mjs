@@ -240,14 +240,22 @@ export class World {
 
     this.user = this.addUser('alice', 'correct horse battery staple');
 
-    const signet = new Child('signet', this.signetBin, ['serve'], this.signetEnv(), this.logDir);
+    // bank-api's port first: Signet's consent page lists the customer's accounts
+    // from its account directory (RFC 9396 §7.1).
+    this.bankPort = await freePort();
+    this.bankApi = `http://127.0.0.1:${this.bankPort}`;
+    const signet = new Child(
+      'signet',
+      this.signetBin,
+      ['serve'],
+      this.signetEnv({ SIGNET_ACCOUNT_DIRECTORY_URL: `${this.bankApi}/account-directory` }),
+      this.logDir,
+    );
     this.children.push(signet);
     await waitUntilAnswering(signet, `${this.issuer}/.well-known/oauth-authorization-server`, {
       need200: true,
     });
 
-    this.bankPort = await freePort();
-    this.bankApi = `http://127.0.0.1:${this.bankPort}`;
     const bank = new Child(
       'bank-api',
       this.bankBin,
@@ -274,6 +282,11 @@ export class World {
         redirectUris: [`${this.financeUrl}/callback`],
         scope: 'read:accounts read:transactions',
       });
+      // It may also ask for typed authorization details (the demo's account choice and rent payment).
+      this.cli([
+        'client', 'update', this.financeClient.client_id,
+        '--authorization-details-types', 'account_information payment_initiation',
+      ]);
       const script = path.join(repoRoot, 'examples', 'finance-app', 'server.js');
       if (!fs.existsSync(script)) throw new Error(`finance app not found at ${script}`);
       const app = new Child(
