@@ -229,6 +229,7 @@ int serve() {
   services.revocation_feed = &revocation_feed;
   services.resources = &resources;
   services.grants = &store;
+  services.dpop = &dpop;
   // The customer's accounts for the consent page (RFC 9396 §7.1), when configured.
   std::optional<fetch::HttpAccountDirectory> account_directory;
   if (!c.account_directory_url.empty()) {

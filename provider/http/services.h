@@ -48,6 +48,8 @@ struct Services {
   protocol::ResourceStore* resources = nullptr;
   // Grants (Grant Management: /grants, connected apps); set by app/.
   protocol::GrantStore* grants = nullptr;
+  // DPoP proofs at endpoints that take an access token (/grants, RFC 9449 §7.1).
+  protocol::DpopProofs* dpop = nullptr;
   // The customer's accounts for the consent page (RFC 9396 §7.1); null: none.
   protocol::AccountDirectory* accounts = nullptr;
   // Security events (login, consent, tokens, reuse, throttling); set by app/.

@@ -14,12 +14,13 @@ GrantApiError store_failed(OAuthError e) {
   return GrantApiError{GrantApiProblem::kStore, {}, std::move(e)};
 }
 
-// RFC 9449 §7.1: a DPoP-bound access token (cnf.jkt) is used only with a proof
-// of its key. The API does not take DPoP proofs yet, so such a token is
-// refused here rather than accepted as a bearer token.
-bool is_dpop_bound(const jose::AccessTokenClaims& token) {
+// RFC 9449 §7.1: the key a DPoP-bound access token is bound to (cnf.jkt), ""
+// for a bearer token.
+std::string bound_key(const jose::AccessTokenClaims& token) {
   auto cnf = token.claims.find("cnf");
-  return cnf != token.claims.end() && cnf->is_object() && cnf->contains("jkt");
+  if (cnf == token.claims.end() || !cnf->is_object()) return {};
+  auto jkt = cnf->find("jkt");
+  return jkt != cnf->end() && jkt->is_string() ? jkt->get<std::string>() : std::string("?");
 }
 
 }  // namespace
@@ -32,7 +33,10 @@ Result<jose::AccessTokenClaims, GrantApiError> GrantApi::caller(std::string_view
   // limits the request to that client's own grants.
   auto token = verify_own_access_token(access_token, keys, issuer, std::nullopt, now);
   if (!token) return fail(problem(GrantApiProblem::kInvalidToken));
-  if (is_dpop_bound(*token)) return fail(problem(GrantApiProblem::kDpopBound));
+  // A bound token is used only with a proof by its key (a stolen one is useless).
+  if (const std::string jkt = bound_key(*token); !jkt.empty() && jkt != proof_jkt) {
+    return fail(problem(GrantApiProblem::kDpopBound));
+  }
   // A revoked token (itself, or its grant) stops working at once (RFC 7009 §2).
   auto revoked = is_revoked(*token, lifecycle);
   if (!revoked) return fail(store_failed(std::move(revoked.error())));

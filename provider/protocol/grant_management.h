@@ -30,7 +30,7 @@ enum class GrantAction { kQuery, kRevoke };
 // §6.6: how a request to the API fails.
 enum class GrantApiProblem {
   kInvalidToken,       // 401: not Signet's, expired or revoked
-  kDpopBound,          // 401: a DPoP-bound token sent without its proof
+  kDpopBound,          // 401: a DPoP-bound token without a proof by its key
   kInsufficientScope,  // 403: lacks the action's scope
   kNotFound,           // 404: no such grant, or not the caller's
   kStore,              // the store failed: `store_error`
@@ -48,6 +48,10 @@ struct GrantApi {
   TokenLifecycleStore& lifecycle;
   GrantStore& grants;
   int64_t now = 0;
+  // RFC 9449 §7.1: the thumbprint of the key the request's DPoP proof proved
+  // (checked by the caller for this method, URL and token); "" = no proof. A
+  // DPoP-bound token is accepted only with a proof by its own key.
+  std::string proof_jkt = {};
 
   // §6.4: the grant's scopes and authorization details.
   Result<nlohmann::json, GrantApiError> query(std::string_view access_token,

@@ -113,6 +113,63 @@ TEST_F(GrantManagementTest, TwoGrantsAreQueriedAndEndedApart) {
   EXPECT_EQ(audited, "1");
 }
 
+// RFC 9449 §7.1: a DPoP-bound token (a FAPI 2.0 client's kind) is used at
+// /grants with the DPoP scheme and a proof of its key for this method and URL;
+// as a bearer token, or with another key's proof, it is refused.
+TEST_F(GrantManagementTest, DpopBoundTokenNeedsAProofByItsKey) {
+  User u = alice();
+  Client c = finance();
+  HttpClient browser;
+  const std::string g = grant(browser, c, u, "read:accounts")["grant_id"];
+  ASSERT_FALSE(g.empty());
+  const std::string token_url = w().signet.base_url + "/token";
+  const std::string grant_url = w().signet.base_url + "/grants/" + g;
+  EcKey key = EcKey::generate();
+  // The token request, with the server's nonce when it asks for one (§8).
+  auto bound_token = [&](const std::string& scope) {
+    std::string nonce;
+    for (int i = 0; i < 2; ++i) {
+      HttpClient http;
+      HttpResponse t =
+          http.post_form(token_url, {{"grant_type", "client_credentials"}, {"scope", scope}},
+                         {{"Authorization", basic_auth(c.client_id, c.client_secret)},
+                          {"DPoP", dpop_proof(key, "POST", token_url, nonce)}});
+      if (t.status == 200) {
+        EXPECT_EQ(t.json().value("token_type", ""), "DPoP");
+        return t.json().value("access_token", "");
+      }
+      nonce = t.header("dpop-nonce");
+    }
+    ADD_FAILURE() << "no DPoP-bound token";
+    return std::string();
+  };
+  const std::string token = bound_token("grant_management_query");
+  ASSERT_FALSE(token.empty());
+  auto call = [&](const std::string& scheme, const EcKey* prover) {
+    HttpClient http;
+    Headers h{{"Authorization", scheme + " " + token}};
+    std::string nonce;
+    for (int i = 0; i < 2; ++i) {
+      Headers with = h;
+      if (prover) with.emplace_back("DPoP", dpop_proof(*prover, "GET", grant_url, nonce, token));
+      HttpResponse r = http.request("GET", grant_url, "", with, "");
+      if (r.status == 400 && r.body.find("use_dpop_nonce") != std::string::npos) {
+        nonce = r.header("dpop-nonce");
+        continue;
+      }
+      return r;
+    }
+    return HttpResponse{};
+  };
+  EXPECT_EQ(call("Bearer", nullptr).status, 401) << "a bound token is no bearer token";
+  EXPECT_EQ(call("DPoP", nullptr).status, 401) << "the DPoP scheme needs a proof";
+  EcKey other = EcKey::generate();
+  EXPECT_EQ(call("DPoP", &other).status, 401) << "another key's proof";
+  HttpResponse ok = call("DPoP", &key);
+  ASSERT_EQ(ok.status, 200) << ok.body;
+  EXPECT_EQ(scope_of(ok.json()), "read:accounts");
+}
+
 TEST_F(GrantManagementTest, AnotherClientsGrantIsAnsweredAsUnknown) {
   User u = alice();
   Client c = finance();

@@ -125,12 +125,21 @@ TEST_F(GrantManagementTest, BadOrRevokedTokensAreRefused) {
   EXPECT_EQ(revoked.error().problem, GrantApiProblem::kInvalidToken);
 }
 
-TEST_F(GrantManagementTest, DpopBoundTokenIsRefused) {
-  auto r = api().query(
-      token(kGrantQueryScope, "finance-app", "jti-2", {{"cnf", {{"jkt", "thumbprint"}}}}),
-      "grant-1");
-  ASSERT_FALSE(r.ok());
-  EXPECT_EQ(r.error().problem, GrantApiProblem::kDpopBound);
+// RFC 9449 §7.1: a DPoP-bound token only with a proof by its own key.
+TEST_F(GrantManagementTest, DpopBoundTokenNeedsAProofByItsKey) {
+  const std::string bound =
+      token(kGrantQueryScope, "finance-app", "jti-2", {{"cnf", {{"jkt", "thumbprint"}}}});
+  auto without = api().query(bound, "grant-1");
+  ASSERT_FALSE(without.ok());
+  EXPECT_EQ(without.error().problem, GrantApiProblem::kDpopBound);
+  GrantApi other = api();
+  other.proof_jkt = "another-key";
+  auto wrong = other.query(bound, "grant-1");
+  ASSERT_FALSE(wrong.ok());
+  EXPECT_EQ(wrong.error().problem, GrantApiProblem::kDpopBound);
+  GrantApi proven = api();
+  proven.proof_jkt = "thumbprint";
+  EXPECT_TRUE(proven.query(bound, "grant-1").ok());
 }
 
 TEST_F(GrantManagementTest, StoreFailureIsNotAnsweredAsUnknown) {

@@ -17,14 +17,21 @@ std::string DpopProofs::current_nonce() const {
 
 Result<std::optional<std::string>, OAuthError> DpopProofs::verify(
     const std::optional<std::string>& proof, std::string_view path) {
+  return verify(proof, path, "POST", {});
+}
+
+Result<std::optional<std::string>, OAuthError> DpopProofs::verify(
+    const std::optional<std::string>& proof, std::string_view path, std::string_view method,
+    std::string_view access_token) {
   if (!proof) return std::optional<std::string>();
   const int64_t now = clock_.now();
   const std::string url = settings_.issuer + std::string(path);
   jose::DpopCheck check;
-  check.method = "POST";
+  check.method = method;
   check.url = url;
   check.now = now;
   check.max_age_seconds = settings_.max_age_seconds;
+  if (!access_token.empty()) check.access_token = access_token;
   auto verified = jose::verify_dpop_proof(*proof, check);
   if (!verified) {
     return fail(

@@ -49,6 +49,12 @@ class DpopProofs {
   // nonce to use) when nonces are on and the proof lacks the current one.
   Result<std::optional<std::string>, OAuthError> verify(const std::optional<std::string>& proof,
                                                         std::string_view path);
+  // The same at an endpoint that takes an access token (RFC 9449 §7.1, e.g.
+  // /grants/{id}): htm must be `method`, and ath the hash of `access_token`.
+  Result<std::optional<std::string>, OAuthError> verify(const std::optional<std::string>& proof,
+                                                        std::string_view path,
+                                                        std::string_view method,
+                                                        std::string_view access_token);
 
   // The nonce to hand out now ("" when nonces are off): sent with every answer
   // of a DPoP request so that clients keep a fresh one (§8.2).
