@@ -59,6 +59,7 @@ const RENT = {
   iban: 'DE89370400440532013000',
   reference: 'Rent December',
 };
+const MORE_THAN_RENT = '1950.00';
 const RENT_DETAILS = [
   {
     type: 'payment_initiation',
@@ -489,6 +490,12 @@ to ${esc(RENT.creditorName)} (${esc(RENT.iban)}), reference "${esc(RENT.referenc
 <form method="post" action="/rent/pay">
 <input type="hidden" name="csrf" value="${esc(session.csrf)}">
 <nav class="actions"><button class="button" type="submit">Pay ${esc(RENT.amount)} ${esc(RENT.currency)} now</button></nav>
+</form>
+<p class="muted">What if FinanceApp tried to take more than you approved?</p>
+<form method="post" action="/rent/pay">
+<input type="hidden" name="csrf" value="${esc(session.csrf)}">
+<input type="hidden" name="try" value="more">
+<nav class="actions"><button class="button secondary" type="submit">Try to pay ${esc(MORE_THAN_RENT)} ${esc(RENT.currency)} instead</button></nav>
 </form></div>`));
 }
 
@@ -507,18 +514,20 @@ async function payRent(cfg, req, res) {
   }
   // A new key per press: a network retry of this request would reuse it and
   // never pay twice; a second press is a second payment, which the bank refuses.
+  // "Try to pay more": another amount than she approved, which the bank refuses.
+  const amount = form.get('try') === 'more' ? MORE_THAN_RENT : RENT.amount;
   const r = await bank(cfg, session.rent.token, 'POST', '/payments', {
     from_account: from.id,
     to_iban: RENT.iban,
     creditor_name: RENT.creditorName,
-    amount: RENT.amount,
+    amount,
     currency: RENT.currency,
     reference: RENT.reference,
   }, { 'idempotency-key': randomToken() });
   const err = challengeParam(r.wwwAuthenticate, 'error') || (r.json && r.json.error) || '';
   const desc = challengeParam(r.wwwAuthenticate, 'error_description') || (r.json && r.json.error_description) || '';
   const body = r.status === 201
-    ? `<div id="payment-result" class="alert ok" role="status"><p>Paid: ${esc(RENT.amount)} ${esc(RENT.currency)}
+    ? `<div id="payment-result" class="alert ok" role="status"><p>Paid: ${esc(amount)} ${esc(RENT.currency)}
 to ${esc(RENT.creditorName)} from your ${esc(from.name)}.</p></div>`
     : `<div id="payment-result" class="alert" role="alert"><p>The bank refused the payment: HTTP ${r.status}${err ? `, <code>${esc(err)}</code>` : ''}.</p>
 ${desc ? `<p>${esc(desc)}</p>` : ''}</div>`;

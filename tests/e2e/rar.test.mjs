@@ -2,8 +2,8 @@
 // FinanceApp asks to read the accounts the customer chooses, and she ticks one
 // of her two accounts on the bank's consent page; bank-api then shows FinanceApp
 // only that account. And "Pay your rent": she approves one payment in words,
-// FinanceApp pays it once, and a second payment under the same consent is
-// refused. No console error on any page.
+// a changed amount is refused, FinanceApp pays it once, and a second payment
+// under the same consent is refused. No console error on any page.
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -74,7 +74,7 @@ test('she chooses one of her accounts and FinanceApp sees only that one', async 
   });
 });
 
-test('she approves one rent payment; FinanceApp pays it once and cannot pay again', async () => {
+test('she approves one rent payment; a changed amount is refused, it is paid once and never again', async () => {
   await inBrowser('rar-rent', async (page) => {
     await page.goto(`${world.financeUrl}/`);
     await page.getByRole('link', { name: 'Pay your rent' }).click();
@@ -88,8 +88,13 @@ test('she approves one rent payment; FinanceApp pays it once and cannot pay agai
     await page.getByRole('checkbox', { name: /Everyday account/ }).check();
     await page.getByRole('button', { name: 'Allow' }).click();
 
-    await page.getByRole('button', { name: 'Pay 950.00 EUR now' }).click();
-    const result = page.locator('#payment-result');
+    // Another amount than she approved is refused, and spends nothing.
+    await page.getByRole('button', { name: 'Try to pay 1950.00 EUR instead' }).click();
+    await page.locator('#payment-result', { hasText: 'refused' }).waitFor();
+    assert.match(await page.locator('#payment-result').innerText(), /HTTP 403/);
+
+    await page.getByRole('button', { name: 'Pay again' }).click();
+    const result = page.locator('#payment-result', { hasText: 'Paid' });
     await result.waitFor();
     assert.match(await result.innerText(), /Paid: 950\.00 EUR to Lindenstrasse Properties/);
 
