@@ -12,10 +12,11 @@ die() { printf 'error: %s\n' "$*" >&2; exit 1; }
 # Debian 12 packages the build, the tests and the demo need.
 BUILD_PACKAGES="build-essential cmake pkg-config libssl-dev libpistache-dev libpqxx-dev
   nlohmann-json3-dev libcpp-jwt-dev libargon2-dev libkainjow-mustache-dev libcurl4-openssl-dev
-  libgtest-dev postgresql-15 nodejs"
+  libgtest-dev postgresql-15 nodejs prometheus-cpp-dev"
 # systemd: systemd-analyze, for the unit check (deploy/systemd/check); nginx for
-# deploy/nginx/check and the failover test (deploy/ha/failover).
-TEST_PACKAGES="chromium npm systemd nginx"
+# deploy/nginx/check and the failover test (deploy/ha/failover); prometheus for
+# promtool, which checks and unit-tests the alert rules (deploy/monitoring/check).
+TEST_PACKAGES="chromium npm systemd nginx prometheus"
 
 install_packages() {
   local missing=()

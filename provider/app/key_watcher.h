@@ -52,6 +52,8 @@ class KeyWatcher {
   void maintain();
   // Reloads the ring from the database (logs when the set of keys changed).
   void reload();
+  // Its LISTEN signet_keys connection, for monitoring.
+  const store::ChangeListener& listener() const { return *listener_; }
 
  private:
   void run();

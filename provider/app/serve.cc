@@ -14,6 +14,7 @@
 #include <nlohmann/json.hpp>
 
 #include "app/key_watcher.h"
+#include "app/server_metrics.h"
 #include "app/signing_keys.h"
 #include "common/clock.h"
 #include "common/cpus.h"
@@ -25,6 +26,9 @@
 #include "fetch/account_directory.h"
 #include "fetch/jwks_fetcher.h"
 #include "http/server.h"
+#include "metrics/admin_listener.h"
+#include "metrics/request_metrics.h"
+#include "metrics/state_collector.h"
 #include "protocol/token/access_token.h"
 #include "protocol/token/authorization_code_grant.h"
 #include "protocol/token/client_credentials_grant.h"
@@ -244,6 +248,16 @@ int serve() {
   // batches from its own connection (never a request's wait).
   store::PostgresAuditSink audit(c.database_url);
   services.audit = &audit;
+  // Metrics (README, "Metrics and alerts"), when SIGNET_METRICS_LISTEN is set: requests,
+  // tokens and refusals as they happen, audit events counted on their way.
+  std::optional<metrics::RequestMetrics> request_metrics;
+  std::optional<metrics::CountingAuditSink> counted_audit;
+  if (c.metrics_port != 0) {
+    request_metrics.emplace();
+    services.metrics = &*request_metrics;
+    counted_audit.emplace(audit, *request_metrics);
+    services.audit = &*counted_audit;
+  }
   // Readiness (/readyz): the database answers within 2 s, and a key can sign.
   store::DatabaseProbe database_probe(c.database_url, std::chrono::milliseconds(2000));
   // Logged when readiness changes, not at every probe of the load balancer.
@@ -266,6 +280,20 @@ int serve() {
   // Not ready while draining on SIGTERM: load balancers stop sending work here.
   services.readiness_checks.push_back(
       [&services] { return services.draining ? std::string("draining") : std::string(); });
+  // The admin listener binds before the public one, so that a bad
+  // SIGNET_METRICS_LISTEN stops Signet before it takes any request.
+  std::shared_ptr<metrics::StateCollector> metrics_state;
+  std::unique_ptr<metrics::AdminListener> admin;
+  if (request_metrics) {
+    metrics_state = std::make_shared<metrics::StateCollector>();
+    auto started_admin = metrics::AdminListener::start(
+        c.metrics_host, c.metrics_port, {request_metrics->registry(), metrics_state});
+    if (!started_admin) {
+      std::cerr << "signet: " << started_admin.error().message << "\n";
+      return 1;
+    }
+    admin = std::move(*started_admin);
+  }
   http::Server server(services);
   if (auto started = server.start(); !started) {
     std::cerr << "signet: " << started.error().message << "\n";
@@ -276,9 +304,22 @@ int serve() {
   // reloads the ring on every change (LISTEN signet_keys) and periodically.
   KeyWatcher key_watcher(store, key_ring, c.database_url, c.master_key, *alg,
                          std::max<int64_t>(c.access_token_ttl, 3600), rotation, clock);
+  // The state of the parts, read at each scrape (the key watcher's LISTEN
+  // connection exists only from here).
+  if (metrics_state) {
+    add_server_series(*metrics_state,
+                      {store.pool(),
+                       {&client_changes, &resource_changes, &revocations, &key_watcher.listener()},
+                       key_ring,
+                       audit,
+                       workers,
+                       clock});
+  }
   log_line({{"level", "info"},
             {"event", "listening"},
             {"listen", c.listen_host + ":" + std::to_string(c.listen_port)},
+            {"metrics_listen",
+             admin ? c.metrics_host + ":" + std::to_string(c.metrics_port) : std::string("off")},
             {"issuer", c.issuer},
             {"http_threads", c.http_threads},
             {"workers", c.workers},

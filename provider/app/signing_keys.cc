@@ -70,7 +70,7 @@ Result<jose::KeyRing> load_signing_keys(store::PostgresStore& store, const std::
     if (!key) return fail("keys", "signing key " + row.kid + " is unreadable");
     if (key->kid() != row.kid)
       return fail("keys", "signing key " + row.kid + " does not match its kid");
-    ring.add(std::move(*key), *state);
+    ring.add(std::move(*key), *state, row.created_at);
   }
   if (!ring.active(alg)) return fail("keys", "no active signing key");
   if (!ring.active(jose::Alg::RS256) || !ring.active(jose::Alg::ES256)) {

@@ -19,11 +19,19 @@ WorkerPool::~WorkerPool() { shutdown(); }
 bool WorkerPool::submit(std::function<void()> job) {
   {
     std::lock_guard lock(mu_);
-    if (stopping_ || queue_.size() >= max_queue_) return false;
+    if (stopping_ || queue_.size() >= max_queue_) {
+      refused_.fetch_add(1, std::memory_order_relaxed);
+      return false;
+    }
     queue_.push_back(std::move(job));
   }
   cv_.notify_one();
   return true;
+}
+
+size_t WorkerPool::queued() const {
+  std::lock_guard lock(mu_);
+  return queue_.size();
 }
 
 void WorkerPool::shutdown() {

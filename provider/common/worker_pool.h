@@ -3,8 +3,10 @@
 // other connections of that thread).
 #pragma once
 
+#include <atomic>
 #include <condition_variable>
 #include <cstddef>
+#include <cstdint>
 #include <deque>
 #include <functional>
 #include <mutex>
@@ -32,16 +34,20 @@ class WorkerPool {
   size_t drop_queued();
 
   size_t size() const { return threads_.size(); }
+  // Jobs waiting for a thread, and jobs refused because the queue was full.
+  size_t queued() const;
+  uint64_t refused() const { return refused_.load(std::memory_order_relaxed); }
 
  private:
   void run();
 
-  std::mutex mu_;
+  mutable std::mutex mu_;
   std::condition_variable cv_;
   std::deque<std::function<void()>> queue_;
   std::vector<std::thread> threads_;
   size_t max_queue_;
   bool stopping_ = false;
+  std::atomic<uint64_t> refused_{0};
 };
 
 }  // namespace signet

@@ -68,14 +68,28 @@ Result<Ok> set_int(const std::string& name, const std::string& v, int64_t min, i
   return Ok{};
 }
 
-Result<Ok> set_listen(Config& c, const std::string& name, const std::string& v) {
+Result<Ok> parse_host_port(const std::string& name, const std::string& v, std::string& host,
+                           uint16_t& port_out) {
   auto colon = v.rfind(':');
   if (colon == std::string::npos || colon == 0) return bad(name, "must be HOST:PORT");
   auto port = parse_int(name, v.substr(colon + 1), 1, 65535);
   if (!port) return fail(port.error());
-  c.listen_host = v.substr(0, colon);
-  c.listen_port = static_cast<uint16_t>(*port);
+  host = v.substr(0, colon);
+  port_out = static_cast<uint16_t>(*port);
   return Ok{};
+}
+
+Result<Ok> set_listen(Config& c, const std::string& name, const std::string& v) {
+  return parse_host_port(name, v, c.listen_host, c.listen_port);
+}
+
+Result<Ok> set_metrics_listen(Config& c, const std::string& name, const std::string& v) {
+  if (v.empty()) {  // off
+    c.metrics_host.clear();
+    c.metrics_port = 0;
+    return Ok{};
+  }
+  return parse_host_port(name, v, c.metrics_host, c.metrics_port);
 }
 
 const std::vector<Setting>& settings() {
@@ -91,6 +105,7 @@ const std::vector<Setting>& settings() {
          return Ok{};
        }},
       {"SIGNET_LISTEN", "listen", set_listen},
+      {"SIGNET_METRICS_LISTEN", "metrics_listen", set_metrics_listen},
       {"SIGNET_MASTER_KEY", "master_key",
        [](Config& c, const std::string& n, const std::string& v) -> Result<Ok> {
          auto k = parse_master_key(n, v);

@@ -18,6 +18,9 @@ struct Config {
   std::string issuer = "http://127.0.0.1:8080";
   std::string listen_host = "127.0.0.1";
   uint16_t listen_port = 8080;
+  // The admin listener for GET /metrics (SIGNET_METRICS_LISTEN); port 0: off.
+  std::string metrics_host;
+  uint16_t metrics_port = 0;
   std::string master_key;  // 32 raw bytes; empty when not given
   int64_t access_token_ttl = 600;
   int64_t code_ttl = 60;

@@ -62,6 +62,7 @@ Answer oauth_error_json(const protocol::OAuthError& error) {
   Answer a = json_answer(error.status, body);
   a.retry_after = error.retry_after;
   a.dpop_nonce = error.dpop_nonce;
+  a.error = error.code;
   // RFC 6749 §5.2: a 401 names the scheme the server supports, whichever way the
   // client tried (Basic, client_secret_post or none): one rule for /token,
   // /revoke and /introspect.
@@ -80,16 +81,19 @@ Answer error_page(int status, const std::string& title, const std::string& messa
 
 Answer error_page(const protocol::OAuthError& error) {
   if (!error.detail.empty() || error.status >= 500) log_error("page", error);
+  Answer a;
   if (error.status == 503) {
-    return error_page(503, "Temporarily unavailable",
-                      "The bank's sign-in service is temporarily unavailable. Please try again "
-                      "in a moment.");
+    a = error_page(503, "Temporarily unavailable",
+                   "The bank's sign-in service is temporarily unavailable. Please try again "
+                   "in a moment.");
+  } else if (error.status >= 500) {
+    a = error_page(error.status, "Something went wrong",
+                   "The request could not be completed. Please try again.");
+  } else {
+    a = error_page(error.status, "This request cannot be completed", error.description);
   }
-  if (error.status >= 500) {
-    return error_page(error.status, "Something went wrong",
-                      "The request could not be completed. Please try again.");
-  }
-  return error_page(error.status, "This request cannot be completed", error.description);
+  a.error = error.code;
+  return a;
 }
 
 void log_error(const std::string& where, const protocol::OAuthError& error) {
@@ -112,6 +116,7 @@ Answer bearer_error(int status, const std::string& code, const std::string& desc
   }
   Answer a = json_answer(status, body);
   a.www_authenticate = challenge;
+  a.error = code;
   return a;
 }
 

@@ -36,6 +36,7 @@ struct Answer {
   std::string request_id;   // echoed as X-Request-Id
   int64_t retry_after = 0;  // seconds; sent as Retry-After when > 0 (RFC 9110 §10.2.3)
   std::string dpop_nonce;   // sent as DPoP-Nonce when set (RFC 9449 §8)
+  std::string error;        // an error answer's OAuth error code, for metrics only
 };
 
 Answer json_answer(int status, const nlohmann::json& body);

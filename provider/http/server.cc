@@ -3,6 +3,9 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include <chrono>
+#include <functional>
+#include <initializer_list>
 #include <iostream>
 
 #include <pistache/endpoint.h>
@@ -25,10 +28,20 @@ using namespace Pistache;
 
 namespace {
 
+// A request taken by a route: held until its answer is written (graceful stop),
+// and timed for the route's metrics from the moment the route saw it.
+struct Taken {
+  InFlight::TicketPtr ticket;
+  RouteMetrics* route;
+  std::chrono::steady_clock::time_point since = std::chrono::steady_clock::now();
+};
+
 // Writes the answer; the ticket is released once it is written or has failed.
-void answer(Http::ResponseWriter& writer, const Answer& a, InFlight::TicketPtr ticket) {
-  send(writer, a).then([ticket](ssize_t) { ticket->done(); },
-                       [ticket](std::exception_ptr) { ticket->done(); });
+void answer(Http::ResponseWriter& writer, const Answer& a, Taken taken) {
+  const std::chrono::duration<double> took = std::chrono::steady_clock::now() - taken.since;
+  taken.route->answered(a.status, a.error, took.count());
+  send(writer, a).then([ticket = taken.ticket](ssize_t) { ticket->done(); },
+                       [ticket = taken.ticket](std::exception_ptr) { ticket->done(); });
 }
 
 }  // namespace
@@ -51,53 +64,59 @@ struct Server::Impl {
         }) {}
 
   using Handler = Answer (*)(Services&, const Incoming&);
+  // A route's handler once it is given the route's metrics (add() below).
+  using Bind = std::function<Rest::Route::Handler(RouteMetrics&)>;
+
+  Taken take(RouteMetrics& route) { return Taken{in_flight.take(), &route}; }
 
   // Copies the request on the I/O thread and answers from a worker; a full queue
   // answers 503 at once instead of stalling the connection's thread.
-  Rest::Route::Handler on_worker(Handler handler, ErrorMode errors) {
-    return on_pool(s.workers, handler, errors);
-  }
+  Bind on_worker(Handler handler, ErrorMode errors) { return on_pool(s.workers, handler, errors); }
 
-  Rest::Route::Handler on_pool(WorkerPool& pool, Handler handler, ErrorMode errors) {
-    return [this, &pool, handler, errors](const Rest::Request& request,
-                                          Http::ResponseWriter response) {
-      auto ticket = in_flight.take();
-      dispatch(pool, handler, errors,
-               std::make_shared<Incoming>(Incoming::from(request, s.config.trusted_proxies)),
-               std::move(response), std::move(ticket));
-      return Rest::Route::Result::Ok;
+  Bind on_pool(WorkerPool& pool, Handler handler, ErrorMode errors) {
+    return [this, &pool, handler, errors](RouteMetrics& route) {
+      return [this, &pool, handler, errors, &route](const Rest::Request& request,
+                                                    Http::ResponseWriter response) {
+        auto taken = take(route);
+        dispatch(pool, handler, errors,
+                 std::make_shared<Incoming>(Incoming::from(request, s.config.trusted_proxies)),
+                 std::move(response), std::move(taken));
+        return Rest::Route::Result::Ok;
+      };
     };
   }
 
   // Answers on the I/O thread when nothing needs to wait (CPU-only work such as
   // signing for a cached client), else hands the request to a worker.
-  Rest::Route::Handler inline_first(std::optional<Answer> (*try_now)(Services&, const Incoming&),
-                                    Handler handler, ErrorMode errors) {
-    return [this, try_now, handler, errors](const Rest::Request& request,
-                                            Http::ResponseWriter response) {
-      auto ticket = in_flight.take();
-      auto in = std::make_shared<Incoming>(Incoming::from(request, s.config.trusted_proxies));
-      std::optional<Answer> now;
-      RequestLogScope log_scope(in->request_id);
-      try {
-        now = try_now(s, *in);
-      } catch (const std::exception&) {
-        now.reset();  // retried on a worker, where errors are answered
-      }
-      if (now) {
-        now->request_id = in->request_id;
-        answer(response, *now, std::move(ticket));
-      } else {
-        dispatch(s.workers, handler, errors, in, std::move(response), std::move(ticket));
-      }
-      return Rest::Route::Result::Ok;
+  Bind inline_first(std::optional<Answer> (*try_now)(Services&, const Incoming&), Handler handler,
+                    ErrorMode errors) {
+    return [this, try_now, handler, errors](RouteMetrics& route) {
+      return [this, try_now, handler, errors, &route](const Rest::Request& request,
+                                                      Http::ResponseWriter response) {
+        auto taken = take(route);
+        auto in = std::make_shared<Incoming>(Incoming::from(request, s.config.trusted_proxies));
+        std::optional<Answer> now;
+        RequestLogScope log_scope(in->request_id);
+        try {
+          now = try_now(s, *in);
+        } catch (const std::exception&) {
+          now.reset();  // retried on a worker, where errors are answered
+        }
+        if (now) {
+          now->request_id = in->request_id;
+          answer(response, *now, std::move(taken));
+        } else {
+          dispatch(s.workers, handler, errors, in, std::move(response), std::move(taken));
+        }
+        return Rest::Route::Result::Ok;
+      };
     };
   }
 
   void dispatch(WorkerPool& pool, Handler handler, ErrorMode errors, std::shared_ptr<Incoming> in,
-                Http::ResponseWriter response, InFlight::TicketPtr ticket) {
+                Http::ResponseWriter response, Taken taken) {
     auto writer = std::make_shared<Http::ResponseWriter>(std::move(response));
-    bool queued = pool.submit([this, handler, errors, writer, in, ticket] {
+    bool queued = pool.submit([this, handler, errors, writer, in, taken] {
       Answer a;
       RequestLogScope log_scope(in->request_id);
       try {
@@ -107,133 +126,125 @@ struct Server::Impl {
         a = answer_error(err, errors);
       }
       a.request_id = in->request_id;
-      answer(*writer, a, ticket);
+      answer(*writer, a, taken);
     });
     if (!queued) {
       auto err = protocol::OAuthError::temporarily_unavailable("worker queue full");
       Answer a = answer_error(err, errors);
       a.request_id = in->request_id;
-      answer(*writer, a, std::move(ticket));
+      answer(*writer, a, std::move(taken));
     }
   }
 
-  Rest::Route::Handler fixed(std::function<Answer()> make) {
-    return [this, make](const Rest::Request&, Http::ResponseWriter response) {
-      answer(response, make(), in_flight.take());
-      return Rest::Route::Result::Ok;
+  Bind fixed(std::function<Answer()> make) {
+    return [this, make](RouteMetrics& route) {
+      return [this, make, &route](const Rest::Request&, Http::ResponseWriter response) {
+        answer(response, make(), take(route));
+        return Rest::Route::Result::Ok;
+      };
     };
+  }
+
+  // Registers a route with its metrics, labelled by the route's template (never
+  // the request's path: "/grants/:grant_id", not each grant).
+  using Add = void (*)(Rest::Router&, const std::string&, Rest::Route::Handler);
+  void add(Add method, const char* method_name, const std::string& path, const Bind& bind) {
+    method(router, path, bind(s.metrics->route(method_name, path)));
+  }
+  void get(const std::string& path, const Bind& b) { add(Rest::Routes::Get, "GET", path, b); }
+  void post(const std::string& path, const Bind& b) { add(Rest::Routes::Post, "POST", path, b); }
+  void del(const std::string& path, const Bind& b) { add(Rest::Routes::Delete, "DELETE", path, b); }
+  // Methods a known path does not take: 405, one series per path for all of them.
+  void refuse(const std::string& path, std::initializer_list<Add> methods) {
+    auto handler = fixed([] {
+      return json_answer(405, {{"error", "method_not_allowed"}});
+    })(s.metrics->route("other", path));
+    for (Add method : methods) method(router, path, handler);
   }
 
   void routes() {
     using enum ErrorMode;  // each route says once how its errors are answered
-    Rest::Routes::Get(router, "/authorize", on_worker(handle_authorize, kPage));
-    Rest::Routes::Post(router, "/authorize", on_worker(handle_authorize_post, kPage));
-    Rest::Routes::Post(router, "/login", on_pool(login_workers, handle_login, kPage));
-    Rest::Routes::Post(router, "/consent", on_worker(handle_consent, kPage));
-    Rest::Routes::Post(router, "/token",
-                       inline_first(try_token_without_waiting, handle_token, kJson));
-    Rest::Routes::Post(router, "/par", on_worker(handle_par, kJson));
-    Rest::Routes::Post(router, "/revoke", on_worker(handle_revoke, kJson));
-    Rest::Routes::Post(router, "/introspect",
-                       inline_first(try_introspect_without_waiting, handle_introspect, kJson));
-    Rest::Routes::Post(router, "/revocations", on_worker(handle_revocation_feed, kJson));
+    using namespace Rest::Routes;
+    get("/authorize", on_worker(handle_authorize, kPage));
+    post("/authorize", on_worker(handle_authorize_post, kPage));
+    post("/login", on_pool(login_workers, handle_login, kPage));
+    post("/consent", on_worker(handle_consent, kPage));
+    post("/token", inline_first(try_token_without_waiting, handle_token, kJson));
+    post("/par", on_worker(handle_par, kJson));
+    post("/revoke", on_worker(handle_revoke, kJson));
+    post("/introspect", inline_first(try_introspect_without_waiting, handle_introspect, kJson));
+    post("/revocations", on_worker(handle_revocation_feed, kJson));
     // Grant management (grant_handlers.cc, Grant Management §6).
-    Rest::Routes::Get(router, "/grants/:grant_id", on_worker(handle_grant_query, kJson));
-    Rest::Routes::Delete(router, "/grants/:grant_id", on_worker(handle_grant_revoke, kJson));
-    {
-      auto refuse = fixed([] { return json_answer(405, {{"error", "method_not_allowed"}}); });
-      Rest::Routes::Post(router, "/grants/:grant_id", refuse);
-      Rest::Routes::Put(router, "/grants/:grant_id", refuse);
-      Rest::Routes::Patch(router, "/grants/:grant_id", refuse);
-      Rest::Routes::Options(router, "/grants/:grant_id", refuse);
-      Rest::Routes::Head(router, "/grants/:grant_id", refuse);
-    }
-    Rest::Routes::Get(router, "/account/apps", on_worker(handle_connected_apps, kPage));
-    Rest::Routes::Post(router, "/account/apps/revoke",
-                       on_worker(handle_connected_apps_revoke, kPage));
-    Rest::Routes::Post(router, "/account/apps/end-grant",
-                       on_worker(handle_connected_apps_end_grant, kPage));
+    get("/grants/:grant_id", on_worker(handle_grant_query, kJson));
+    del("/grants/:grant_id", on_worker(handle_grant_revoke, kJson));
+    refuse("/grants/:grant_id", {Post, Put, Patch, Options, Head});
+    get("/account/apps", on_worker(handle_connected_apps, kPage));
+    post("/account/apps/revoke", on_worker(handle_connected_apps_revoke, kPage));
+    post("/account/apps/end-grant", on_worker(handle_connected_apps_end_grant, kPage));
 
     metadata_json = authorization_server_metadata(s.config).dump();
-    Rest::Routes::Get(router, "/.well-known/oauth-authorization-server", fixed([this] {
-                        Answer a;
-                        a.body = metadata_json;
-                        a.cache_control = "public, max-age=300";
-                        return a;
-                      }));
-    Rest::Routes::Get(router, "/jwks", fixed([this] {
-                        Answer a;
-                        a.body = s.keys.current()->jwks().dump();
-                        a.content_type = "application/jwk-set+json";
-                        a.cache_control = "public, max-age=60";
-                        return a;
-                      }));
-    Rest::Routes::Get(router, "/static/signet.css", fixed([] {
-                        Answer a;
-                        a.body = interaction::stylesheet();
-                        a.content_type = "text/css; charset=utf-8";
-                        a.cache_control = "public, max-age=3600";
-                        return a;
-                      }));
+    get("/.well-known/oauth-authorization-server", fixed([this] {
+          Answer a;
+          a.body = metadata_json;
+          a.cache_control = "public, max-age=300";
+          return a;
+        }));
+    get("/jwks", fixed([this] {
+          Answer a;
+          a.body = s.keys.current()->jwks().dump();
+          a.content_type = "application/jwk-set+json";
+          a.cache_control = "public, max-age=60";
+          return a;
+        }));
+    get("/static/signet.css", fixed([] {
+          Answer a;
+          a.body = interaction::stylesheet();
+          a.content_type = "text/css; charset=utf-8";
+          a.cache_control = "public, max-age=3600";
+          return a;
+        }));
     // Browsers ask every site for an icon; Signet has none, and a 404 would be a
     // failed request in the console of every sign-in page.
-    Rest::Routes::Get(router, "/favicon.ico", fixed([] {
-                        Answer a;
-                        a.status = 204;
-                        a.content_type = "image/x-icon";
-                        a.cache_control = "public, max-age=86400";
-                        return a;
-                      }));
-    Rest::Routes::Get(router, "/healthz", fixed([] {
-                        return json_answer(200, {{"status", "ok"}});
-                      }));
+    get("/favicon.ico", fixed([] {
+          Answer a;
+          a.status = 204;
+          a.content_type = "image/x-icon";
+          a.cache_control = "public, max-age=86400";
+          return a;
+        }));
+    get("/healthz", fixed([] { return json_answer(200, {{"status", "ok"}}); }));
     // Ready for traffic (database answers, keys loaded): checks run on a worker.
-    Rest::Routes::Get(router, "/readyz", on_worker(handle_readyz, kJson));
+    get("/readyz", on_worker(handle_readyz, kJson));
 
     // OpenID Connect (oidc_handlers.cc): discovery, userinfo, RP-initiated logout.
-    Rest::Routes::Get(router, "/.well-known/openid-configuration",
-                      fixed([doc = openid_configuration(s.config).dump()] {
-                        Answer a;
-                        a.body = doc;
-                        a.cache_control = "public, max-age=300";
-                        return a;
-                      }));
-    Rest::Routes::Get(router, "/userinfo", on_worker(handle_userinfo, kJson));
-    Rest::Routes::Post(router, "/userinfo", on_worker(handle_userinfo, kJson));
-    Rest::Routes::Get(router, "/logout", on_worker(handle_logout_get, kPage));
-    Rest::Routes::Post(router, "/logout", on_worker(handle_logout_post, kPage));
+    get("/.well-known/openid-configuration", fixed([doc = openid_configuration(s.config).dump()] {
+          Answer a;
+          a.body = doc;
+          a.cache_control = "public, max-age=300";
+          return a;
+        }));
+    get("/userinfo", on_worker(handle_userinfo, kJson));
+    post("/userinfo", on_worker(handle_userinfo, kJson));
+    get("/logout", on_worker(handle_logout_get, kPage));
+    post("/logout", on_worker(handle_logout_post, kPage));
     for (const char* path : {"/userinfo", "/logout"}) {
-      auto refuse = fixed([] { return json_answer(405, {{"error", "method_not_allowed"}}); });
-      Rest::Routes::Put(router, path, refuse);
-      Rest::Routes::Delete(router, path, refuse);
-      Rest::Routes::Patch(router, path, refuse);
-      Rest::Routes::Options(router, path, refuse);
-      Rest::Routes::Head(router, path, refuse);
+      refuse(path, {Put, Delete, Patch, Options, Head});
     }
 
     // A route for every method, so that a request with an unrouted method
-    // never meets the router's lazy set-up (Pistache PR #1239).
-    router.addNotFoundHandler([this](const Rest::Request&, Http::ResponseWriter response) {
-      answer(response, json_answer(404, {{"error", "not_found"}}), in_flight.take());
-      return Rest::Route::Result::Ok;
-    });
-    auto not_allowed = fixed([] { return json_answer(405, {{"error", "method_not_allowed"}}); });
-    for (const char* path :
-         {"/authorize", "/login", "/consent", "/token", "/par", "/jwks", "/revoke", "/introspect",
-          "/revocations", "/account/apps", "/account/apps/revoke", "/account/apps/end-grant"}) {
-      Rest::Routes::Put(router, path, not_allowed);
-      Rest::Routes::Delete(router, path, not_allowed);
-      Rest::Routes::Patch(router, path, not_allowed);
-      Rest::Routes::Options(router, path, not_allowed);
-      Rest::Routes::Head(router, path, not_allowed);
+    // never meets the router's lazy set-up (Pistache PR #1239). Unknown paths
+    // share one series ("unmatched"): a scan must not make one per path.
+    router.addNotFoundHandler(fixed([] {
+      return json_answer(404, {{"error", "not_found"}});
+    })(s.metrics->route("other", "unmatched")));
+    for (const char* path : {"/authorize", "/jwks", "/account/apps"}) {
+      refuse(path, {Put, Delete, Patch, Options, Head});
     }
     for (const char* path : {"/login", "/consent", "/token", "/par", "/revoke", "/introspect",
                              "/revocations", "/account/apps/revoke", "/account/apps/end-grant"}) {
-      Rest::Routes::Get(router, path, not_allowed);
+      refuse(path, {Get, Put, Delete, Patch, Options, Head});
     }
-    for (const char* path : {"/jwks", "/account/apps"}) {
-      Rest::Routes::Post(router, path, not_allowed);
-    }
+    for (const char* path : {"/jwks", "/account/apps"}) refuse(path, {Post});
   }
 };
 

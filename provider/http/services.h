@@ -9,6 +9,7 @@
 #include "common/clock.h"
 #include "common/worker_pool.h"
 #include "config/config.h"
+#include "http/metrics.h"
 #include "jose/key_ring.h"
 #include "jose/key_ring_holder.h"
 #include "protocol/account_directory.h"
@@ -54,6 +55,8 @@ struct Services {
   protocol::AccountDirectory* accounts = nullptr;
   // Security events (login, consent, tokens, reuse, throttling); set by app/.
   protocol::AuditSink* audit = &no_audit;
+  // Requests, latencies, tokens and refusals for monitoring (http/metrics.h).
+  Metrics* metrics = &no_metrics;
   // Set on SIGTERM while the requests in flight are answered (Server::drain):
   // readiness must fail so that load balancers stop sending work here.
   std::atomic<bool> draining{false};
@@ -64,6 +67,7 @@ struct Services {
   std::vector<std::function<std::string()>> readiness_checks = {};
 
   inline static protocol::NoAudit no_audit;
+  inline static NoMetrics no_metrics;
 };
 
 }  // namespace signet::http

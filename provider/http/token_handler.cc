@@ -11,7 +11,8 @@ namespace signet::http {
 namespace {
 
 // nullopt when the request needs to wait (only possible in a NonBlockingScope).
-std::optional<Answer> answer_token(Services& s, const Incoming& in) {
+// Sets `grant` to the request's grant_type once the form is read.
+std::optional<Answer> answer_token(Services& s, const Incoming& in, std::string& grant_out) {
   using protocol::OAuthError;
   // RFC 6749 §3.2: parameters are sent as application/x-www-form-urlencoded.
   if (!in.is_form()) {
@@ -26,6 +27,7 @@ std::optional<Answer> answer_token(Services& s, const Incoming& in) {
   if (!form) return oauth_error_json(OAuthError::malformed_form(form.error()));
   const std::string* grant_type = find_param(*form, "grant_type");
   const std::string grant = grant_type ? *grant_type : std::string();
+  grant_out = grant;
   protocol::TokenRequest request{std::move(*form), in.authorization, in.dpop};
   if (auto refused = refuse_token_address(s, in, request)) return refused;
   request.security_events = [&s, &in](const nlohmann::json& e) {
@@ -62,17 +64,31 @@ std::optional<Answer> answer_token(Services& s, const Incoming& in) {
   return answer;
 }
 
+// Counts an answered token request by grant type and result (http/metrics.h).
+std::optional<Answer> counted(Services& s, const std::string& grant, std::optional<Answer> a) {
+  if (!a) return a;  // answered later, on a worker, and counted there
+  // Only the grants Signet knows name a series: grant_type is the client's text.
+  const bool known =
+      grant == "authorization_code" || grant == "refresh_token" || grant == "client_credentials";
+  const std::string_view result = a->error.empty() ? std::string_view("issued") : a->error;
+  s.metrics->token(known ? grant : "other", result);
+  return a;
+}
+
 }  // namespace
 
 Answer handle_token(Services& s, const Incoming& in) {
-  if (auto a = answer_token(s, in)) return *a;
+  std::string grant;
+  if (auto a = counted(s, grant, answer_token(s, in, grant))) return *a;
   return oauth_error_json(protocol::OAuthError::temporarily_unavailable("token request blocked"));
 }
 
 std::optional<Answer> try_token_without_waiting(Services& s, const Incoming& in) {
   if (in.waits_to_authenticate()) return std::nullopt;  // verified once, on a worker
   NonBlockingScope no_waiting;
-  return answer_token(s, in);
+  std::string grant;
+  auto a = answer_token(s, in, grant);
+  return counted(s, grant, std::move(a));
 }
 
 }  // namespace signet::http

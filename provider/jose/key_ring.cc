@@ -2,9 +2,16 @@
 
 namespace signet::jose {
 
-void KeyRing::add(PrivateKey key, KeyState state) {
+void KeyRing::add(PrivateKey key, KeyState state, int64_t since) {
   PublicKey pub = PublicKey::from_private(key);
-  entries_.push_back(Entry{std::move(key), std::move(pub), state});
+  entries_.push_back(Entry{std::move(key), std::move(pub), state, since});
+}
+
+std::vector<KeyRing::Description> KeyRing::describe() const {
+  std::vector<Description> out;
+  out.reserve(entries_.size());
+  for (const auto& e : entries_) out.push_back({e.key.kid(), e.key.alg(), e.state, e.since});
+  return out;
 }
 
 const PrivateKey* KeyRing::active() const {

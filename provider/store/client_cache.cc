@@ -84,10 +84,15 @@ void ChangeListener::run() {
       pqxx::connection conn(conninfo_);
       Receiver receiver(conn, channel_, on_notify_);
       // Anything may have changed while we were not listening.
-      if (was_connected) on_reset_();
+      if (was_connected) {
+        on_reset_();
+        reconnects_.fetch_add(1);
+      }
       was_connected = true;
+      connected_ = true;
       while (!stop_) conn.await_notification(1, 0);
     } catch (const std::exception&) {
+      connected_ = false;
       if (was_connected) on_reset_();
       // Retry once a second until stopped; the request path does not depend on it.
       for (int i = 0; i < 10 && !stop_; ++i) {

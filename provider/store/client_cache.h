@@ -56,6 +56,12 @@ class ChangeListener {
   ChangeListener(const ChangeListener&) = delete;
   ChangeListener& operator=(const ChangeListener&) = delete;
 
+  // For monitoring: the channel, whether it is listening now, and how many
+  // times it has connected again after losing its connection.
+  const std::string& channel() const { return channel_; }
+  bool connected() const { return connected_.load(); }
+  uint64_t reconnects() const { return reconnects_.load(); }
+
  private:
   void run();
   std::string conninfo_;
@@ -63,6 +69,8 @@ class ChangeListener {
   std::function<void(const std::string&)> on_notify_;
   std::function<void()> on_reset_;
   std::atomic<bool> stop_{false};
+  std::atomic<bool> connected_{false};
+  std::atomic<uint64_t> reconnects_{0};
   std::thread thread_;
 };
 

@@ -92,13 +92,15 @@ std::unique_ptr<pqxx::connection> ConnectionPool::open_connection() {
 ConnectionPool::Lease ConnectionPool::acquire() {
   std::unique_lock lock(mu_);
   auto available = [&] { return !idle_.empty() || open_ < size_; };
-  if (options_.acquire_timeout.count() > 0) {
-    if (!cv_.wait_for(lock, options_.acquire_timeout, available)) {
-      throw PoolTimeout("no database connection free within " +
-                        std::to_string(options_.acquire_timeout.count()) + " ms");
-    }
-  } else {
-    cv_.wait(lock, available);
+  ++waiting_;
+  const bool free = options_.acquire_timeout.count() > 0
+                        ? cv_.wait_for(lock, options_.acquire_timeout, available)
+                        : (cv_.wait(lock, available), true);
+  --waiting_;
+  if (!free) {
+    acquire_timeouts_.fetch_add(1, std::memory_order_relaxed);
+    throw PoolTimeout("no database connection free within " +
+                      std::to_string(options_.acquire_timeout.count()) + " ms");
   }
   if (!idle_.empty()) {
     auto conn = std::move(idle_.back());
@@ -123,6 +125,7 @@ void ConnectionPool::release(std::unique_ptr<pqxx::connection> conn, bool broken
   {
     std::lock_guard lock(mu_);
     if (broken || !conn->is_open()) {
+      connections_lost_.fetch_add(1, std::memory_order_relaxed);
       --open_;
       to_close.push_back(std::move(conn));
       // After a broken link (server restart, failover) the idle connections are
@@ -142,6 +145,27 @@ void ConnectionPool::release(std::unique_ptr<pqxx::connection> conn, bool broken
     to_close.clear();
   } catch (...) {
   }
+}
+
+void ConnectionPool::count_failure(const DatabaseError& e) {
+  failures_[static_cast<size_t>(e.failure)].fetch_add(1, std::memory_order_relaxed);
+}
+
+ConnectionPool::Stats ConnectionPool::stats() const {
+  Stats s;
+  {
+    std::lock_guard lock(mu_);
+    s.open = open_;
+    s.idle = idle_.size();
+    s.waiting = waiting_;
+  }
+  s.size = size_;
+  s.acquire_timeouts = acquire_timeouts_.load(std::memory_order_relaxed);
+  s.connections_lost = connections_lost_.load(std::memory_order_relaxed);
+  s.unavailable = failures_[static_cast<size_t>(DatabaseFailure::kUnavailable)].load();
+  s.outcome_unknown = failures_[static_cast<size_t>(DatabaseFailure::kOutcomeUnknown)].load();
+  s.internal = failures_[static_cast<size_t>(DatabaseFailure::kInternal)].load();
+  return s;
 }
 
 size_t ConnectionPool::open_connections() const {

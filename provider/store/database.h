@@ -5,9 +5,11 @@
 // the protocol nor HTTP: each caller turns a DatabaseError into its own answer.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <mutex>
 #include <stdexcept>
@@ -122,6 +124,7 @@ class ConnectionPool {
         return Result<T, DatabaseError>(work(**lease));
       } catch (...) {
         DatabaseError e = classify_exception(operation);
+        count_failure(e);
         if (e.connection_lost) {
           if (lease) lease->discard();
           if (retry_on_lost && attempt == 0) continue;
@@ -135,8 +138,23 @@ class ConnectionPool {
   // Connections currently open (idle + leased); for tests and metrics.
   size_t open_connections() const;
 
+  // What the pool has done, for monitoring (README, "Metrics and alerts").
+  struct Stats {
+    size_t size = 0;
+    size_t open = 0;  // idle + leased + being opened
+    size_t idle = 0;
+    size_t waiting = 0;  // callers waiting in acquire() for a connection
+    uint64_t acquire_timeouts = 0;
+    uint64_t connections_lost = 0;  // discarded as broken
+    uint64_t unavailable = 0;       // failures by DatabaseFailure
+    uint64_t outcome_unknown = 0;
+    uint64_t internal = 0;
+  };
+  Stats stats() const;
+
  private:
   void release(std::unique_ptr<pqxx::connection> conn, bool broken);
+  void count_failure(const DatabaseError& e);
   std::unique_ptr<pqxx::connection> open_connection();
 
   const std::string conninfo_;
@@ -147,6 +165,11 @@ class ConnectionPool {
   std::condition_variable cv_;
   std::vector<std::unique_ptr<pqxx::connection>> idle_;
   size_t open_ = 0;  // idle + leased + being opened
+  size_t waiting_ = 0;
+  // Counters read by stats() without the lock.
+  std::atomic<uint64_t> acquire_timeouts_{0};
+  std::atomic<uint64_t> connections_lost_{0};
+  std::atomic<uint64_t> failures_[3] = {};  // by DatabaseFailure
 };
 
 }  // namespace signet::store

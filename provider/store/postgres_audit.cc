@@ -232,6 +232,11 @@ uint64_t PostgresAuditSink::written() const {
   return written_count_;
 }
 
+size_t PostgresAuditSink::queue_depth() const {
+  std::lock_guard lock(mu_);
+  return queue_.size() + in_flight_;
+}
+
 uint64_t PostgresAuditSink::dropped() const {
   std::lock_guard lock(mu_);
   return dropped_count_;

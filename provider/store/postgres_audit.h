@@ -58,6 +58,8 @@ class PostgresAuditSink final : public protocol::AuditSink {
 
   uint64_t written() const;
   uint64_t dropped() const;
+  // Events waiting for the writer (queued and being written).
+  size_t queue_depth() const;
 
  private:
   struct Queued {

@@ -46,6 +46,18 @@ TEST(Config, DefaultsNeedOnlyADatabase) {
   EXPECT_EQ(c->audience, "http://127.0.0.1:8081");
 }
 
+TEST(Config, MetricsListenerIsOffUnlessAnAddressIsGiven) {
+  auto off = load({{"SIGNET_DATABASE_URL", kDb}});
+  ASSERT_TRUE(off) << off.error().message;
+  EXPECT_EQ(off->metrics_port, 0);
+  auto on = load({{"SIGNET_DATABASE_URL", kDb}, {"SIGNET_METRICS_LISTEN", "0.0.0.0:9464"}});
+  ASSERT_TRUE(on) << on.error().message;
+  EXPECT_EQ(on->metrics_host, "0.0.0.0");
+  EXPECT_EQ(on->metrics_port, 9464);
+  expect_refused_by_name("SIGNET_METRICS_LISTEN",
+                         {"9464", ":9464", "host:", "host:0", "host:65536"});
+}
+
 TEST(Config, MissingDatabaseIsNamed) {
   auto c = load({});
   ASSERT_FALSE(c.ok());

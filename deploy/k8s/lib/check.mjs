@@ -100,6 +100,9 @@ if (process.argv.includes("--self-test")) {
     "PostgreSQL reachable anywhere": (l) => { delete find(l, "NetworkPolicy").spec.egress[1].to; },
     "too few connections": (l) => { find(l, "Cluster").spec.postgresql.parameters.max_connections = "100"; },
     "shutdown longer than the grace period": (l) => { podSpec(find(l, "Deployment")).terminationGracePeriodSeconds = 10; },
+    "metrics open to the ingress proxy": (l) => { find(l, "NetworkPolicy").spec.ingress[0].ports.push({ port: 9464, protocol: "TCP" }); },
+    "metrics open to everyone": (l) => { delete find(l, "NetworkPolicy").spec.ingress[1].from; },
+    "metrics listener off its port": (l) => { env(podSpec(find(l, "Deployment")).containers[0], "SIGNET_METRICS_LISTEN").value = "0.0.0.0:9100"; },
   };
   // The builder refuses what it does not implement instead of building something else.
   const scratch = mkdtempSync(join(tmpdir(), "signet-k8s-"));

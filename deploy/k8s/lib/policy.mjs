@@ -89,6 +89,10 @@ export function checkPolicy(objects, { settings }) {
   if (!listen.startsWith("0.0.0.0:") || Number(listen.split(":")[1]) !== ports.http) {
     fail(deployment, `SIGNET_LISTEN ${listen} must be 0.0.0.0 on the http container port ${ports.http}`);
   }
+  const metricsListen = envValue(server, "SIGNET_METRICS_LISTEN");
+  if (metricsListen && Number(metricsListen.split(":").pop()) !== ports.metrics) {
+    fail(deployment, `SIGNET_METRICS_LISTEN ${metricsListen} is not on the metrics container port ${ports.metrics}`);
+  }
   if (!(envValue(server, "SIGNET_ISSUER") ?? "").startsWith("https://")) fail(deployment, "SIGNET_ISSUER must be https");
   const keyFile = envValue(server, "SIGNET_MASTER_KEY_FILE") ?? "";
   const keyMount = (server.volumeMounts ?? []).find((m) => keyFile.startsWith(`${m.mountPath}/`));
@@ -152,8 +156,18 @@ export function checkPolicy(objects, { settings }) {
   for (const np of policies) {
     if (!matches(np.spec.podSelector?.matchLabels, podLabels)) fail(np, "podSelector does not match the Deployment's pods");
     if (job && !matches(np.spec.podSelector?.matchLabels, jobPodLabels)) fail(np, "podSelector does not match the migration Job's pods");
+    const isHttp = (p) => p === ports.http || p === "http";
+    const isMetrics = (p) => ports.metrics !== undefined && (p === ports.metrics || p === "metrics");
     const open = (np.spec.ingress ?? []).flatMap((r) => r.ports ?? []).map((p) => p.port);
-    if (!open.every((p) => p === ports.http || p === "http")) fail(np, `ingress opens ${open} besides the server's port`);
+    if (!open.every((p) => isHttp(p) || isMetrics(p))) fail(np, `ingress opens ${open} besides the server's and metrics ports`);
+    // The admin listener is for monitoring only: never open to the peers of the public
+    // port (the ingress proxy), nor to every peer.
+    for (const rule of np.spec.ingress ?? []) {
+      const ps = (rule.ports ?? []).map((p) => p.port);
+      if (ps.some(isMetrics) && (ps.some(isHttp) || !(rule.from ?? []).length)) {
+        fail(np, "the metrics port is open to the public port's peers or to everyone");
+      }
+    }
     if (!(np.spec.policyTypes ?? []).includes("Egress")) fail(np, "egress is not restricted");
   }
   for (const t of spec.topologySpreadConstraints ?? []) {
