@@ -14,8 +14,9 @@ BUILD_PACKAGES="build-essential cmake pkg-config libssl-dev libpistache-dev libp
   nlohmann-json3-dev libcpp-jwt-dev libargon2-dev libkainjow-mustache-dev libcurl4-openssl-dev
   libgtest-dev postgresql-15 nodejs"
 # systemd: systemd-analyze, for the unit check (deploy/systemd/check); nginx for
-# deploy/nginx/check and the failover test (deploy/ha/failover).
-TEST_PACKAGES="chromium npm systemd nginx"
+# deploy/nginx/check and the failover test (deploy/ha/failover); haproxy for
+# deploy/haproxy/check.
+TEST_PACKAGES="chromium npm systemd nginx haproxy"
 
 install_packages() {
   local missing=()
