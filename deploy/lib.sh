@@ -14,9 +14,10 @@ BUILD_PACKAGES="build-essential cmake pkg-config libssl-dev libpistache-dev libp
   nlohmann-json3-dev libcpp-jwt-dev libargon2-dev libkainjow-mustache-dev libcurl4-openssl-dev
   libgtest-dev postgresql-15 nodejs prometheus-cpp-dev"
 # systemd: systemd-analyze, for the unit check (deploy/systemd/check); nginx for
-# deploy/nginx/check and the failover test (deploy/ha/failover); prometheus for
-# promtool, which checks and unit-tests the alert rules (deploy/monitoring/check).
-TEST_PACKAGES="chromium npm systemd nginx prometheus"
+# deploy/nginx/check and the failover test (deploy/ha/failover); haproxy for
+# deploy/haproxy/check; prometheus for promtool, which checks and unit-tests the
+# alert rules (deploy/monitoring/check).
+TEST_PACKAGES="chromium npm systemd nginx haproxy prometheus"
 
 install_packages() {
   local missing=()

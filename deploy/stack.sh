@@ -1,6 +1,6 @@
 # Shared steps of the tests that run Signet as deployed (deploy/nginx/check,
-# deploy/ha/failover): a throwaway CA and server certificate, Signet replicas,
-# nginx in front of them. Sourced after deploy/lib.sh; every process started is
+# deploy/haproxy/check, deploy/ha/failover): a throwaway CA and server
+# certificate, Signet replicas, nginx in front of them. Sourced after deploy/lib.sh; every process started is
 # recorded in STACK_PIDS and stopped by stack_stop.
 
 STACK_PIDS=()
@@ -69,18 +69,25 @@ http {
 CONF
 }
 
-# start_nginx DIR: nginx in the foreground of a background job, never as root.
-start_nginx() {
+# unprivileged DIR: sets RUN_AS, the prefix that runs a command as the invoking
+# user, or, as root, as "nobody" (who is then given DIR).
+unprivileged() {
   local dir=$1
-  local run=()
+  RUN_AS=()
   if [ "$(id -u)" -eq 0 ]; then
     chown -R nobody: "$dir"
     chmod 755 "$dir"
-    run=(setpriv --reuid=nobody --regid=nogroup --clear-groups --)
+    RUN_AS=(setpriv --reuid=nobody --regid=nogroup --clear-groups --)
   fi
-  "${run[@]}" nginx -t -q -c "$dir/nginx.conf" -e "$dir/nginx-error.log" ||
+}
+
+# start_nginx DIR: nginx in the foreground of a background job, never as root.
+start_nginx() {
+  local dir=$1
+  unprivileged "$dir"
+  "${RUN_AS[@]}" nginx -t -q -c "$dir/nginx.conf" -e "$dir/nginx-error.log" ||
     die "nginx refused its configuration"
-  "${run[@]}" nginx -c "$dir/nginx.conf" -e "$dir/nginx-error.log" -g 'daemon off;' &
+  "${RUN_AS[@]}" nginx -c "$dir/nginx.conf" -e "$dir/nginx-error.log" -g 'daemon off;' &
   LAST_PID=$!
   STACK_PIDS+=("$LAST_PID")
 }
