@@ -47,27 +47,24 @@ void add_server_series(metrics::StateCollector& c, const ServerParts& p) {
                   {{{"kind", "connection_lost"}}, static_cast<double>(s.connections_lost)}};
             });
 
-  auto listeners = p.listeners;
+  // One sample per LISTEN channel, read with `value`.
+  auto per_channel = [listeners = p.listeners](double (*value)(const store::ChangeListener&)) {
+    return [listeners, value] {
+      std::vector<Sample> out;
+      for (const auto* l : listeners) out.push_back({{{"channel", l->channel()}}, value(*l)});
+      return out;
+    };
+  };
   c.gauge("signet_listen_connected",
           "1 while the LISTEN connection of a channel is up (caches follow other replicas' "
           "changes), else 0",
-          [listeners] {
-            std::vector<Sample> out;
-            for (const auto* l : listeners) {
-              out.push_back({{{"channel", l->channel()}}, l->connected() ? 1.0 : 0.0});
-            }
-            return out;
-          });
+          per_channel([](const store::ChangeListener& l) { return l.connected() ? 1.0 : 0.0; }));
   c.counter("signet_listen_reconnects_total",
             "Times a LISTEN connection came back after it was lost (each time the caches it "
             "feeds are reloaded)",
-            [listeners] {
-              std::vector<Sample> out;
-              for (const auto* l : listeners) {
-                out.push_back({{{"channel", l->channel()}}, static_cast<double>(l->reconnects())});
-              }
-              return out;
-            });
+            per_channel([](const store::ChangeListener& l) {
+              return static_cast<double>(l.reconnects());
+            }));
 
   const auto* keys = &p.keys;
   const auto* clock = &p.clock;
