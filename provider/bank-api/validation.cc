@@ -2,18 +2,14 @@
 
 #include <cstdint>
 
+#include "common/date.h"
+
 namespace signet::bank {
 namespace {
 
 bool is_digit(char c) { return c >= '0' && c <= '9'; }
 bool is_upper(char c) { return c >= 'A' && c <= 'Z'; }
 bool is_hex(char c) { return is_digit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'); }
-
-int digits_value(std::string_view s) {
-  int v = 0;
-  for (char c : s) v = v * 10 + (c - '0');
-  return v;
-}
 
 // Remainder mod 97 of the IBAN digit string, letters expanded to 10..35.
 int mod97(std::string_view rearranged) {
@@ -31,21 +27,7 @@ int mod97(std::string_view rearranged) {
 
 }  // namespace
 
-bool is_iso_date(std::string_view s) {
-  if (s.size() != 10 || s[4] != '-' || s[7] != '-') return false;
-  for (size_t i : {0, 1, 2, 3, 5, 6, 8, 9}) {
-    if (!is_digit(s[i])) return false;
-  }
-  int year = digits_value(s.substr(0, 4));
-  int month = digits_value(s.substr(5, 2));
-  int day = digits_value(s.substr(8, 2));
-  if (year < 1 || month < 1 || month > 12 || day < 1) return false;
-  static constexpr int kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-  int max_day = kDays[month - 1];
-  bool leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
-  if (month == 2 && leap) max_day = 29;
-  return day <= max_day;
-}
+bool is_iso_date(std::string_view s) { return is_full_date(s); }
 
 bool is_positive_amount(std::string_view s) {
   size_t dot = s.find('.');

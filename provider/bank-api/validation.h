@@ -8,7 +8,8 @@
 
 namespace signet::bank {
 
-// "YYYY-MM-DD", a real calendar date, years 0001..9999. Nothing else.
+// "YYYY-MM-DD", a real calendar date, years 0001..9999. Nothing else
+// (common/date.h, the rule Signet checks authorization details with).
 bool is_iso_date(std::string_view s);
 
 // A positive amount as a string: digits, optionally '.' and 1-2 decimals, no

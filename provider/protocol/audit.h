@@ -11,8 +11,9 @@ namespace signet::protocol {
 
 struct AuditEvent {
   // Dotted names, stable for queries: "login.succeeded", "login.failed",
-  // "throttled", "consent.granted", "consent.revoked", "token.issued",
-  // "refresh.reuse_detected", "client.changed", "key.changed".
+  // "throttled", "consent.granted", "consent.revoked", "grant.revoked",
+  // "authorization_request.pushed", "token.issued", "refresh.reuse_detected",
+  // "client.changed", "key.changed".
   std::string event;
   std::string client_id;
   std::string subject;
