@@ -25,8 +25,8 @@ cpu_ticks() {
   echo "$t"
 }
 
-# core_busy: non-idle ticks of the server core (to see other processes' share of it).
-core_busy() { awk -v c="cpu$SERVER_CPU" '$1 == c {print $2 + $3 + $4 + $7 + $8 + $9}' /proc/stat; }
+# core_busy [CPU]: non-idle ticks of the server core, or of CPU (to see other processes' share of it).
+core_busy() { awk -v c="cpu${1:-$SERVER_CPU}" '$1 == c {print $2 + $3 + $4 + $7 + $8 + $9}' /proc/stat; }
 
 # bench_build: SIGNET and BANK_API from SIGNET_BUILD_DIR (default build/), built if missing.
 bench_build() {

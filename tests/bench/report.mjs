@@ -172,7 +172,7 @@ if (mode === 'proxy') {
         errors: runs.reduce((n, r) => n + (errors(r) ?? 0), 0),
         other_jobs_pct: median(runs.map((r) => {
           if (!r?.cpu_s) return null;
-          const { server_core_busy: busy, ...procs } = r.cpu_s;
+          const { server_core_busy: busy, load_core_busy: _, ...procs } = r.cpu_s;
           return Math.max(0, ((busy - Object.values(procs).reduce((a, b) => a + b, 0)) / r.duration_s) * 100);
         })),
       };
@@ -187,13 +187,22 @@ if (mode === 'proxy') {
       const split = setup === 'proxy'
         ? median(x.runs.map((r) => (r?.cpu_s ? r.cpu_s[replicas[0]] / (r.cpu_s[replicas[0]] + r.cpu_s[replicas[1]]) : null)))
         : null;
-      rows.push(`| ${label} | ${setupLabel} | ${f1(x.rps)} | ${ms(x.p50_ms)} / ${ms(x.p99_ms)} | ${x.runs.map((r) => `${f1(r?.rps)} (${ms(r?.p99_ms)})`).join(', ')} | ${x.errors} | ${setup === 'proxy' ? Math.round(perReq(x.runs, (c) => c.nginx)) : '–'} | ${server_us == null ? '–' : Math.round(server_us)}${split == null ? '' : ` (${Math.round(split * 100)}% / ${Math.round((1 - split) * 100)}%)`} | ${Math.round(perReq(x.runs, (c) => c.postgresql) ?? 0)} | ${x.other_jobs_pct == null ? '–' : `${x.other_jobs_pct.toFixed(0)}%`} |`);
+      // Every server process on the core (the idle ones' few ticks included).
+      x.total_us = perReq(x.runs, (c) => Object.entries(c).reduce((t, [k, v]) => t + (k.endsWith('_core_busy') ? 0 : v), 0));
+      x.load_core_pct = median(x.runs.map((r) => (r?.cpu_s?.load_core_busy == null ? null : Math.min(100, (r.cpu_s.load_core_busy / r.duration_s) * 100))));
+      rows.push(`| ${label} | ${setupLabel} | ${f1(x.rps)} | ${ms(x.p50_ms)} / ${ms(x.p99_ms)} | ${x.runs.map((r) => `${f1(r?.rps)} (${ms(r?.p99_ms)})`).join(', ')} | ${x.errors} | ${setup === 'proxy' ? Math.round(perReq(x.runs, (c) => c.nginx)) : '–'} | ${server_us == null ? '–' : Math.round(server_us)}${split == null ? '' : ` (${Math.round(split * 100)}% / ${Math.round((1 - split) * 100)}%)`} | ${Math.round(perReq(x.runs, (c) => c.postgresql) ?? 0)} | ${x.total_us == null ? '–' : Math.round(x.total_us)} | ${x.other_jobs_pct == null ? '–' : `${x.other_jobs_pct.toFixed(0)}%`} | ${x.load_core_pct == null ? '–' : `${x.load_core_pct.toFixed(0)}%`} |`);
     }
     const d = results[`${op}.direct`];
     const p = results[`${op}.proxy`];
-    results[`${op}.ratio`] = { rps: d.rps && p.rps ? p.rps / d.rps : null, p99: d.p99_ms && p.p99_ms ? p.p99_ms / d.p99_ms : null };
+    results[`${op}.ratio`] = {
+      rps: d.rps && p.rps ? p.rps / d.rps : null,
+      p99: d.p99_ms && p.p99_ms ? p.p99_ms / d.p99_ms : null,
+      // Requests one core can serve, from CPU per request: direct µs ÷ proxy µs.
+      cpu_capacity: d.total_us && p.total_us ? d.total_us / p.total_us : null,
+    };
     const q = results[`${op}.ratio`];
-    rows.push(`| | **through nginx ÷ direct** | **${q.rps == null ? '?' : `${q.rps.toFixed(2)}×`}** | p99 **${q.p99 == null ? '?' : `${q.p99.toFixed(2)}×`}** | | | | | | |`);
+    const x2 = (v) => (v == null ? '?' : `${v.toFixed(2)}×`);
+    rows.push(`| | **through nginx ÷ direct** | **${x2(q.rps)}** | p99 **${x2(q.p99)}** | | | | | | per core: **${x2(q.cpu_capacity)}** | | |`);
   }
   writeFileSync(join(runDir, 'summary.json'), `${JSON.stringify(summaryP, null, 2)}\n`);
   copyFileSync(join(runDir, 'summary.json'), join(dirname(runDir), 'latest-proxy.json'));
@@ -229,19 +238,26 @@ wrk straight to Signet replica A (or bank-api replica A); *nginx + TLS, two repl
 keep-alive connections to nginx; nginx closes a connection after 1,000 requests, so wrk makes a new TLS
 handshake now and then) to \`deploy/nginx/signet.conf.template\` as deployed (certificate from a CA made for the
 run, as in \`deploy/nginx/check\`), which alternates between replicas A and B over its kept-alive upstream
-connections; bank-api sits behind a second server rendered from the same template on its own port. The same
-processes serve both set-ups (the unused ones idle). ${rounds} round${rounds === 1 ? '' : 's'}; each round runs both set-ups (a
+connections, and writes its access log (a line per request, as \`deploy/stack.sh\` sets it up); bank-api sits
+behind a second server rendered from the same template on its own port. The same processes serve both set-ups
+(the unused ones idle). ${rounds} round${rounds === 1 ? '' : 's'}; each round runs both set-ups (a
 warm-up, then the measured run, for each operation), in alternating order from round to round; the table gives
 the median of the rounds, and each round's req/s (p99 ms). The protected request cycles through the same
 distinct tokens in both set-ups (more than bank-api's 4,096-entry verified-token cache; each replica keeps its own).
 
-| Operation | Set-up | req/s (median) | p50 / p99 ms (median) | each round: req/s (p99 ms) | errors | nginx µs CPU per request | ${opsP.map(([, , , s]) => s).join(' / ')} µs CPU per request (replica A / B share) | PostgreSQL µs per request | core ${settings.match(/SERVER_CPU=(\S+)/)?.[1] ?? 0} used by other jobs |
-|---|---|--:|--:|--:|--:|--:|--:|--:|--:|
+| Operation | Set-up | req/s (median) | p50 / p99 ms (median) | each round: req/s (p99 ms) | errors | nginx µs CPU per request | ${opsP.map(([, , , s]) => s).join(' / ')} µs CPU per request (replica A / B share) | PostgreSQL µs per request | all server processes µs per request | core ${settings.match(/SERVER_CPU=(\S+)/)?.[1] ?? 0} used by other jobs | core ${settings.match(/LOAD_CPU=(\S+)/)?.[1] ?? 1} (wrk's) busy |
+|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|
 ${rows.join('\n')}
 
 CPU per request is the processes' user + system time on the server core during the measured run (median of the
-rounds) divided by its requests; the last column is what other processes on this machine took of that core
-(a share above a few percent lowers both set-ups' req/s). ${failover}
+rounds) divided by its requests; "used by other jobs" is what other processes on this machine took of that core;
+the last column is how busy wrk's core was, wrk and other jobs together (at 100% the load generator shares a
+saturated core, and both set-ups' req/s understate the servers). When other jobs take a share of it that differs between the runs of a pair, req/s and p99 follow that share more
+than the set-up (compare the rounds); CPU per request does not depend on it, so **per core** (direct ÷ through
+nginx, of all server processes' µs per request) is this run's estimate of what one core serves through nginx and
+TLS relative to without, when the core is the limit.
+
+${failover}
 `;
   if (mdPath && mdPath !== '-') {
     const md = existsSync(mdPath) ? readFileSync(mdPath, 'utf8') : '# Benchmarks\n';
