@@ -253,7 +253,10 @@ CPU per request is the processes' user + system time on the server core during t
 rounds) divided by its requests; "used by other jobs" is what other processes on this machine took of that core;
 the last column is how busy wrk's core was, wrk and other jobs together (at 100% the load generator shares a
 saturated core, and both set-ups' req/s understate the servers). When other jobs take a share of it that differs between the runs of a pair, req/s and p99 follow that share more
-than the set-up (compare the rounds); CPU per request does not depend on it, so **per core** (direct ÷ through
+than the set-up (compare the rounds). It differs systematically, too: the scheduler splits a contended core
+between runnable processes, and through nginx three busy server processes besides PostgreSQL (nginx, two
+replicas) claim it against the other jobs where the direct set-up has one, so the proxy set-up gets more of the core and its
+req/s is flattered. CPU per request does not depend on the share, so **per core** (direct ÷ through
 nginx, of all server processes' µs per request) is this run's estimate of what one core serves through nginx and
 TLS relative to without, when the core is the limit.
 
