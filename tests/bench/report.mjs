@@ -1,8 +1,9 @@
 // Builds the benchmark's table from one run's JSON files (written by tests/bench/run
 // and wrk/common.lua), prints it, writes RUN_DIR/summary.json and results/latest.json,
 // and (full runs) BENCHMARKS.md; growth runs (run --growth) write only the section
-// "## How cost grows: database size" of BENCHMARKS.md (a full run keeps it).
-// Usage: node report.mjs RUN_DIR quick|full|growth BENCHMARKS_MD|- SETTINGS
+// "## How cost grows: database size" of BENCHMARKS.md, proxy runs (run --proxy) only
+// "## Behind nginx with TLS, two replicas" (a full run keeps both).
+// Usage: node report.mjs RUN_DIR quick|full|growth|proxy BENCHMARKS_MD|- SETTINGS
 import { execFileSync } from 'node:child_process';
 import { copyFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, release } from 'node:os';
@@ -10,6 +11,7 @@ import { basename, dirname, join } from 'node:path';
 
 const [runDir, mode, mdPath, settings] = process.argv.slice(2);
 const GROWTH_HEADING = '## How cost grows: database size';
+const PROXY_HEADING = '## Behind nginx with TLS, two replicas';
 // replaceSection(md, heading, text): text in place of the section starting with heading
 // (up to the next "## "), or before "## Micro-benchmarks", or at the end.
 function replaceSection(md, heading, text) {
@@ -137,6 +139,140 @@ ${reap && reap.expired_families_before === reap.expired_families_after ? '**The 
     process.stdout.write(`Wrote the growth section of ${mdPath}\n`);
   }
   process.stdout.write(`\n${text}\n`);
+  process.exit(0);
+}
+
+// --- Proxy runs (run --proxy): only their section of BENCHMARKS.md -----------------
+if (mode === 'proxy') {
+  const rounds = Number(settings.match(/ROUNDS=(\d+)/)?.[1] ?? 1);
+  const median = (xs) => {
+    const v = xs.filter((x) => x != null).sort((a, b) => a - b);
+    if (!v.length) return null;
+    const m = Math.floor(v.length / 2);
+    return v.length % 2 ? v[m] : (v[m - 1] + v[m]) / 2;
+  };
+  const setups = [
+    ['direct', 'one replica, plain HTTP, no proxy'],
+    ['proxy', 'nginx + TLS, two replicas'],
+  ];
+  const opsP = [
+    ['cc', 'client-credentials grant (POST /token)', ['signet_a', 'signet_b'], 'Signet'],
+    ['rs', 'protected request: bank-api GET /transactions (PostgreSQL read), distinct tokens', ['bank_a', 'bank_b'], 'bank-api'],
+  ];
+  const perReq = (runs, f) => median(runs.map((r) => (r?.cpu_s ? (f(r.cpu_s) * 1e6) / r.requests : null)));
+  const results = {};
+  for (const [op] of opsP) {
+    for (const [setup] of setups) {
+      const runs = Array.from({ length: rounds }, (_, i) => load(`${op}.${setup}.r${i + 1}`));
+      results[`${op}.${setup}`] = {
+        runs,
+        rps: median(runs.map((r) => r?.rps)),
+        p50_ms: median(runs.map((r) => r?.p50_ms)),
+        p99_ms: median(runs.map((r) => r?.p99_ms)),
+        errors: runs.reduce((n, r) => n + (errors(r) ?? 0), 0),
+        other_jobs_pct: median(runs.map((r) => {
+          if (!r?.cpu_s) return null;
+          const { server_core_busy: busy, load_core_busy: _, ...procs } = r.cpu_s;
+          return Math.max(0, ((busy - Object.values(procs).reduce((a, b) => a + b, 0)) / r.duration_s) * 100);
+        })),
+      };
+    }
+  }
+  const summaryP = { mode, machine, settings, results };
+  const rows = [];
+  for (const [op, label, replicas, server] of opsP) {
+    for (const [setup, setupLabel] of setups) {
+      const x = results[`${op}.${setup}`];
+      const server_us = perReq(x.runs, (c) => replicas.reduce((t, k) => t + (setup === 'direct' ? (k.endsWith('_a') ? c[k] : 0) : c[k]), 0));
+      const split = setup === 'proxy'
+        ? median(x.runs.map((r) => (r?.cpu_s ? r.cpu_s[replicas[0]] / (r.cpu_s[replicas[0]] + r.cpu_s[replicas[1]]) : null)))
+        : null;
+      // Every server process on the core (the idle ones' few ticks included).
+      x.total_us = perReq(x.runs, (c) => Object.entries(c).reduce((t, [k, v]) => t + (k.endsWith('_core_busy') ? 0 : v), 0));
+      x.load_core_pct = median(x.runs.map((r) => (r?.cpu_s?.load_core_busy == null ? null : Math.min(100, (r.cpu_s.load_core_busy / r.duration_s) * 100))));
+      rows.push(`| ${label} | ${setupLabel} | ${f1(x.rps)} | ${ms(x.p50_ms)} / ${ms(x.p99_ms)} | ${x.runs.map((r) => `${f1(r?.rps)} (${ms(r?.p99_ms)})`).join(', ')} | ${x.errors} | ${setup === 'proxy' ? Math.round(perReq(x.runs, (c) => c.nginx)) : '–'} | ${server_us == null ? '–' : Math.round(server_us)}${split == null ? '' : ` (${Math.round(split * 100)}% / ${Math.round((1 - split) * 100)}%)`} | ${Math.round(perReq(x.runs, (c) => c.postgresql) ?? 0)} | ${x.total_us == null ? '–' : Math.round(x.total_us)} | ${x.other_jobs_pct == null ? '–' : `${x.other_jobs_pct.toFixed(0)}%`} | ${x.load_core_pct == null ? '–' : `${x.load_core_pct.toFixed(0)}%`} |`);
+    }
+    const d = results[`${op}.direct`];
+    const p = results[`${op}.proxy`];
+    results[`${op}.ratio`] = {
+      rps: d.rps && p.rps ? p.rps / d.rps : null,
+      p99: d.p99_ms && p.p99_ms ? p.p99_ms / d.p99_ms : null,
+      // Requests one core can serve, from CPU per request: direct µs ÷ proxy µs.
+      cpu_capacity: d.total_us && p.total_us ? d.total_us / p.total_us : null,
+    };
+    const q = results[`${op}.ratio`];
+    const x2 = (v) => (v == null ? '?' : `${v.toFixed(2)}×`);
+    rows.push(`| | **through nginx ÷ direct** | **${x2(q.rps)}** | p99 **${x2(q.p99)}** | | | | | | per core: **${x2(q.cpu_capacity)}** | | |`);
+  }
+  writeFileSync(join(runDir, 'summary.json'), `${JSON.stringify(summaryP, null, 2)}\n`);
+  copyFileSync(join(runDir, 'summary.json'), join(dirname(runDir), 'latest-proxy.json'));
+  // The failover figures are measured by deploy/ha/failover and kept in README.
+  const readme = (() => {
+    try {
+      return readFileSync(join(dirname(new URL(import.meta.url).pathname), '../../README.md'), 'utf8').replace(/\s+/g, ' ');
+    } catch {
+      return '';
+    }
+  })();
+  const window = readme.match(/error window \(first to last failed request of any kind\) was \*\*([^*]+)\*\*/)?.[1];
+  const readyz = readme.match(/`\/readyz` of both replicas was back in \*\*([^*]+)\*\*/)?.[1];
+  const again = readme.match(/protected requests succeeded again \*\*([^*]+)\*\*/)?.[1];
+  const failover = window
+    ? `The failover test (\`deploy/ha/failover\`: nginx with TLS in front of two replicas, the PostgreSQL primary killed under load and
+its synchronous standby promoted 2 s later) reports an error window of **${window}**, both replicas' \`/readyz\` back in
+**${readyz ?? '?'}**, and refresh, client-credentials and protected requests succeeding again **${again ?? '?'}** after the kill;
+how they are measured, the freeze run and the negative control: [README, PostgreSQL failover](README.md#postgresql-failover).`
+    : 'The failover test\'s error window and recovery times: [README, PostgreSQL failover](README.md#postgresql-failover).';
+  const text = `${PROXY_HEADING}
+
+Measured by \`tests/bench/run --proxy\` (\`tests/bench/proxy\`) on ${machine.date.slice(0, 10)}; regenerate with the same command
+(\`tests/bench/run --proxy --quick\` is the CI smoke run and does not touch this file). Machine: ${machine.cpu_model}, \`nproc\` = ${machine.nproc},
+${machine.openssl}, nginx ${sh('sh', ['-c', 'nginx -v 2>&1']).replace(/^nginx version: nginx\//, '')}, ${machine.wrk}; shared with other builds (load average at the
+end: ${machine.loadavg_at_report.split(' ').slice(0, 3).join(' ')}). Settings: ${settings}.
+
+**What this measures.** One machine, two cores: the two Signet replicas (and the two bank-api replicas) share
+one core with nginx's single worker and PostgreSQL, and wrk has the other, as in the main table. So the rows
+through nginx show **what nginx and TLS cost** on the same CPU budget, not horizontal scale: on one core a
+second replica adds no capacity (it would on its own machine). Set-ups: *one replica, plain HTTP, no proxy* is
+wrk straight to Signet replica A (or bank-api replica A); *nginx + TLS, two replicas* is wrk over https (TLS 1.3,
+keep-alive connections to nginx; nginx closes a connection after 1,000 requests, so wrk makes a new TLS
+handshake now and then) to \`deploy/nginx/signet.conf.template\` as deployed (certificate from a CA made for the
+run, as in \`deploy/nginx/check\`), which alternates between replicas A and B over its kept-alive upstream
+connections, and writes its access log (a line per request, as \`deploy/stack.sh\` sets it up); bank-api sits
+behind a second server rendered from the same template on its own port. The same processes serve both set-ups
+(the unused ones idle). ${rounds} round${rounds === 1 ? '' : 's'}; each round runs both set-ups (a
+warm-up, then the measured run, for each operation), in alternating order from round to round; the table gives
+the median of the rounds, and each round's req/s (p99 ms). The protected request cycles through the same
+distinct tokens in both set-ups (more than bank-api's 4,096-entry verified-token cache; each replica keeps its own).
+
+| Operation | Set-up | req/s (median) | p50 / p99 ms (median) | each round: req/s (p99 ms) | errors | nginx µs CPU per request | ${opsP.map(([, , , s]) => s).join(' / ')} µs CPU per request (replica A / B share) | PostgreSQL µs per request | all server processes µs per request | core ${settings.match(/SERVER_CPU=(\S+)/)?.[1] ?? 0} used by other jobs | core ${settings.match(/LOAD_CPU=(\S+)/)?.[1] ?? 1} (wrk's) busy |
+|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|
+${rows.join('\n')}
+
+CPU per request is the processes' user + system time on the server core during the measured run (median of the
+rounds) divided by its requests; "used by other jobs" is what other processes on this machine took of that core;
+the last column is how busy wrk's core was, wrk and other jobs together (at 100% the load generator shares a
+saturated core, and both set-ups' req/s understate the servers). When other jobs take a share of it that differs between the runs of a pair, req/s and p99 follow that share more
+than the set-up (compare the rounds). It differs systematically, too: the scheduler splits a contended core
+between runnable processes, and through nginx three busy server processes besides PostgreSQL (nginx, two
+replicas) claim it against the other jobs where the direct set-up has one, so the proxy set-up gets more of the core and its
+req/s is flattered. CPU per request does not depend on the share, so **per core** (direct ÷ through
+nginx, of all server processes' µs per request) is this run's estimate of what one core serves through nginx and
+TLS relative to without, when the core is the limit.
+
+${failover}
+`;
+  if (mdPath && mdPath !== '-') {
+    const md = existsSync(mdPath) ? readFileSync(mdPath, 'utf8') : '# Benchmarks\n';
+    writeFileSync(mdPath, replaceSection(md, PROXY_HEADING, text));
+    process.stdout.write(`Wrote the proxy section of ${mdPath}\n`);
+  }
+  process.stdout.write(`\n${text}\n`);
+  const bad = Object.entries(results).filter(([k, v]) => !k.endsWith('.ratio') && v.errors > 0);
+  if (bad.length) {
+    process.stderr.write(`errors in ${bad.map(([k, v]) => `${k} (${v.errors})`).join(', ')}\n`);
+    process.exit(1);
+  }
   process.exit(0);
 }
 
@@ -519,7 +655,13 @@ ${scalingTable}` : 'Not measured in this run (the full run measures it; `BENCH_N
   \`/proc/PID/clear_refs\`; PostgreSQL's memory is not included in Signet's figure.
 `;
   // The growth section (run --growth) survives a full run.
-  const previous = existsSync(mdPath) ? sectionOf(readFileSync(mdPath, 'utf8'), GROWTH_HEADING) : null;
-  writeFileSync(mdPath, previous ? replaceSection(md, GROWTH_HEADING, previous) : md);
+  // So does the proxy section (run --proxy).
+  const old = existsSync(mdPath) ? readFileSync(mdPath, 'utf8') : '';
+  let kept = md;
+  for (const heading of [GROWTH_HEADING, PROXY_HEADING]) {
+    const previous = sectionOf(old, heading);
+    if (previous) kept = replaceSection(kept, heading, previous);
+  }
+  writeFileSync(mdPath, kept);
   process.stdout.write(`Wrote ${mdPath}\n`);
 }
